@@ -1,0 +1,47 @@
+# The two front-door commands: `make build` and `make test`. Everything runs from the project's own .venv.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+export DBT_PROFILES_DIR := $(CURDIR)
+export DBT_SEND_ANONYMOUS_USAGE_STATS := False
+# The scratch warehouse `make test` builds into; the real one is left alone.
+TEST_DB := target/test_warehouse.duckdb
+
+.PHONY: build test install seeds lint dbt-test pytest benchmark clean
+
+build: $(VENV)/.installed
+	@mkdir -p warehouse
+	$(BIN)/dbt build
+	@$(BIN)/python scripts/kpi_overview.py
+
+test: $(VENV)/.installed lint dbt-test pytest
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt
+	@command -v $(PYTHON) >/dev/null || { echo "make: $(PYTHON) not found; install Python 3.11 or run make PYTHON=/path/to/python3.11" >&2; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
+	@touch $@
+
+# Regenerate the committed default seeds (deterministic).
+seeds: $(VENV)/.installed
+	$(BIN)/python generate_seeds.py
+
+lint: $(VENV)/.installed
+	@mkdir -p target
+	JOBMETRICS_DB=$(TEST_DB) $(BIN)/sqlfluff lint models tests macros
+
+dbt-test: $(VENV)/.installed
+	@mkdir -p target && rm -f $(TEST_DB)
+	JOBMETRICS_DB=$(TEST_DB) $(BIN)/dbt build
+
+pytest: $(VENV)/.installed
+	$(BIN)/python -m pytest tests/python
+
+benchmark: $(VENV)/.installed
+	$(BIN)/python scripts/benchmark.py
+
+clean:
+	rm -rf target logs warehouse/*.duckdb* $(VENV)

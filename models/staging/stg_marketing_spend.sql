@@ -1,0 +1,18 @@
+-- depends_on: {{ ref('raw_marketing_spend') }}
+{{ assert_raw_columns('raw', 'raw_marketing_spend') }}
+
+with
+
+source as (
+    select * from {{ source('raw', 'raw_marketing_spend') }}
+),
+
+final as (
+    select
+        cast(spend_date as date) as spend_date,
+        lower(trim(channel)) as acquisition_channel,
+        cast(spend_usd as {{ type_double() }}) as spend_usd
+    from source
+)
+
+select * from final

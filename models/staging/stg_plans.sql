@@ -1,0 +1,19 @@
+-- depends_on: {{ ref('raw_plans') }}
+{{ assert_raw_columns('raw', 'raw_plans') }}
+
+with
+
+source as (
+    select * from {{ source('raw', 'raw_plans') }}
+),
+
+final as (
+    select
+        trim(plan_id) as plan_id,
+        trim(plan_name) as plan_name,
+        cast(billing_interval_months as {{ dbt.type_int() }}) as billing_interval_months,
+        cast(price_usd as {{ type_double() }}) as price_usd
+    from source
+)
+
+select * from final
