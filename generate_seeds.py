@@ -24,14 +24,14 @@ CHANNEL_SHARE = [0.34, 0.21, 0.15, 0.10, 0.12, 0.08]
 # Conversion multiplier per channel: referred users convert best, social traffic worst.
 CHANNEL_CONVERSION = [1.0, 1.10, 0.75, 1.30, 0.90, 1.0]
 # Spend per expected signup for the paid channels (others have no spend).
-PAID_COST_PER_SIGNUP = {"paid_search": 34.0, "paid_social": 27.0, "partnerships": 21.0}
+PAID_COST_PER_SIGNUP = {"paid_search": 48.0, "paid_social": 37.0, "partnerships": 29.0}
 
 SEGMENTS = ["active_job_seeker", "career_changer", "recent_graduate", "passive_candidate"]
 SEGMENT_SHARE = [0.45, 0.20, 0.20, 0.15]
-SEGMENT_CONVERSION = [0.29, 0.38, 0.20, 0.14]
+SEGMENT_CONVERSION = [0.27, 0.35, 0.185, 0.13]
 # Job seekers leave when they land a job; passive candidates keep a subscription longer.
 SEGMENT_CHURN = [1.0, 0.85, 1.15, 0.80]
-SEGMENT_FIRST_MATCH = [52.0, 46.0, 44.0, 55.0]
+SEGMENT_FIRST_MATCH = [58.0, 52.0, 50.0, 61.0]
 
 COUNTRIES = ["US", "GB", "CA", "IN", "AU", "DE", "NL", "IE", "SG", "NZ"]
 COUNTRY_SHARE = [0.60, 0.09, 0.08, 0.08, 0.05, 0.03, 0.02, 0.02, 0.02, 0.01]
@@ -59,8 +59,8 @@ UPGRADE_TO = np.array([1, 4, 1, 1, -1])
 DOWNGRADE_TO = np.array([-1, 0, 0, 0, 1])
 
 WEEKDAY_SIGNUPS = np.array([1.12, 1.10, 1.06, 1.02, 0.92, 0.66, 0.72])  # Monday first
-FIRST_RENEWAL_CANCEL = np.array([0.21, 0.21, 0.30, 0.42, 0.23])
-LATER_RENEWAL_CANCEL = np.array([0.085, 0.085, 0.20, 0.35, 0.095])
+FIRST_RENEWAL_CANCEL = np.array([0.31, 0.31, 0.30, 0.42, 0.33])
+LATER_RENEWAL_CANCEL = np.array([0.065, 0.065, 0.20, 0.35, 0.075])
 PAYMENT_FAILURE = 0.025
 PLAN_CHANGE_PER_PERIOD = 0.035
 REACTIVATE_AFTER_CANCEL = 0.16
@@ -225,7 +225,7 @@ def make_scans(
     paying = paid_days > 0
 
     scans_at_all = paying | (rng.random(n_users) < 0.86)
-    free_jobs = np.where(scans_at_all, 1 + rng.poisson(0.9, n_users), 0)
+    free_jobs = np.where(scans_at_all, 1 + rng.poisson(1.5, n_users), 0)
     paid_jobs = np.where(paying, rng.poisson(0.9 * np.minimum(paid_days, 240) / 30.0 + 1.0), 0)
     jobs_per_user = free_jobs + paid_jobs
     job_user = np.repeat(np.arange(n_users), jobs_per_user)
@@ -239,12 +239,12 @@ def make_scans(
     job_start = np.where(
         is_paid_job, paid_start + rng.random(n_jobs) * paid_span, signup[job_user] + free_offset
     ).astype(np.int64)
-    # People polish resumes on weekdays: push some weekend sessions to the next Monday.
+    # People polish resumes on weekdays: move some weekend sessions into the following week.
     weekday = ((job_start // DAY) + 3) % 7
-    to_monday = (weekday >= 5) & (rng.random(n_jobs) < 0.40)
-    job_start = job_start + np.where(to_monday, (7 - weekday) * DAY, 0)
+    to_weekday = (weekday >= 5) & (rng.random(n_jobs) < 0.40)
+    job_start = job_start + np.where(to_weekday, (7 - weekday + rng.integers(0, 4, n_jobs)) * DAY, 0)
 
-    iterations = rng.geometric(0.40, n_jobs)
+    iterations = rng.geometric(0.39, n_jobs)
     scan_job = np.repeat(np.arange(n_jobs), iterations)
     job_first_scan = np.repeat(np.cumsum(iterations) - iterations, iterations)
     position = np.arange(len(scan_job)) - job_first_scan
