@@ -1,0 +1,28 @@
+-- mrr_daily, computed from subscriptions day by day, agrees with mrr_monthly on each snapshot date.
+with
+
+daily as (
+    select * from {{ ref('mrr_daily') }}
+),
+
+monthly as (
+    select * from {{ ref('mrr_monthly') }}
+),
+
+final as (
+    select
+        monthly.month,
+        monthly.mrr as monthly_mrr,
+        daily.mrr as daily_mrr,
+        monthly.active_customers as monthly_customers,
+        daily.active_customers as daily_customers
+    from monthly
+    left join daily
+        on monthly.snapshot_date = daily.date_day
+    where
+        daily.date_day is null
+        or abs(monthly.mrr - daily.mrr) > 0.001
+        or monthly.active_customers != daily.active_customers
+)
+
+select * from final
