@@ -26,6 +26,29 @@
 {% endmacro %}
 
 
+{#- Seed pre-hook: the CSV header must hold every column the seed declares, before DuckDB loads it. -#}
+{% macro assert_seed_header() %}
+    {{ return(adapter.dispatch('assert_seed_header', 'jobmetrics')()) }}
+{% endmacro %}
+
+{% macro default__assert_seed_header() %}{{ return('') }}{% endmacro %}
+
+{% macro duckdb__assert_seed_header() %}
+    {%- if not execute or model.resource_type != 'seed' -%}{{ return('') }}{%- endif -%}
+    {%- set path = model.root_path ~ '/' ~ model.original_file_path -%}
+    {%- set header = run_query("select * from read_csv('" ~ path ~ "', header = true, all_varchar = true) limit 0") -%}
+    {%- set found = header.column_names | map('lower') | list -%}
+    {%- set missing = model.config.column_types.keys() | reject('in', found) | list -%}
+    {%- if missing -%}
+        {{ exceptions.raise_compiler_error(
+            "Raw data contract broken: " ~ model.original_file_path ~ " is missing column(s) " ~ missing | join(', ')
+            ~ "; its header has " ~ found | join(', ') ~ ". Fix the file's header and run again."
+        ) }}
+    {%- endif -%}
+    {{ return('') }}
+{% endmacro %}
+
+
 {% macro describe_contract_rule(test_node) %}
     {%- set name = test_node.test_metadata.name -%}
     {%- set kwargs = test_node.test_metadata.kwargs.get('arguments', test_node.test_metadata.kwargs) -%}
@@ -44,19 +67,22 @@
 {#- Offending values of a failed test, read from its stored failures (a few, comma-separated). -#}
 {% macro sample_failures(test_node, limit=5) %}
     {%- set rows = run_query('select * from ' ~ test_node.relation_name ~ ' limit ' ~ limit) -%}
-    {%- set column = test_node.column_name -%}
+    {%- set value_columns = [test_node.column_name, 'unique_field', 'value_field', 'from_field']
+        | select | select('in', rows.column_names) | list -%}
     {%- set samples = [] -%}
     {%- for row in rows -%}
-        {%- set picked = none -%}
-        {%- for candidate in [column, 'unique_field', 'value_field', 'from_field'] if candidate -%}
-            {%- if picked is none and candidate in rows.column_names -%}
-                {%- set picked = row[candidate] -%}
-                {%- do samples.append(picked | string) -%}
-            {%- endif -%}
-        {%- endfor -%}
-        {%- if picked is none -%}
+        {%- if value_columns -%}
+            {%- do samples.append(row[value_columns[0]] | string) -%}
+        {%- else -%}
+            {#- a row-level rule: show the row's id and the columns the rule mentions -#}
+            {%- set kwargs = test_node.test_metadata.kwargs -%}
+            {%- set expression = kwargs.get('arguments', kwargs).get('expression', '') -%}
             {%- set pairs = [] -%}
-            {%- for name in rows.column_names[:4] -%}{%- do pairs.append(name ~ '=' ~ row[name]) -%}{%- endfor -%}
+            {%- for name in rows.column_names -%}
+                {%- if name == rows.column_names[0] or name in expression -%}
+                    {%- do pairs.append(name ~ '=' ~ row[name]) -%}
+                {%- endif -%}
+            {%- endfor -%}
             {%- do samples.append('(' ~ pairs | join(' ') ~ ')') -%}
         {%- endif -%}
     {%- endfor -%}
@@ -76,11 +102,12 @@
         {%- set where = raw_tables | join(', ') ~ (('.' ~ test_node.column_name) if test_node.column_name else '') -%}
         {%- if result.status == 'fail' and test_node.relation_name -%}
             {%- set offending = jobmetrics.sample_failures(test_node) -%}
-            {{ log("Raw data contract broken in raw." ~ where ~ ": " ~ jobmetrics.describe_contract_rule(test_node)
-                ~ " (" ~ result.failures ~ " failing): " ~ offending ~ ". Fix " ~ raw_tables | join(', ')
-                ~ " and run again.", info=true) }}
+            {{ log("Raw data contract broken: " ~ where ~ " has " ~ jobmetrics.describe_contract_rule(test_node)
+                ~ ": " ~ offending ~ (" ..." if result.failures > 5 else "") ~ " (" ~ result.failures ~ " found)."
+                ~ " Fix seeds/" ~ raw_tables | join(', ') ~ ".csv (or table raw." ~ raw_tables | join(', ')
+                ~ ") and run again.", info=true) }}
         {%- else -%}
-            {{ log("Raw data contract check " ~ test_node.name ~ " on raw." ~ where ~ " could not run: "
+            {{ log("Raw data contract check " ~ test_node.name ~ " on " ~ where ~ " could not run: "
                 ~ result.message, info=true) }}
         {%- endif -%}
     {%- endfor -%}
