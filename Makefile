@@ -31,7 +31,7 @@ seeds: $(VENV)/.installed
 
 lint: $(VENV)/.installed
 	@mkdir -p target
-	JOBMETRICS_DB=$(TEST_DB) $(BIN)/sqlfluff lint models tests macros
+	JOBMETRICS_DB=$(TEST_DB) $(BIN)/sqlfluff lint models tests
 
 dbt-test: $(VENV)/.installed
 	@mkdir -p target && rm -f $(TEST_DB)

@@ -17,8 +17,8 @@ snapshot_mrr as (
     from months
     inner join subscriptions
         on
-            subscriptions.start_date <= months.snapshot_date
-            and (subscriptions.end_date is null or subscriptions.end_date > months.snapshot_date)
+            months.snapshot_date >= subscriptions.start_date
+            and (subscriptions.end_date is null or months.snapshot_date < subscriptions.end_date)
     group by months.month, subscriptions.user_id
     having round(sum(subscriptions.mrr), 6) > 0
 ),
@@ -50,9 +50,7 @@ in_period as (
         paired.user_id,
         paired.mrr,
         paired.previous_mrr,
-        min(case when paired.mrr > 0 then paired.month end)
-            over (partition by paired.user_id)
-        as first_paid_month
+        min(case when paired.mrr > 0 then paired.month end) over (partition by paired.user_id) as first_paid_month
     from paired
     inner join months
         on paired.month = months.month

@@ -17,8 +17,8 @@ active as (
     from days
     inner join subscriptions
         on
-            subscriptions.start_date <= days.date_day
-            and (subscriptions.end_date is null or subscriptions.end_date > days.date_day)
+            days.date_day >= subscriptions.start_date
+            and (subscriptions.end_date is null or days.date_day < subscriptions.end_date)
     group by days.date_day
 ),
 

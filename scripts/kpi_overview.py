@@ -1,0 +1,102 @@
+"""Print a short KPI overview read from the warehouse marts (what `make build` shows at the end)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import duckdb
+
+DEFAULT_DB = Path("warehouse/jobmetrics.duckdb")
+EXIT_NO_WAREHOUSE = 2
+EXIT_LOCKED = 3
+
+OVERVIEW_SQL = """
+with latest as (
+    select * from marts.mrr_monthly order by month desc limit 1
+),
+blended as (
+    select * from marts.channel_performance where acquisition_channel = 'all'
+)
+select
+    latest.snapshot_date as as_of_date,
+    latest.month,
+    latest.is_complete_month,
+    latest.mrr,
+    latest.active_customers,
+    latest.arpu,
+    latest.customer_churn_rate,
+    latest.net_mrr_retention,
+    blended.ltv_to_cac,
+    blended.conversion_rate
+from latest cross join blended
+"""
+
+
+def read_overview(con: duckdb.DuckDBPyConnection) -> dict[str, object]:
+    """The overview figures as a dict keyed by column name."""
+    cursor = con.execute(OVERVIEW_SQL)
+    names = [column[0] for column in cursor.description]
+    row = cursor.fetchone()
+    if row is None:
+        raise LookupError("marts.mrr_monthly is empty")
+    return dict(zip(names, row))
+
+
+def percent(value: object) -> str:
+    return "n/a" if value is None else f"{float(value):.1%}"
+
+
+def money(value: object) -> str:
+    return "n/a" if value is None else f"${float(value):,.2f}"
+
+
+def format_overview(figures: dict[str, object]) -> str:
+    month = figures["month"].strftime("%b %Y") + ("" if figures["is_complete_month"] else ", to date")
+    ratio = figures["ltv_to_cac"]
+    rows = [
+        ("MRR", money(figures["mrr"])),
+        ("Active customers", f"{figures['active_customers']:,}"),
+        ("ARPU", money(figures["arpu"])),
+        (f"Customer churn ({month})", percent(figures["customer_churn_rate"])),
+        (f"Net MRR retention ({month})", percent(figures["net_mrr_retention"])),
+        ("Blended LTV:CAC", "n/a" if ratio is None else f"{float(ratio):.1f}x"),
+        ("Free-to-paid conversion", percent(figures["conversion_rate"])),
+    ]
+    width = max(len(label) for label, _ in rows)
+    lines = [f"JobMetrics KPI overview, as of {figures['as_of_date']:%Y-%m-%d}"]
+    lines += [f"  {label:<{width}}  {value}" for label, value in rows]
+    return "\n".join(lines)
+
+
+def connect_read_only(path: Path) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse read-only; raises FileNotFoundError or duckdb.IOException (locked)."""
+    if not path.exists():
+        raise FileNotFoundError(path)
+    return duckdb.connect(str(path), read_only=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Print the headline KPIs from the JobMetrics warehouse.")
+    parser.add_argument("--db", type=Path, default=DEFAULT_DB, help=f"DuckDB warehouse file (default {DEFAULT_DB})")
+    args = parser.parse_args(argv)
+    try:
+        with connect_read_only(args.db) as con:
+            figures = read_overview(con)
+    except FileNotFoundError:
+        print(f"kpi_overview: no warehouse at {args.db}; run `make build` first.", file=sys.stderr)
+        return EXIT_NO_WAREHOUSE
+    except duckdb.IOException:
+        print(f"kpi_overview: {args.db} is locked by another process (a running dbt build?); try again when it ends.",
+              file=sys.stderr)
+        return EXIT_LOCKED
+    except (duckdb.CatalogException, LookupError):
+        print(f"kpi_overview: the marts in {args.db} are missing or empty; run `make build`.", file=sys.stderr)
+        return EXIT_NO_WAREHOUSE
+    print(format_overview(figures))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
