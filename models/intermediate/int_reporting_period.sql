@@ -29,13 +29,11 @@ latest_dates as (
 ),
 
 as_of as (
-    select
-        {% if as_of_date_literal() is not none -%}
-            {{ as_of_date_literal() }}
-        {%- else -%}
-            max(latest_date)
-        {%- endif %} as as_of_date
-    from latest_dates
+    {% if as_of_date_literal() is not none -%}
+        select {{ as_of_date_literal() }} as as_of_date
+    {%- else -%}
+        select max(latest_date) as as_of_date from latest_dates
+    {%- endif %}
 ),
 
 activity_starts as (

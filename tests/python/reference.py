@@ -1,0 +1,218 @@
+"""An independent implementation of docs/metrics.md in plain Python, read straight from the raw CSVs.
+
+It shares no code or SQL with the dbt models: it walks every subscription for every snapshot, so
+the marts can be checked against numbers worked out a different way.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+
+RAW_TABLES = ["raw_users", "raw_plans", "raw_subscriptions", "raw_scans", "raw_marketing_spend"]
+
+
+def load_raw(seed_dir: Path) -> dict[str, pd.DataFrame]:
+    raw = {name: pd.read_csv(seed_dir / f"{name}.csv", dtype={"plan_id": str}) for name in RAW_TABLES}
+    raw["raw_users"]["signup_date"] = pd.to_datetime(raw["raw_users"]["signup_at"]).dt.date
+    subs = raw["raw_subscriptions"]
+    subs["start_date"] = pd.to_datetime(subs["started_at"]).dt.date
+    subs["end_date"] = [None if pd.isna(v) else pd.Timestamp(v).date() for v in subs["ended_at"]]
+    raw["raw_scans"]["scan_date"] = pd.to_datetime(raw["raw_scans"]["scanned_at"]).dt.date
+    raw["raw_marketing_spend"]["spend_date"] = pd.to_datetime(raw["raw_marketing_spend"]["spend_date"]).dt.date
+    return raw
+
+
+def month_end(month: date) -> date:
+    return month.replace(day=calendar.monthrange(month.year, month.month)[1])
+
+
+def next_month(month: date) -> date:
+    return date(month.year + (month.month == 12), month.month % 12 + 1, 1)
+
+
+def ratio(numerator: float, denominator: float) -> float | None:
+    return None if not denominator else numerator / denominator
+
+
+@dataclass
+class Reference:
+    as_of: date
+    months: list[date]
+    snapshots: dict[date, date]
+    user_month: dict[tuple[date, int], dict]  # (month, user_id) -> mrr, previous_mrr, movement
+    monthly: pd.DataFrame
+    channels: pd.DataFrame
+    users: pd.DataFrame
+    subscriptions: list[dict]
+
+    def mrr_on(self, day: date) -> tuple[float, int, int]:
+        """(mrr, active customers, active subscriptions) on a day."""
+        active = [s for s in self.subscriptions if is_active(s, day)]
+        return sum(s["mrr"] for s in active), len({s["user_id"] for s in active}), len(active)
+
+
+def is_active(sub: dict, day: date) -> bool:
+    return sub["start_date"] <= day and (sub["end_date"] is None or sub["end_date"] > day)
+
+
+def compute(raw: dict[str, pd.DataFrame], as_of: date | None = None, gross_margin: float = 0.80) -> Reference:
+    users_all = raw["raw_users"]
+    subs_all = raw["raw_subscriptions"]
+    latest = [
+        users_all["signup_date"].max(),
+        subs_all["start_date"].max(),
+        max((d for d in subs_all["end_date"] if d is not None), default=date.min),
+        raw["raw_scans"]["scan_date"].max(),
+        raw["raw_marketing_spend"]["spend_date"].max(),
+    ]
+    as_of = as_of or max(d for d in latest if isinstance(d, date) and not pd.isna(d))
+
+    price = {r.plan_id: r.price_usd / r.billing_interval_months for r in raw["raw_plans"].itertuples()}
+    users = users_all[users_all["signup_date"] <= as_of].copy()
+    channel_of = dict(zip(users_all["user_id"], users_all["acquisition_channel"]))
+    subscriptions = [
+        {
+            "user_id": s.user_id,
+            "start_date": s.start_date,
+            "end_date": s.end_date if s.end_date is not None and s.end_date <= as_of else None,
+            "mrr": price[s.plan_id],
+        }
+        for s in subs_all.itertuples()
+        if s.start_date <= as_of
+    ]
+
+    first_day = min([d for d in users["signup_date"]] + [s["start_date"] for s in subscriptions])
+    months = []
+    month = first_day.replace(day=1)
+    while month <= as_of:
+        months.append(month)
+        month = next_month(month)
+    snapshots = {m: min(month_end(m), as_of) for m in months}
+
+    # Each user's MRR at each snapshot, rounded as the definition says.
+    mrr_at: dict[date, dict[int, float]] = {}
+    for m in months:
+        totals: dict[int, float] = defaultdict(float)
+        for s in subscriptions:
+            if is_active(s, snapshots[m]):
+                totals[s["user_id"]] += s["mrr"]
+        mrr_at[m] = {u: round(v, 6) for u, v in totals.items() if round(v, 6) > 0}
+
+    user_month: dict[tuple[date, int], dict] = {}
+    ever_paid: set[int] = set()
+    previous: dict[int, float] = {}
+    for m in months:
+        current = mrr_at[m]
+        for user in sorted(set(current) | set(previous)):
+            curr, prev = current.get(user, 0.0), previous.get(user, 0.0)
+            if prev == 0:
+                movement = "reactivation" if user in ever_paid else "new"
+            elif curr == 0:
+                movement = "churn"
+            elif curr > prev:
+                movement = "expansion"
+            elif curr < prev:
+                movement = "contraction"
+            else:
+                movement = "retained"
+            user_month[(m, user)] = {"mrr": curr, "previous_mrr": prev, "movement": movement}
+        ever_paid |= set(current)
+        previous = current
+
+    monthly_rows = []
+    previous_row = {"mrr": 0.0, "active_customers": 0}
+    for m in months:
+        rows = [v for (month, _), v in user_month.items() if month == m]
+
+        def total(movement: str, amount) -> float:
+            return sum(amount(r) for r in rows if r["movement"] == movement)
+
+        row = {
+            "month": m,
+            "snapshot_date": snapshots[m],
+            "is_complete_month": month_end(m) <= as_of,
+            "mrr": sum(mrr_at[m].values()),
+            "active_customers": len(mrr_at[m]),
+            "previous_mrr": previous_row["mrr"],
+            "previous_active_customers": previous_row["active_customers"],
+            "new_mrr": total("new", lambda r: r["mrr"]),
+            "reactivation_mrr": total("reactivation", lambda r: r["mrr"]),
+            "expansion_mrr": total("expansion", lambda r: r["mrr"] - r["previous_mrr"]),
+            "contraction_mrr": total("contraction", lambda r: r["previous_mrr"] - r["mrr"]),
+            "churned_mrr": total("churn", lambda r: r["previous_mrr"]),
+            "new_customers": sum(r["movement"] == "new" for r in rows),
+            "reactivated_customers": sum(r["movement"] == "reactivation" for r in rows),
+            "churned_customers": sum(r["movement"] == "churn" for r in rows),
+        }
+        prev_mrr = row["previous_mrr"]
+        row["arpu"] = ratio(row["mrr"], row["active_customers"])
+        row["net_new_mrr"] = row["mrr"] - prev_mrr
+        row["customer_churn_rate"] = ratio(row["churned_customers"], row["previous_active_customers"])
+        row["gross_mrr_churn_rate"] = ratio(row["churned_mrr"] + row["contraction_mrr"], prev_mrr)
+        row["net_mrr_retention"] = ratio(
+            prev_mrr + row["expansion_mrr"] - row["contraction_mrr"] - row["churned_mrr"], prev_mrr
+        )
+        row["mrr_growth_rate"] = ratio(row["mrr"] - prev_mrr, prev_mrr)
+        row["quick_ratio"] = ratio(
+            row["new_mrr"] + row["reactivation_mrr"] + row["expansion_mrr"],
+            row["churned_mrr"] + row["contraction_mrr"],
+        )
+        monthly_rows.append(row)
+        previous_row = row
+    monthly = pd.DataFrame(monthly_rows)
+
+    converted = {s["user_id"] for s in subscriptions}
+    first_paid = {}
+    for (m, user), v in sorted(user_month.items()):
+        if v["movement"] == "new":
+            first_paid[user] = m
+    users["is_converted"] = users["user_id"].isin(converted)
+    users["first_paid_month"] = users["user_id"].map(first_paid)
+    users["current_mrr"] = users["user_id"].map(mrr_at[months[-1]]).fillna(0.0)
+
+    spend = raw["raw_marketing_spend"]
+    spend = spend[spend["spend_date"] <= as_of]
+    channel_names = sorted(set(users["acquisition_channel"]) | set(spend["channel"]))
+    channel_rows = []
+    for channel in channel_names + ["all"]:
+        def mine(user: int) -> bool:
+            return channel == "all" or channel_of.get(user) == channel
+
+        channel_users = users if channel == "all" else users[users["acquisition_channel"] == channel]
+        cells = [(v, u) for (m, u), v in user_month.items() if mine(u)]
+        spend_usd = spend["spend_usd"].sum() if channel == "all" else spend.loc[spend["channel"] == channel, "spend_usd"].sum()
+        new_customers = sum(v["movement"] == "new" for v, _ in cells)
+        customer_months = [v["mrr"] for v, _ in cells if v["mrr"] > 0]
+        churned = sum(v["movement"] == "churn" for v, _ in cells)
+        previous_active = sum(v["previous_mrr"] > 0 for v, _ in cells)
+        cac = ratio(spend_usd, new_customers)
+        arpu = ratio(sum(customer_months), len(customer_months))
+        churn = ratio(churned, previous_active)
+        ltv = None if arpu is None or not churn else arpu * gross_margin / churn
+        channel_rows.append(
+            {
+                "acquisition_channel": channel,
+                "signups": len(channel_users),
+                "converted_users": int(channel_users["is_converted"].sum()),
+                "conversion_rate": ratio(channel_users["is_converted"].sum(), len(channel_users)),
+                "active_customers": int((channel_users["current_mrr"] > 0).sum()),
+                "mrr": channel_users["current_mrr"].sum(),
+                "spend_usd": spend_usd,
+                "new_customers": new_customers,
+                "cac": cac,
+                "arpu": arpu,
+                "churned_customers": churned,
+                "customer_churn_rate": churn,
+                "ltv": ltv,
+                "ltv_to_cac": None if ltv is None or not cac else ltv / cac,
+                "cac_payback_months": None if cac is None or not arpu else cac / (arpu * gross_margin),
+            }
+        )
+    channels = pd.DataFrame(channel_rows)
+    return Reference(as_of, months, snapshots, user_month, monthly, channels, users, subscriptions)
