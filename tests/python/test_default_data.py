@@ -1,0 +1,102 @@
+"""The committed default data: the marts agree with the independent reference implementation, the
+business it describes is believable, and the KPI overview prints the same numbers."""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+
+import pandas as pd
+import pytest
+from conftest import PROJECT_ROOT, Build
+from reference import compute, load_raw
+from test_edge_company import compare_channels, compare_monthly
+
+sys.path.insert(0, str(PROJECT_ROOT / "scripts"))
+import kpi_overview  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def reference():
+    return compute(load_raw(PROJECT_ROOT / "seeds"))
+
+
+def test_monthly_and_channel_marts_match_reference(default_company: Build, reference) -> None:
+    compare_monthly(default_company, reference)
+    compare_channels(default_company, reference)
+
+
+def test_every_user_month_movement_matches_reference(default_company: Build, reference) -> None:
+    rows = default_company.query("select month, user_id, mrr, previous_mrr, movement from marts.fct_mrr")
+    got = {(r.month.date(), r.user_id): (round(r.mrr, 6), round(r.previous_mrr, 6), r.movement)
+           for r in rows.itertuples()}
+    want = {key: (round(v["mrr"], 6), round(v["previous_mrr"], 6), v["movement"])
+            for key, v in reference.user_month.items()}
+    assert got == want
+
+
+def test_mrr_daily_matches_reference_on_sampled_days(default_company: Build, reference) -> None:
+    daily = default_company.query("select * from marts.mrr_daily").set_index("date_day")
+    assert len(daily) == 365
+    for day in [date(2025, 1, 1), date(2025, 3, 17), date(2025, 7, 4), date(2025, 11, 30), date(2025, 12, 31)]:
+        mrr, customers, subscriptions = reference.mrr_on(day)
+        row = daily.loc[str(day)]
+        assert row.mrr == pytest.approx(mrr, abs=1e-4)
+        assert (row.active_customers, row.active_subscriptions) == (customers, subscriptions)
+
+
+def test_dim_users_matches_reference(default_company: Build, reference) -> None:
+    users = default_company.query("select * from marts.dim_users order by user_id")
+    want = reference.users.sort_values("user_id")
+    assert list(users["user_id"]) == list(want["user_id"])
+    assert list(users["is_converted"]) == list(want["is_converted"])
+    assert users["current_mrr"].tolist() == pytest.approx(want["current_mrr"].tolist())
+    got_months = [None if v is pd.NaT else v.date() for v in users["first_paid_month"]]
+    assert got_months == [None if pd.isna(v) else v for v in want["first_paid_month"]]
+
+
+def test_default_data_is_a_believable_business(reference) -> None:
+    """The targets the README states, computed by the reference implementation from the raw CSVs."""
+    monthly = reference.monthly.set_index("month")
+    channels = reference.channels.set_index("acquisition_channel")
+    users = reference.users
+    conversion = users.groupby("segment")["is_converted"].mean()
+    assert 0.20 <= channels.loc["all", "conversion_rate"] <= 0.30
+    assert conversion["career_changer"] == conversion.max()
+    mature = monthly.loc[date(2025, 7, 1):]  # the second half-year, once the base has matured
+    assert mature["customer_churn_rate"].between(0.06, 0.12).all()
+    assert monthly["arpu"].between(35, 50).all()
+    assert monthly["mrr"].is_monotonic_increasing
+    for paid in ("paid_search", "paid_social", "partnerships"):
+        assert 80 <= channels.loc[paid, "cac"] <= 250, paid
+    assert 2 <= channels.loc["all", "ltv_to_cac"] <= 6
+    month_one = [
+        (reference.user_month.get((next_month, user), {}).get("mrr", 0) > 0)
+        for (month, user), v in reference.user_month.items()
+        if v["movement"] == "new" and month < date(2025, 12, 1)
+        for next_month in [date(month.year, month.month + 1, 1)]
+    ]
+    assert 0.70 <= sum(month_one) / len(month_one) <= 0.80
+    assert monthly.loc[date(2025, 1, 1), "new_customers"] > 0
+    signups = users.groupby(users["signup_date"].map(lambda d: d.month)).size()
+    assert signups[1] > signups[2]  # the January job-search bump
+    weekdays = users["signup_date"].map(lambda d: d.weekday() < 5)
+    assert weekdays.mean() / 5 > (1 - weekdays.mean()) / 2 * 1.2  # weekday signups beat weekend ones
+    movements_by_month = monthly[["expansion_mrr", "contraction_mrr", "reactivation_mrr"]].gt(0)
+    assert movements_by_month.loc[date(2025, 4, 1):].all().all()
+
+
+def test_kpi_overview_prints_the_warehouse_numbers(default_company: Build, reference, capsys) -> None:
+    assert kpi_overview.main(["--db", str(default_company.db)]) == 0
+    printed = capsys.readouterr().out
+    december = reference.monthly.iloc[-1]
+    assert "as of 2025-12-31" in printed
+    assert f"${december['mrr']:,.2f}" in printed
+    assert f"{december['active_customers']:,}" in printed
+    assert f"{december['customer_churn_rate']:.1%}" in printed
+    assert f"{reference.channels.set_index('acquisition_channel').loc['all', 'ltv_to_cac']:.1f}x" in printed
+
+
+def test_kpi_overview_without_a_warehouse(tmp_path, capsys) -> None:
+    assert kpi_overview.main(["--db", str(tmp_path / "missing.duckdb")]) == kpi_overview.EXIT_NO_WAREHOUSE
+    assert "make build" in capsys.readouterr().err
