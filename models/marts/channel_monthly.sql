@@ -48,11 +48,18 @@ new_customers as (
     group by month, acquisition_channel
 ),
 
+spend_months as (
+    -- spend can predate the first signup (launch campaigns); keep those months so no spend is lost
+    select month from months
+    union
+    select month from marketing_spend
+),
+
 grid as (
     select
-        months.month,
+        spend_months.month,
         channels.acquisition_channel
-    from months
+    from spend_months
     cross join channels
 ),
 

@@ -83,13 +83,14 @@ def test_movements_per_user(edge_company: Build) -> None:
 def test_channel_performance_matches_hand_worked_values(edge_company: Build) -> None:
     channels = edge_company.query("select * from marts.channel_performance").set_index("acquisition_channel")
     paid_search = channels.loc["paid_search"]
-    # users 1 and 3: 2 new customers for 300 of spend; customer-months 30+50+50 and 40+40
-    assert paid_search.cac == pytest.approx(150.0)
+    # users 1 and 3: 2 new customers for 325 of spend (25 of it in December, before the first
+    # signup); customer-months 30+50+50 and 40+40
+    assert paid_search.cac == pytest.approx(162.5)
     assert paid_search.arpu == pytest.approx(210 / 5)
     assert paid_search.customer_churn_rate == pytest.approx(2 / 5)
     assert paid_search.ltv == pytest.approx(42 * 0.8 / 0.4)
-    assert paid_search.ltv_to_cac == pytest.approx(84 / 150)
-    assert paid_search.cac_payback_months == pytest.approx(150 / (42 * 0.8))
+    assert paid_search.ltv_to_cac == pytest.approx(84 / 162.5)
+    assert paid_search.cac_payback_months == pytest.approx(162.5 / (42 * 0.8))
     organic = channels.loc["organic_search"]
     assert organic.cac == 0 and organic.ltv_to_cac != organic.ltv_to_cac  # no spend: CAC 0, ratio null
     assert organic.arpu == pytest.approx(30.0) and organic.customer_churn_rate == pytest.approx(0.5)
@@ -102,11 +103,11 @@ def test_channel_performance_matches_hand_worked_values(edge_company: Build) -> 
     assert (partnerships.signups, partnerships.spend_usd) == (0, 10)
     blended = channels.loc["all"]
     assert (blended.signups, blended.converted_users, blended.new_customers) == (8, 7, 7)
-    assert blended.spend_usd == pytest.approx(440.0)
-    assert blended.cac == pytest.approx(440 / 7)
+    assert blended.spend_usd == pytest.approx(465.0)
+    assert blended.cac == pytest.approx(465 / 7)
     assert blended.arpu == pytest.approx(740 / 19)
     assert blended.customer_churn_rate == pytest.approx(3 / 14)
-    assert blended.ltv_to_cac == pytest.approx((740 / 19) * 0.8 / (3 / 14) / (440 / 7))
+    assert blended.ltv_to_cac == pytest.approx((740 / 19) * 0.8 / (3 / 14) / (465 / 7))
 
 
 def test_mrr_daily_on_a_plan_change_day(edge_company: Build) -> None:
@@ -115,6 +116,15 @@ def test_mrr_daily_on_a_plan_change_day(edge_company: Build) -> None:
     assert (day.mrr, day.active_customers, day.active_subscriptions) == (200, 5, 5)
     assert (day.new_subscriptions, day.ended_subscriptions) == (1, 1)
     assert len(edge_company.query("select * from marts.mrr_daily")) == 31 + 28 + 31 + 30
+
+
+def test_channel_monthly_keeps_spend_before_the_first_month(edge_company: Build) -> None:
+    monthly = edge_company.query("select * from marts.channel_monthly")
+    december = monthly[(monthly["month"] == "2024-12-01") & (monthly["acquisition_channel"] == "paid_search")]
+    assert december["spend_usd"].tolist() == [25.0] and december["cac"].isna().all()
+    assert monthly["spend_usd"].sum() == pytest.approx(465.0)
+    assert len(monthly) == 5 * 6  # Dec-Apr for each of the 6 channels, every combination
+    assert len(edge_company.query("select * from marts.mrr_monthly")) == 4  # the MRR months still start in January
 
 
 def test_dim_users(edge_company: Build) -> None:
@@ -143,7 +153,7 @@ def test_as_of_date_ignores_everything_later(tmp_path) -> None:
     assert (march.new_mrr, march.contraction_mrr, march.churned_mrr) == (30, 20, 0)
     channels = build.query("select * from marts.channel_performance").set_index("acquisition_channel")
     assert "partnerships" not in channels.index  # its only spend is after as_of_date
-    assert channels.loc["all", "spend_usd"] == pytest.approx(430.0)
+    assert channels.loc["all", "spend_usd"] == pytest.approx(455.0)
     reference = compute(load_raw(COMPANIES / "edge_company"), as_of=date(2025, 3, 15))
     compare_monthly(build, reference)
     compare_channels(build, reference)
