@@ -1,0 +1,60 @@
+with
+
+months as (
+    select * from {{ ref('int_months') }}
+),
+
+user_mrr as (
+    select * from {{ ref('fct_mrr') }}
+),
+
+cohort_members as (
+    select
+        user_id,
+        month as cohort_month
+    from user_mrr
+    where movement = 'new'
+),
+
+cohort_months as (
+    select
+        cohort_members.cohort_month,
+        months.month,
+        {{ dbt.datediff('cohort_members.cohort_month', 'months.month', 'month') }} as months_since_start,  -- noqa: LT05
+        cohort_members.user_id
+    from cohort_members
+    inner join months
+        on cohort_members.cohort_month <= months.month
+),
+
+activity as (
+    select
+        cohort_months.cohort_month,
+        cohort_months.months_since_start,
+        count(*) as cohort_customers,
+        sum(case when user_mrr.mrr > 0 then 1 else 0 end) as retained_customers,
+        coalesce(sum(user_mrr.mrr), 0) as cohort_mrr
+    from cohort_months
+    left join user_mrr
+        on
+            cohort_months.user_id = user_mrr.user_id
+            and cohort_months.month = user_mrr.month
+    group by cohort_months.cohort_month, cohort_months.months_since_start
+),
+
+final as (
+    select
+        cohort_month,
+        cast(months_since_start as {{ dbt.type_bigint() }}) as months_since_start,
+        cast(cohort_customers as {{ dbt.type_bigint() }}) as cohort_customers,
+        cast(retained_customers as {{ dbt.type_bigint() }}) as retained_customers,
+        {{ safe_divide('retained_customers', 'cohort_customers') }} as logo_retention_rate,
+        round(cohort_mrr, 6) as cohort_mrr,
+        {{ safe_divide(
+            'cohort_mrr',
+            'first_value(cohort_mrr) over (partition by cohort_month order by months_since_start)'
+        ) }} as revenue_retention_rate
+    from activity
+)
+
+select * from final

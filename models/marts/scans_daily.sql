@@ -1,0 +1,68 @@
+with
+
+days as (
+    select * from {{ ref('int_days') }}
+),
+
+scans as (
+    select * from {{ ref('fct_scans') }}
+),
+
+users as (
+    select * from {{ ref('int_users') }}
+),
+
+first_scans as (
+    select
+        user_id,
+        min(scan_date) as first_scan_date
+    from scans
+    group by user_id
+),
+
+daily_scans as (
+    select
+        scan_date as date_day,
+        count(*) as scans,
+        count(distinct user_id) as scanning_users,
+        sum(case when is_paying_at_scan then 1 else 0 end) as scans_by_paying_users,
+        avg(match_rate) as avg_match_rate
+    from scans
+    group by scan_date
+),
+
+daily_new_scanners as (
+    select
+        first_scan_date as date_day,
+        count(*) as new_scanning_users
+    from first_scans
+    group by first_scan_date
+),
+
+daily_signups as (
+    select
+        signup_date as date_day,
+        count(*) as signups
+    from users
+    group by signup_date
+),
+
+final as (
+    select
+        days.date_day,
+        cast(coalesce(daily_scans.scans, 0) as {{ dbt.type_bigint() }}) as scans,
+        cast(coalesce(daily_scans.scanning_users, 0) as {{ dbt.type_bigint() }}) as scanning_users,
+        cast(coalesce(daily_new_scanners.new_scanning_users, 0) as {{ dbt.type_bigint() }}) as new_scanning_users,
+        cast(coalesce(daily_scans.scans_by_paying_users, 0) as {{ dbt.type_bigint() }}) as scans_by_paying_users,
+        daily_scans.avg_match_rate,
+        cast(coalesce(daily_signups.signups, 0) as {{ dbt.type_bigint() }}) as signups
+    from days
+    left join daily_scans
+        on days.date_day = daily_scans.date_day
+    left join daily_new_scanners
+        on days.date_day = daily_new_scanners.date_day
+    left join daily_signups
+        on days.date_day = daily_signups.date_day
+)
+
+select * from final
