@@ -18,6 +18,14 @@ with latest as (
 ),
 blended as (
     select * from marts.channel_performance where acquisition_channel = 'all'
+),
+latest_month_one as (
+    -- the newest cohort that has been measured one month after it started
+    select cohort_month, logo_retention_rate
+    from marts.cohort_retention
+    where months_since_start = 1
+    order by cohort_month desc
+    limit 1
 )
 select
     latest.snapshot_date as as_of_date,
@@ -29,8 +37,12 @@ select
     latest.customer_churn_rate,
     latest.net_mrr_retention,
     blended.ltv_to_cac,
-    blended.conversion_rate
-from latest cross join blended
+    blended.conversion_rate,
+    latest_month_one.cohort_month as month_one_cohort,
+    latest_month_one.logo_retention_rate as month_one_logo_retention
+from latest
+cross join blended
+left join latest_month_one on true
 """
 
 
@@ -64,6 +76,9 @@ def format_overview(figures: dict[str, object]) -> str:
         ("Blended LTV:CAC", "n/a" if ratio is None else f"{float(ratio):.1f}x"),
         ("Free-to-paid conversion", percent(figures["conversion_rate"])),
     ]
+    cohort = figures["month_one_cohort"]
+    cohort_label = f" ({cohort:%b %Y} cohort)" if cohort else ""
+    rows.append((f"Month-1 logo retention{cohort_label}", percent(figures["month_one_logo_retention"])))
     width = max(len(label) for label, _ in rows)
     lines = [f"JobMetrics KPI overview, as of {figures['as_of_date']:%Y-%m-%d}"]
     lines += [f"  {label:<{width}}  {value}" for label, value in rows]

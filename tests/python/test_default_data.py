@@ -95,8 +95,76 @@ def test_kpi_overview_prints_the_warehouse_numbers(default_company: Build, refer
     assert f"{december['active_customers']:,}" in printed
     assert f"{december['customer_churn_rate']:.1%}" in printed
     assert f"{reference.channels.set_index('acquisition_channel').loc['all', 'ltv_to_cac']:.1f}x" in printed
+    november = [u for (m, u), v in reference.user_month.items() if v["movement"] == "new" and m == date(2025, 11, 1)]
+    kept = [u for u in november if reference.user_month.get((date(2025, 12, 1), u), {}).get("mrr", 0) > 0]
+    assert f"Month-1 logo retention (Nov 2025 cohort)  {len(kept) / len(november):.1%}" in printed
 
 
 def test_kpi_overview_without_a_warehouse(tmp_path, capsys) -> None:
     assert kpi_overview.main(["--db", str(tmp_path / "missing.duckdb")]) == kpi_overview.EXIT_NO_WAREHOUSE
     assert "make build" in capsys.readouterr().err
+
+
+def next_month_start(month: date) -> date:
+    return date(month.year + (month.month == 12), month.month % 12 + 1, 1)
+
+
+@pytest.fixture(scope="module")
+def raw_scans(reference) -> pd.DataFrame:
+    scans = load_raw(PROJECT_ROOT / "seeds")["raw_scans"]
+    scans["scanned_at"] = pd.to_datetime(scans["scanned_at"])
+    return scans[scans["scan_date"] <= reference.as_of]
+
+
+def test_funnel_and_cohorts_match_pandas(default_company: Build, reference, raw_scans) -> None:
+    users = reference.users.set_index("user_id")
+    signup = pd.to_datetime(users["signup_at"])
+    scans = raw_scans.join(signup.rename("signup_at"), on="user_id")
+    in_window = scans[(scans["scanned_at"] >= scans["signup_at"])
+                      & (scans["scanned_at"] < scans["signup_at"] + pd.Timedelta(days=14))]
+    scanned = users.index.isin(scans["user_id"])
+    engaged = users.index.isin(in_window.groupby("user_id").size().loc[lambda n: n >= 3].index)
+    converted = users["is_converted"].to_numpy()
+    new_month = {user: month for (month, user), v in reference.user_month.items() if v["movement"] == "new"}
+    retained = [
+        user in new_month
+        and reference.user_month.get((next_month_start(new_month[user]), user), {}).get("mrr", 0) > 0
+        for user in users.index
+    ]
+    expected = [len(users), scanned.sum(), (scanned & engaged).sum(), (scanned & engaged & converted).sum(),
+                (scanned & engaged & converted & retained).sum()]
+    funnel = default_company.query("select step_order, sum(users) as users from marts.conversion_funnel "
+                                   "group by step_order order by step_order")
+    assert funnel["users"].tolist() == expected
+
+    cohorts = default_company.query("select * from marts.cohort_retention where months_since_start = 1")
+    for row in cohorts.itertuples():
+        members = [u for u, m in new_month.items() if m == row.cohort_month.date()]
+        kept = [u for u in members
+                if reference.user_month.get((next_month_start(row.cohort_month.date()), u), {}).get("mrr", 0) > 0]
+        assert (row.cohort_customers, row.retained_customers) == (len(members), len(kept)), row.cohort_month
+
+
+def test_scan_marts_match_pandas(default_company: Build, raw_scans) -> None:
+    daily = default_company.query("select * from marts.scans_daily").set_index("date_day")
+    by_day = raw_scans.groupby("scan_date").agg(scans=("scan_id", "size"), users=("user_id", "nunique"),
+                                                match=("match_rate", "mean"))
+    by_day.index = pd.to_datetime(by_day.index)
+    assert daily.loc[by_day.index, "scans"].tolist() == by_day["scans"].tolist()
+    assert daily.loc[by_day.index, "scanning_users"].tolist() == by_day["users"].tolist()
+    assert daily.loc[by_day.index, "avg_match_rate"].tolist() == pytest.approx(by_day["match"].tolist())
+
+    ordered = raw_scans.sort_values(["user_id", "job_id", "scanned_at", "scan_id"])
+    jobs = ordered.groupby(["user_id", "job_id"])["match_rate"].agg(["first", "max", "last", "size"])
+    lift = default_company.query("select * from marts.match_rate_lift").set_index(["user_id", "job_id"]).loc[jobs.index]
+    assert lift["first_match_rate"].tolist() == jobs["first"].tolist()
+    assert lift["last_match_rate"].tolist() == jobs["last"].tolist()
+    assert lift["lift"].tolist() == (jobs["max"] - jobs["first"]).tolist()
+    assert lift["iterations"].tolist() == jobs["size"].tolist()
+
+    engagement = default_company.query("select * from marts.engagement_daily").set_index("date_day")
+    for day in pd.to_datetime(["2025-03-03", "2025-08-17", "2025-12-31"]):
+        dates = pd.to_datetime(raw_scans["scan_date"])
+        def active(days: int) -> int:
+            return raw_scans.loc[(dates > day - pd.Timedelta(days=days)) & (dates <= day), "user_id"].nunique()
+        assert tuple(engagement.loc[day, ["dau", "wau", "mau"]]) == (active(1), active(7), active(30))
