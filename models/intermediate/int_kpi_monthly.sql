@@ -42,14 +42,14 @@ cumulative_revenue as (
     select
         month,
         sum(new_customers) over (order by month rows between unbounded preceding and current row)
-        as new_customers,
+            as new_customers,
         sum(mrr) over (order by month rows between unbounded preceding and current row) as customer_month_mrr,
         sum(active_customers) over (order by month rows between unbounded preceding and current row)
-        as customer_months,
+            as customer_months,
         sum(churned_customers) over (order by month rows between unbounded preceding and current row)
-        as churned_customers,
+            as churned_customers,
         sum(previous_active_customers) over (order by month rows between unbounded preceding and current row)
-        as previous_customer_months
+            as previous_customer_months
     from monthly
 ),
 
@@ -59,7 +59,7 @@ unit_economics as (
         {{ safe_divide('cumulative_spend.spend_usd', 'cumulative_revenue.new_customers') }} as cac,
         {{ safe_divide('cumulative_revenue.customer_month_mrr', 'cumulative_revenue.customer_months') }} as arpu,
         {{ safe_divide('cumulative_revenue.churned_customers', 'cumulative_revenue.previous_customer_months') }}
-        as churn_rate
+            as churn_rate
     from cumulative_revenue
     left join cumulative_spend
         on cumulative_revenue.month = cumulative_spend.month
@@ -75,7 +75,7 @@ conversion as (
         ) }} as conversion_rate
     from monthly
     inner join users
-        on users.signup_date <= monthly.snapshot_date
+        on monthly.snapshot_date >= users.signup_date
     group by monthly.month
 ),
 

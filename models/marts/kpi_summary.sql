@@ -37,7 +37,7 @@ unpivoted as (
         select
             '{{ kpi }}' as kpi,
             '{{ kpi_columns.get(kpi, {}).get('description', '') | replace("'", "''") | replace('\n', ' ') | trim }}'
-            as description,
+                as description,
             max(case when is_latest then month end) as month,
             max(case when is_latest then {{ kpi }} end) as kpi_value,
             max(case when not is_latest then {{ kpi }} end) as previous_value
