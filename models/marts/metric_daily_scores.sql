@@ -39,7 +39,8 @@ windowed as (
             partition by metric order by date_day rows between {{ window_days }} preceding and 1 preceding
         ),
         same_weekdays as (
-            partition by metric, weekday_number order by date_day rows between {{ weekday_weeks }} preceding and 1 preceding
+            partition by metric, weekday_number
+            order by date_day rows between {{ weekday_weeks }} preceding and 1 preceding
         )
 ),
 
