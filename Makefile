@@ -8,7 +8,7 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 # The scratch warehouse `make test` builds into; the real one is left alone.
 TEST_DB := target/test_warehouse.duckdb
 
-.PHONY: build test install seeds lint dbt-test pytest benchmark clean
+.PHONY: build test install seeds lint dbt-test pytest benchmark alerts clean
 
 build: $(VENV)/.installed
 	@mkdir -p warehouse
@@ -39,6 +39,10 @@ dbt-test: $(VENV)/.installed
 
 pytest: $(VENV)/.installed
 	$(BIN)/python -m pytest tests/python
+
+# KPI statuses and anomalies of the last 7 days; exit 0 ok, 1 warning, 2 critical (see README).
+alerts: $(VENV)/.installed
+	$(BIN)/python scripts/alerts.py
 
 benchmark: $(VENV)/.installed
 	$(BIN)/python scripts/benchmark.py

@@ -7,10 +7,10 @@ import sys
 from pathlib import Path
 
 import duckdb
+from alerts import kpi_lines
+from warehouse import DEFAULT_DB, WarehouseUnavailable, connect_read_only, fetch_dicts
 
-DEFAULT_DB = Path("warehouse/jobmetrics.duckdb")
-EXIT_NO_WAREHOUSE = 2
-EXIT_LOCKED = 3
+EXIT_NO_WAREHOUSE = 3
 
 OVERVIEW_SQL = """
 with latest as (
@@ -48,12 +48,10 @@ left join latest_month_one on true
 
 def read_overview(con: duckdb.DuckDBPyConnection) -> dict[str, object]:
     """The overview figures as a dict keyed by column name."""
-    cursor = con.execute(OVERVIEW_SQL)
-    names = [column[0] for column in cursor.description]
-    row = cursor.fetchone()
-    if row is None:
-        raise LookupError("marts.mrr_monthly is empty")
-    return dict(zip(names, row))
+    rows = fetch_dicts(con, OVERVIEW_SQL)
+    if not rows:
+        raise WarehouseUnavailable("marts.mrr_monthly is empty; run `make build`.")
+    return rows[0]
 
 
 def percent(value: object) -> str:
@@ -85,13 +83,6 @@ def format_overview(figures: dict[str, object]) -> str:
     return "\n".join(lines)
 
 
-def connect_read_only(path: Path) -> duckdb.DuckDBPyConnection:
-    """Open the warehouse read-only; raises FileNotFoundError or duckdb.IOException (locked)."""
-    if not path.exists():
-        raise FileNotFoundError(path)
-    return duckdb.connect(str(path), read_only=True)
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Print the headline KPIs from the JobMetrics warehouse.")
     parser.add_argument("--db", type=Path, default=DEFAULT_DB, help=f"DuckDB warehouse file (default {DEFAULT_DB})")
@@ -99,17 +90,15 @@ def main(argv: list[str] | None = None) -> int:
     try:
         with connect_read_only(args.db) as con:
             figures = read_overview(con)
-    except FileNotFoundError:
-        print(f"kpi_overview: no warehouse at {args.db}; run `make build` first.", file=sys.stderr)
-        return EXIT_NO_WAREHOUSE
-    except duckdb.IOException:
-        print(f"kpi_overview: {args.db} is locked by another process (a running dbt build?); try again when it ends.",
-              file=sys.stderr)
-        return EXIT_LOCKED
-    except (duckdb.CatalogException, LookupError):
-        print(f"kpi_overview: the marts in {args.db} are missing or empty; run `make build`.", file=sys.stderr)
+            kpis = fetch_dicts(con, "select * from marts.kpi_summary order by label")
+    except WarehouseUnavailable as error:
+        print(f"kpi_overview: {error}", file=sys.stderr)
         return EXIT_NO_WAREHOUSE
     print(format_overview(figures))
+    month = next((k["month"] for k in kpis if k["month"]), None)
+    print(f"KPI status ({month:%b %Y})" if month else "KPI status (no complete month yet)")
+    print("\n".join(kpi_lines(kpis)))
+    print("Run `make alerts` for the full report with anomalies.")
     return 0
 
 

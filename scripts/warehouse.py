@@ -1,0 +1,36 @@
+"""Open the JobMetrics warehouse read-only, turning the ways it can fail into one-line messages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+DEFAULT_DB = Path("warehouse/jobmetrics.duckdb")
+
+
+class WarehouseUnavailable(Exception):
+    """The warehouse file is missing, locked or not built; str() says what to do."""
+
+
+def connect_read_only(path: Path) -> duckdb.DuckDBPyConnection:
+    if not path.exists():
+        raise WarehouseUnavailable(f"no warehouse at {path}; run `make build` first.")
+    try:
+        return duckdb.connect(str(path), read_only=True)
+    except duckdb.IOException as error:
+        if "lock" in str(error).lower():
+            raise WarehouseUnavailable(
+                f"{path} is locked by another process (a running dbt build?); try again when it ends."
+            ) from error
+        raise WarehouseUnavailable(f"cannot open {path}: {error}") from error
+
+
+def fetch_dicts(con: duckdb.DuckDBPyConnection, sql: str, parameters: list | None = None) -> list[dict]:
+    """Rows of a query as dicts; a missing mart means the warehouse predates it."""
+    try:
+        cursor = con.execute(sql, parameters or [])
+    except duckdb.CatalogException as error:
+        raise WarehouseUnavailable(f"the marts are missing or out of date ({error}); run `make build`.") from error
+    names = [column[0] for column in cursor.description]
+    return [dict(zip(names, row)) for row in cursor.fetchall()]
