@@ -8,10 +8,11 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 # The scratch warehouse `make test` builds into; the real one is left alone.
 TEST_DB := target/test_warehouse.duckdb
 
-.PHONY: build test install seeds lint dbt-test pytest benchmark alerts clean
+.PHONY: build test install seeds validate lint dbt-test pytest benchmark alerts clean
 
 build: $(VENV)/.installed
 	@mkdir -p warehouse
+	$(BIN)/python scripts/validate_raw.py
 	$(BIN)/dbt build
 	@$(BIN)/python scripts/kpi_overview.py
 
@@ -28,6 +29,10 @@ $(VENV)/.installed: requirements.txt
 # Regenerate the committed default seeds (deterministic).
 seeds: $(VENV)/.installed
 	$(BIN)/python generate_seeds.py
+
+# The Great Expectations gate on the raw CSVs alone (make build runs it first).
+validate: $(VENV)/.installed
+	$(BIN)/python scripts/validate_raw.py
 
 lint: $(VENV)/.installed
 	@mkdir -p target
