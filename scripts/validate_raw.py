@@ -53,7 +53,7 @@ FOREIGN_KEYS = {
 TEXT_FORMATS = {
     "bigint": ("regex", r"^-?[0-9]+$", "whole numbers"),
     "integer": ("regex", r"^-?[0-9]+$", "whole numbers"),
-    "double": ("regex", r"^-?[0-9]+(\.[0-9]*)?([eE][-+]?[0-9]+)?$", "numbers"),
+    "double": ("regex", r"^-?[0-9]+(?:\.[0-9]*)?(?:[eE][-+]?[0-9]+)?$", "numbers"),
     "timestamp": ("strftime", "%Y-%m-%d %H:%M:%S", "timestamps as YYYY-MM-DD HH:MM:SS"),
     "date": ("strftime", "%Y-%m-%d", "dates as YYYY-MM-DD"),
 }

@@ -70,14 +70,16 @@ series as (
 ),
 
 metrics as (
-        -- counts are Poisson-noisy; bad_direction says which way hurts the business
-    {%- for metric, is_count, bad in [
-        ('signups', true, 'drop'), ('scans', true, 'drop'), ('avg_match_rate', false, 'drop'),
-        ('new_subscriptions', true, 'drop'), ('cancellations', true, 'spike'), ('net_mrr_change', false, 'drop')
+        -- counts are Poisson-noisy; people sign up and scan less at weekends; bad_direction hurts the business
+    {%- for metric, is_count, weekly, bad in [
+        ('signups', true, true, 'drop'), ('scans', true, true, 'drop'), ('avg_match_rate', false, false, 'drop'),
+        ('new_subscriptions', true, false, 'drop'), ('cancellations', true, false, 'spike'),
+        ('net_mrr_change', false, false, 'drop')
     ] %}
         select
             '{{ metric }}' as metric,
             {{ is_count }} as is_count,
+            {{ weekly }} as has_weekly_rhythm,
             '{{ bad }}' as bad_direction
         {%- if not loop.last %}
             union all
@@ -91,6 +93,7 @@ final as (
         series.metric,
         series.metric_value,
         metrics.is_count,
+        metrics.has_weekly_rhythm,
         metrics.bad_direction
     from series
     inner join metrics

@@ -16,7 +16,8 @@ import pytest
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 COMPANIES = Path(__file__).resolve().parent / "companies"
 DBT = str(Path(sys.executable).parent / "dbt")
-PROJECT_FILES = ["dbt_project.yml", "profiles.yml", "models", "macros", "docs", "seeds/_seeds.yml"]
+PROJECT_FILES = ["dbt_project.yml", "profiles.yml", "models", "macros", "docs", "seeds/_seeds.yml",
+                 "seeds/kpi_thresholds.csv"]
 
 
 @dataclass
@@ -41,7 +42,7 @@ def copy_project(target: Path, seed_dir: Path) -> Path:
             (target / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy(source, target / name)
     shutil.copytree(PROJECT_ROOT / "tests", target / "tests", ignore=shutil.ignore_patterns("python"))
-    for csv in seed_dir.glob("*.csv"):
+    for csv in seed_dir.glob("raw_*.csv"):
         shutil.copy(csv, target / "seeds" / csv.name)
     return target
 

@@ -1,0 +1,253 @@
+"""Monitoring: KPI statuses, the anomaly detector on real and planted incidents, alerts.py and its
+webhook, and the Great Expectations gate on raw files."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import sys
+import threading
+from datetime import date
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from conftest import COMPANIES, PROJECT_ROOT, Build, build_from
+
+sys.path.insert(0, str(PROJECT_ROOT / "scripts"))
+import alerts  # noqa: E402
+import validate_raw  # noqa: E402
+
+
+def test_kpi_summary_on_the_edge_company(edge_company: Build) -> None:
+    """April is the latest complete month (as_of_date is Apr 30); values worked out in test_edge_company."""
+    kpis = edge_company.query("select * from marts.kpi_summary").set_index("kpi")
+    assert set(kpis["month"].dt.date) == {date(2025, 4, 1)}
+    expected = {
+        "mrr_growth_rate": ((150 - 170) / 170, (170 - 290) / 290, "critical"),
+        "customer_churn_rate": (1 / 5, 1 / 5, "critical"),
+        "gross_mrr_churn_rate": (50 / 170, 150 / 290, "critical"),
+        "net_mrr_retention": (120 / 170, 140 / 290, "critical"),
+        "quick_ratio": (30 / 50, 30 / 150, "critical"),
+        "arpu": (30.0, 34.0, "warning"),
+        "conversion_rate": (7 / 8, 7 / 8, "ok"),  # by Mar 31 all 8 had signed up and 7 had subscribed
+        "month1_logo_retention": (1.0, 1.0, "ok"),  # April: the March cohort (user 2); March: February's (4, 8)
+        "avg_match_rate": (81.0, 75.0, "ok"),  # April: one scan of 81; March: one of 75
+    }
+    for kpi, (value, previous, status) in expected.items():
+        row = kpis.loc[kpi]
+        assert (row.value, row.previous_value, row.status) == (pytest.approx(value), pytest.approx(previous), status), kpi
+    # blended LTV:CAC up to April equals the `all` row of channel_performance
+    blended = edge_company.query("select * from marts.channel_performance where acquisition_channel = 'all'")
+    assert kpis.loc["ltv_to_cac", "value"] == pytest.approx(blended["ltv_to_cac"].iloc[0])
+    assert kpis.loc["ltv_to_cac", "status"] == "warning"  # 2.19: between 1 and 3
+    assert kpis.loc["cac_payback_months", "value"] == pytest.approx(blended["cac_payback_months"].iloc[0])
+    assert kpis.loc["customer_churn_rate", "description"].startswith("churned_customers / previous month")
+
+
+def test_no_complete_month_means_no_data(tmp_path: Path) -> None:
+    build = build_from(COMPANIES / "edge_company", tmp_path, "--vars", "{as_of_date: '2025-01-15'}")
+    assert build.returncode == 0, build.output[-3000:]
+    kpis = build.query("select * from marts.kpi_summary")
+    assert len(kpis) == 11 and set(kpis["status"]) == {"no_data"} and kpis["month"].isna().all()
+
+
+def test_default_data_raises_few_alarms(default_company: Build) -> None:
+    anomalies = default_company.query("select * from marts.metric_anomalies")
+    scored = default_company.query("select count(anomaly_score) as n from marts.metric_daily_scores")["n"].iloc[0]
+    assert scored > 2000  # six metrics scored on most days of the year
+    assert len(anomalies) < scored / 200, anomalies  # fewer than one alarm per 200 scored metric-days
+    harmful = anomalies[anomalies["is_bad"]]
+    assert len(harmful) <= 5 and (harmful["severity"] == "critical").sum() <= 1, harmful
+
+
+@pytest.fixture(scope="module")
+def planted(tmp_path_factory: pytest.TempPathFactory) -> Build:
+    """The default data with two incidents: 5x the usual signups on Wed 11 Jun, no scans on Wed 17 Sep."""
+    seeds = tmp_path_factory.mktemp("planted_seeds")
+    for csv in (PROJECT_ROOT / "seeds").glob("raw_*.csv"):
+        shutil.copy(csv, seeds / csv.name)
+    users = pd.read_csv(seeds / "raw_users.csv", dtype=str)
+    day = users[users["signup_at"].str.startswith("2025-06-11")]
+    extra = pd.concat([day] * 4, ignore_index=True)
+    extra["user_id"] = [str(i) for i in range(10_000_001, 10_000_001 + len(extra))]
+    pd.concat([users, extra]).to_csv(seeds / "raw_users.csv", index=False)
+    scans = pd.read_csv(seeds / "raw_scans.csv", dtype=str)
+    scans[~scans["scanned_at"].str.startswith("2025-09-17")].to_csv(seeds / "raw_scans.csv", index=False)
+    build = build_from(seeds, tmp_path_factory.mktemp("planted"))
+    assert build.returncode == 0, build.output[-3000:]
+    return build
+
+
+def test_planted_signup_spike_is_critical(planted: Build) -> None:
+    flagged = planted.query("select * from marts.metric_anomalies where date_day = '2025-06-11' and metric = 'signups'")
+    assert len(flagged) == 1
+    assert (flagged["direction"].iloc[0], flagged["severity"].iloc[0]) == ("spike", "critical")
+    assert not flagged["is_bad"].iloc[0]  # more signups hurt nobody
+
+
+def test_planted_day_without_scans_is_critical(planted: Build) -> None:
+    flagged = planted.query("select * from marts.metric_anomalies where date_day = '2025-09-17' and metric = 'scans'")
+    assert len(flagged) == 1 and flagged["value"].iloc[0] == 0
+    assert (flagged["direction"].iloc[0], flagged["severity"].iloc[0], bool(flagged["is_bad"].iloc[0])) == \
+        ("drop", "critical", True)
+
+
+def test_scores_exclude_the_day_itself(planted: Build) -> None:
+    """Recompute the 28-day expectation for the spike day by hand from scans_daily."""
+    daily = planted.query("select date_day, signups from marts.scans_daily order by date_day").set_index("date_day")
+    window = daily.loc["2025-05-14":"2025-06-10", "signups"]
+    assert len(window) == 28
+    score = planted.query("select * from marts.metric_daily_scores where date_day = '2025-06-11' "
+                          "and metric = 'signups'").iloc[0]
+    assert score.expected == pytest.approx(window.mean())
+
+    def anscombe(x):  # counts are scored on 2 * sqrt(x + 3/8), with a stddev of at least 1
+        return 2 * (x + 0.375) ** 0.5
+    scaled = anscombe(window)
+    expected_z = (anscombe(daily.loc["2025-06-11", "signups"]) - scaled.mean()) / max(scaled.std(), 1.0)
+    assert score.z_score == pytest.approx(expected_z)
+    assert expected_z > 4  # 5x the usual signups is far outside the noise
+
+
+class Receiver(BaseHTTPRequestHandler):
+    """A stand-in for a Slack incoming webhook: records bodies, answers with the next scripted status."""
+
+    statuses: list[int] = []
+    bodies: list[dict] = []
+
+    def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+        length = int(self.headers["Content-Length"])
+        type(self).bodies.append(json.loads(self.rfile.read(length)))
+        status = type(self).statuses.pop(0) if type(self).statuses else 200
+        self.send_response(status)
+        self.end_headers()
+        self.wfile.write(b"ok")
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+@pytest.fixture
+def webhook():
+    Receiver.statuses, Receiver.bodies = [], []
+    server = HTTPServer(("127.0.0.1", 0), Receiver)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/hook", Receiver
+    server.shutdown()
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_alerts_report_and_exit_codes(edge_company: Build, capsys) -> None:
+    before = digest(edge_company.db)
+    assert alerts.main(["--db", str(edge_company.db)]) == alerts.EXIT_CRITICAL
+    text = capsys.readouterr().out
+    assert "CRITICAL" in text and "[critical] Customer churn" in text and "[ok      ] Free-to-paid" in text
+    assert alerts.main(["--db", str(edge_company.db), "--json"]) == alerts.EXIT_CRITICAL
+    report = json.loads(capsys.readouterr().out)
+    assert report["status"] == "critical" and len(report["kpis"]) == 11
+    assert digest(edge_company.db) == before  # read-only
+
+
+def test_alerts_exit_codes_follow_the_worst_status() -> None:
+    def report(kpi_statuses, anomalies=()):
+        return {"kpis": [{"status": s} for s in kpi_statuses], "anomalies": list(anomalies)}
+    assert alerts.overall_status(report(["ok", "ok"])) == "ok"
+    assert alerts.overall_status(report(["ok", "warning"])) == "warning"
+    assert alerts.overall_status(report(["ok", "no_data"])) == "warning"
+    assert alerts.overall_status(report(["warning", "critical"])) == "critical"
+    harmless_spike = {"severity": "critical", "is_bad": False}
+    assert alerts.overall_status(report(["ok"], [harmless_spike])) == "ok"
+    assert alerts.overall_status(report(["ok"], [{"severity": "critical", "is_bad": True}])) == "critical"
+    assert [alerts.exit_code(s) for s in ("ok", "warning", "critical")] == [0, 1, 2]
+
+
+def test_webhook_receives_the_report(edge_company: Build, webhook, capsys) -> None:
+    url, receiver = webhook
+    assert alerts.main(["--db", str(edge_company.db), "--webhook", url]) == alerts.EXIT_CRITICAL
+    assert len(receiver.bodies) == 1 and "Customer churn" in receiver.bodies[0]["text"]
+
+
+def test_webhook_retries_once(edge_company: Build, webhook) -> None:
+    url, receiver = webhook
+    receiver.statuses = [503]
+    assert alerts.main(["--db", str(edge_company.db), "--webhook", url]) == alerts.EXIT_CRITICAL
+    assert len(receiver.bodies) == 2
+
+
+def test_webhook_failure_is_one_clear_line(edge_company: Build, webhook, capsys) -> None:
+    url, receiver = webhook
+    receiver.statuses = [500, 500]
+    assert alerts.main(["--db", str(edge_company.db), "--webhook", url]) == alerts.EXIT_WEBHOOK_FAILED
+    err = capsys.readouterr().err
+    assert "HTTP 500" in err and "Traceback" not in err and len(receiver.bodies) == 2
+    assert alerts.main(["--db", str(edge_company.db), "--webhook", "http://127.0.0.1:9/nothing"]) == \
+        alerts.EXIT_WEBHOOK_FAILED
+    assert "could not post" in capsys.readouterr().err
+
+
+def test_alerts_without_a_warehouse(tmp_path: Path, capsys) -> None:
+    assert alerts.main(["--db", str(tmp_path / "none.duckdb")]) == alerts.EXIT_NO_WAREHOUSE
+    assert "make build" in capsys.readouterr().err
+
+
+def broken_copy(tmp_path: Path, file: str, edit) -> Path:
+    seeds = tmp_path / "seeds"
+    shutil.copytree(COMPANIES / "edge_company", seeds)
+    path = seeds / file
+    path.write_text(edit(path.read_text()))
+    return seeds
+
+
+GATE_CASES = {
+    "missing_column": ("raw_users.csv", lambda t: "\n".join(",".join(line.split(",")[:3] + line.split(",")[4:])
+                                                             for line in t.splitlines()) + "\n",
+                       ["raw_users.csv: segment: missing column"]),
+    "unparseable_timestamp": ("raw_scans.csv", lambda t: t.replace("2025-02-10 14:30:00", "2025-02-30 14:30:00"),
+                              ["raw_scans.csv: scanned_at: values that are not timestamps", "'2025-02-30 14:30:00'"]),
+    "duplicate_id": ("raw_users.csv", lambda t: t + "3,2025-02-11 10:00:00,referral,career_changer,US\n",
+                     ["raw_users.csv: user_id: duplicate values: 3"]),
+    "unknown_user": ("raw_subscriptions.csv", lambda t: t + "90,999,basic,2025-03-01 10:00:00,,\n",
+                     ["raw_subscriptions.csv: user_id: values not found in raw_users.csv user_id: 999"]),
+    "unknown_plan": ("raw_subscriptions.csv", lambda t: t + "91,7,platinum,2025-03-01 10:00:00,,\n",
+                     ["raw_subscriptions.csv: plan_id: values not found in raw_plans.csv plan_id: platinum"]),
+    "match_rate_out_of_range": ("raw_scans.csv", lambda t: t + "60,7,2025-03-02 10:00:00,201,140\n",
+                                ["raw_scans.csv: match_rate: values outside [0", "140"]),
+    "ended_before_started": ("raw_subscriptions.csv",
+                             lambda t: t + "92,7,basic,2025-03-05 10:00:00,2025-03-01 10:00:00,cancelled\n",
+                             ["raw_subscriptions.csv: ended_at: before started_at: subscription_id=92"]),
+    "unknown_channel": ("raw_marketing_spend.csv", lambda t: t + "2025-03-02,tv,10.00\n",
+                        ["raw_marketing_spend.csv: channel: values outside", "'tv'"]),
+    "negative_price": ("raw_plans.csv", lambda t: t.replace("basic,Basic,1,30.00", "basic,Basic,1,-5"),
+                       ["raw_plans.csv: price_usd: values outside (0", "-5"]),
+}
+
+
+@pytest.mark.parametrize("case", GATE_CASES)
+def test_gate_rejects_broken_files(case: str, tmp_path: Path, capsys) -> None:
+    file, edit, fragments = GATE_CASES[case]
+    seeds = broken_copy(tmp_path, file, edit)
+    assert validate_raw.main(["--seeds", str(seeds), "--docs", str(tmp_path / "docs")]) == 1
+    err = capsys.readouterr().err
+    for fragment in fragments:
+        assert fragment in err, err
+
+
+def test_gate_passes_the_committed_seeds_and_writes_data_docs(tmp_path: Path, capsys) -> None:
+    assert validate_raw.main(["--seeds", str(PROJECT_ROOT / "seeds"), "--docs", str(tmp_path)]) == 0
+    assert (tmp_path / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html").exists()
+    assert "meet the data contract" in capsys.readouterr().out
+
+
+def test_gate_names_a_missing_file(tmp_path: Path, capsys) -> None:
+    seeds = tmp_path / "seeds"
+    shutil.copytree(COMPANIES / "edge_company", seeds)
+    (seeds / "raw_plans.csv").unlink()
+    assert validate_raw.main(["--seeds", str(seeds), "--docs", str(tmp_path / "docs")]) == 2
+    assert "raw_plans.csv not found" in capsys.readouterr().err
