@@ -13,6 +13,10 @@ class WarehouseUnavailable(Exception):
     """The warehouse file is missing, locked or not built; str() says what to do."""
 
 
+class WarehouseLocked(WarehouseUnavailable):
+    """Another process (usually a running build) holds the write lock."""
+
+
 def connect_read_only(path: Path) -> duckdb.DuckDBPyConnection:
     if not path.exists():
         raise WarehouseUnavailable(f"no warehouse at {path}; run `make build` first.")
@@ -20,7 +24,7 @@ def connect_read_only(path: Path) -> duckdb.DuckDBPyConnection:
         return duckdb.connect(str(path), read_only=True)
     except duckdb.IOException as error:
         if "lock" in str(error).lower():
-            raise WarehouseUnavailable(
+            raise WarehouseLocked(
                 f"{path} is locked by another process (a running dbt build?); try again when it ends."
             ) from error
         raise WarehouseUnavailable(f"cannot open {path}: {error}") from error
