@@ -8,7 +8,7 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 # The scratch warehouse `make test` builds into; the real one is left alone.
 TEST_DB := target/test_warehouse.duckdb
 
-.PHONY: build test install seeds validate lint dbt-test pytest benchmark alerts clean
+.PHONY: build test install seeds validate lint dbt-test pytest benchmark alerts ask clean
 
 build: $(VENV)/.installed
 	@mkdir -p warehouse
@@ -48,6 +48,11 @@ pytest: $(VENV)/.installed
 # KPI statuses and anomalies of the last 7 days; exit 0 ok, 1 warning, 2 critical (see README).
 alerts: $(VENV)/.installed
 	$(BIN)/python scripts/alerts.py
+
+# Ask a question: make ask Q="What's our churn rate?" (Claude with ANTHROPIC_API_KEY, else offline).
+ask: $(VENV)/.installed
+	@test -n "$(Q)" || { echo 'make ask: give the question as Q="..."' >&2; exit 2; }
+	$(BIN)/python ai_ask.py "$(Q)"
 
 benchmark: $(VENV)/.installed
 	$(BIN)/python scripts/benchmark.py

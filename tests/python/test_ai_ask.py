@@ -1,0 +1,235 @@
+"""ai_ask.py against a stub of the Messages API on 127.0.0.1, driven by the real anthropic SDK.
+
+The stub replays scripted responses and records every request body, so the tests can assert on the
+tool_result the script sent back. The warehouse is the default company's, built by dbt in conftest.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import subprocess
+import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from conftest import PROJECT_ROOT, Build
+from reference import compute, load_raw
+
+class MessagesStub(BaseHTTPRequestHandler):
+    script: list[tuple[int, dict]] = []
+    requests: list[dict] = []
+
+    def do_POST(self) -> None:  # noqa: N802
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        type(self).requests.append(body)
+        status, payload = type(self).script.pop(0) if type(self).script else (200, text_reply("(no more script)"))
+        data = json.dumps(payload).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("retry-after", "0")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+def message(content: list[dict], stop_reason: str) -> dict:
+    return {"id": "msg_test", "type": "message", "role": "assistant", "model": "claude-test", "content": content,
+            "stop_reason": stop_reason, "stop_sequence": None, "usage": {"input_tokens": 10, "output_tokens": 5}}
+
+
+def text_reply(text: str) -> dict:
+    return message([{"type": "text", "text": text}], "end_turn")
+
+
+def sql_call(sql: str, call_id: str = "toolu_1") -> dict:
+    return message([{"type": "tool_use", "id": call_id, "name": "run_sql", "input": {"sql": sql}}], "tool_use")
+
+
+def error_reply(kind: str) -> dict:
+    return {"type": "error", "error": {"type": kind, "message": "stub error"}}
+
+
+@pytest.fixture
+def stub():
+    MessagesStub.script, MessagesStub.requests = [], []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), MessagesStub)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", MessagesStub
+    server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def warehouse(default_company: Build, tmp_path_factory) -> Path:
+    """The built project: ai_ask reads target/manifest.json from its working directory."""
+    return default_company.project
+
+
+@pytest.fixture(scope="module")
+def reference():
+    return compute(load_raw(PROJECT_ROOT / "seeds"))
+
+
+def run(project: Path, *args: str, base_url: str | None = None, key: str | None = "sk-test-secret",
+        timeout: int = 120) -> subprocess.CompletedProcess:
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(project)}
+    if key:
+        env["ANTHROPIC_API_KEY"] = key
+    if base_url:
+        env["ANTHROPIC_BASE_URL"] = base_url
+    return subprocess.run([sys.executable, str(PROJECT_ROOT / "ai_ask.py"), "--db", str(project.parent /
+                          "warehouse.duckdb"), *args], cwd=project, env=env, capture_output=True, text=True,
+                          timeout=timeout)
+
+
+def tool_results(request: dict) -> list[dict]:
+    return [block for message in request["messages"] if message["role"] == "user" and isinstance(message["content"],
+            list) for block in message["content"] if block.get("type") == "tool_result"]
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_answers_after_a_run_sql_call(warehouse: Path, stub, reference) -> None:
+    url, api = stub
+    api.script = [(200, sql_call("select month, mrr from marts.mrr_monthly order by month desc limit 1")),
+                  (200, text_reply("MRR is $67,492.40 [Q1]."))]
+    done = run(warehouse, "What's our MRR?", base_url=url)
+    assert done.returncode == 0, done.stderr
+    assert len(api.requests) == 2
+    result = tool_results(api.requests[1])[0]
+    assert not result.get("is_error")
+    december = reference.monthly.iloc[-1]
+    assert result["content"].startswith("Q1: 1 rows")
+    assert f"2025-12-01,{round(december['mrr'], 6)}" in result["content"]
+    assert "[Q1]" in done.stdout and "Queries run" in done.stdout and "marts.mrr_monthly" in done.stdout
+    first = api.requests[0]
+    assert first["system"][0]["cache_control"] == {"type": "ephemeral"} and "marts.mrr_monthly" in first["system"][0]["text"]
+    assert "KPIs (Dec 2025)" in first["system"][1]["text"]
+    assert {tool["name"] for tool in first["tools"]} == {"list_marts", "describe_mart", "get_metric_definition",
+                                                        "run_sql"}
+    assert "temperature" not in first and "top_p" not in first
+
+
+HOSTILE_SQL = {
+    "drop": "DROP TABLE marts.mrr_monthly",
+    "insert": "insert into marts.mrr_monthly select * from marts.mrr_monthly",
+    "copy": "COPY marts.dim_users TO '/tmp/leak.csv'",
+    "attach": "ATTACH '/tmp/other.duckdb' AS other",
+    "read_file": "select * from read_csv('/etc/passwd')",
+    "two_statements": "select 1; drop table marts.mrr_monthly",
+    "pragma": "PRAGMA enable_external_access",
+    "set": "SET enable_external_access = true",
+    "extension": "LOAD httpfs",
+}
+
+
+@pytest.mark.parametrize("case", HOSTILE_SQL)
+def test_hostile_sql_is_refused_and_the_warehouse_is_unchanged(case: str, warehouse: Path, stub) -> None:
+    url, api = stub
+    db = warehouse.parent / "warehouse.duckdb"
+    before = digest(db)
+    api.script = [(200, sql_call(HOSTILE_SQL[case])), (200, text_reply("I could not run that."))]
+    done = run(warehouse, "Do something bad", base_url=url)
+    assert done.returncode == 0, done.stderr
+    result = tool_results(api.requests[1])[0]
+    assert result["is_error"] is True and result["content"].startswith("Q1 refused:")
+    assert digest(db) == before
+    assert not Path("/tmp/leak.csv").exists()
+    assert "(refused:" in done.stdout
+
+
+def test_a_long_query_is_stopped(warehouse: Path, stub) -> None:
+    url, api = stub
+    slow = "select sum(a.range * b.range) from range(200000) as a, range(200000) as b"
+    api.script = [(200, sql_call(slow)), (200, text_reply("Too slow."))]
+    done = run(warehouse, "Crunch", "--sql-timeout", "1", base_url=url)
+    assert done.returncode == 0, done.stderr
+    assert "stopped after 1 s" in tool_results(api.requests[1])[0]["content"]
+
+
+def test_tool_call_limit(warehouse: Path, stub) -> None:
+    url, api = stub
+    api.script = [(200, sql_call("select 1", f"toolu_{i}")) for i in range(5)]
+    done = run(warehouse, "Loop forever", "--max-tool-calls", "2", base_url=url)
+    assert done.returncode == 1
+    assert "Stopped after 2 tool calls" in done.stdout
+    assert len(api.requests) == 3  # two calls answered; the third response's call is not run
+    assert [r["content"].split(":")[0] for r in tool_results(api.requests[-1])] == ["Q1", "Q2"]
+
+
+def test_json_output(warehouse: Path, stub) -> None:
+    url, api = stub
+    api.script = [(200, sql_call("select count(*) as users from marts.dim_users")), (200, text_reply("10,000 [Q1]"))]
+    done = run(warehouse, "How many users?", "--json", base_url=url)
+    report = json.loads(done.stdout)
+    assert report["answer"] == "10,000 [Q1]" and report["queries"][0]["sql"].startswith("select count(*)")
+
+
+@pytest.mark.parametrize("status, kind, code, words", [
+    (401, "authentication_error", 6, "API key was rejected"),
+    (529, "overloaded_error", 8, "overloaded"),
+    (429, "rate_limit_error", 7, "rate limited"),
+])
+def test_api_errors_are_one_line(warehouse: Path, stub, status, kind, code, words) -> None:
+    url, api = stub
+    api.script = [(status, error_reply(kind))] * 3
+    done = run(warehouse, "What's our MRR?", base_url=url)
+    assert done.returncode == code
+    assert words in done.stderr and len(done.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in done.stderr and "sk-test-secret" not in done.stderr + done.stdout
+
+
+def test_unreachable_api(warehouse: Path) -> None:
+    done = run(warehouse, "What's our MRR?", base_url="http://127.0.0.1:9")
+    assert done.returncode == 9 and "cannot reach the API" in done.stderr
+
+
+def test_offline_answers_use_the_marts(warehouse: Path, reference) -> None:
+    december = reference.monthly.iloc[-1]
+    churn = run(warehouse, "What's our churn rate?", key=None)
+    assert churn.returncode == 0 and "offline" in churn.stdout
+    assert f"{december['customer_churn_rate']:.1%} in December 2025" in churn.stdout
+    mrr = run(warehouse, "How much MRR do we have?", key=None)
+    assert f"${december['mrr']:,.2f}" in mrr.stdout
+    channels = run(warehouse, "Which channel should we invest in?", key=None)
+    paid_search = reference.channels.set_index("acquisition_channel").loc["paid_search"]
+    assert f"CAC ${paid_search['cac']:,.2f}" in channels.stdout
+    open_question = run(warehouse, "Why do people love us?", key=None)
+    assert open_question.returncode == 5 and "ANTHROPIC_API_KEY" in open_question.stderr
+
+
+def test_explain_every_kpi_offline(warehouse: Path, default_company: Build) -> None:
+    kpis = default_company.query("select kpi, label from marts.kpi_summary")
+    for kpi in kpis["kpi"]:
+        done = run(warehouse, "--explain", kpi, key=None)
+        assert done.returncode == 0, (kpi, done.stderr)
+        assert "In plain words:" in done.stdout and "How it is calculated:" in done.stdout and "Benchmark:" in done.stdout
+    unknown = run(warehouse, "--explain", "happiness", key=None)
+    assert unknown.returncode == 2 and "unknown metric" in unknown.stderr
+
+
+def test_missing_and_locked_warehouse(warehouse: Path, tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    shutil.copytree(warehouse / "target", project / "target")
+    done = subprocess.run([sys.executable, str(PROJECT_ROOT / "ai_ask.py"), "--db", str(tmp_path / "none.duckdb"),
+                           "What's our MRR?"], cwd=project, capture_output=True, text=True, env={"PATH": "/usr/bin"})
+    assert done.returncode == 3 and "make build" in done.stderr
+    db = tmp_path / "locked.duckdb"
+    shutil.copy(warehouse.parent / "warehouse.duckdb", db)
+    holder = subprocess.Popen([sys.executable, "-c", "import duckdb,sys,time; c=duckdb.connect(sys.argv[1]); "
+                               "print('ready', flush=True); time.sleep(30)", str(db)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "ready"
+        locked = subprocess.run([sys.executable, str(PROJECT_ROOT / "ai_ask.py"), "--db", str(db), "--explain", "arpu"],
+                                cwd=project, capture_output=True, text=True, env={"PATH": "/usr/bin"})
+        assert locked.returncode == 4 and "locked" in locked.stderr
+    finally:
+        holder.kill()
