@@ -1,5 +1,3 @@
-{%- set gross_margin = var('gross_margin') -%}
-
 with
 
 monthly as (
@@ -107,11 +105,8 @@ final as (
         monthly.arpu,
         conversion.conversion_rate,
         month_one_retention.logo_retention_rate as month1_logo_retention,
-        {{ safe_divide(
-            safe_divide('unit_economics.arpu * ' ~ gross_margin, 'unit_economics.churn_rate'),
-            'unit_economics.cac'
-        ) }} as ltv_to_cac,
-        {{ safe_divide('unit_economics.cac', 'unit_economics.arpu * ' ~ gross_margin) }} as cac_payback_months,
+        {{ ltv_to_cac('unit_economics.arpu', 'unit_economics.churn_rate', 'unit_economics.cac') }} as ltv_to_cac,
+        {{ cac_payback_months('unit_economics.cac', 'unit_economics.arpu') }} as cac_payback_months,
         match_rates.avg_match_rate
     from monthly
     left join unit_economics

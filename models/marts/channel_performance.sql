@@ -122,10 +122,9 @@ final as (
         arpu,
         cast(churned_customers as {{ dbt.type_bigint() }}) as churned_customers,
         customer_churn_rate,
-        {{ safe_divide('arpu * ' ~ var('gross_margin'), 'customer_churn_rate') }} as ltv,
-        {{ safe_divide(safe_divide('arpu * ' ~ var('gross_margin'), 'customer_churn_rate'), 'cac') }}
-            as ltv_to_cac,
-        {{ safe_divide('cac', 'arpu * ' ~ var('gross_margin')) }} as cac_payback_months
+        {{ ltv('arpu', 'customer_churn_rate') }} as ltv,
+        {{ ltv_to_cac('arpu', 'customer_churn_rate', 'cac') }} as ltv_to_cac,
+        {{ cac_payback_months('cac', 'arpu') }} as cac_payback_months
     from unit_economics
 )
 
