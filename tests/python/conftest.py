@@ -1,75 +1,99 @@
-"""Build throwaway warehouses from CSV fixtures by running the real `dbt build` on a copy of the project."""
+"""Shared warehouses: each is built once per test session and shared by every module and xdist worker.
+
+Tests that use one are marked `build` automatically, so `make test-fast` can leave them out.
+"""
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
-from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
 import pandas as pd
 import pytest
+from builds import COMPANIES, PROJECT_ROOT, Build, build_from, shared_build
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-COMPANIES = Path(__file__).resolve().parent / "companies"
-DBT = str(Path(sys.executable).parent / "dbt")
-PROJECT_FILES = ["dbt_project.yml", "profiles.yml", "models", "macros", "docs", "seeds/_seeds.yml",
-                 "seeds/kpi_thresholds.csv"]
+SHARED_BUILDS = {"edge_company", "default_company", "edge_company_mid_march", "edge_company_mid_january", "planted"}
 
 
-@dataclass
-class Build:
-    project: Path
-    db: Path
-    returncode: int
-    output: str
-
-    def query(self, sql: str) -> pd.DataFrame:
-        with duckdb.connect(str(self.db), read_only=True) as con:
-            return con.execute(sql).df()
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if SHARED_BUILDS & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.build)
 
 
-def copy_project(target: Path, seed_dir: Path) -> Path:
-    """A copy of the dbt project (without the committed seeds) whose seeds/ holds the CSVs of seed_dir."""
-    for name in PROJECT_FILES:
-        source = PROJECT_ROOT / name
-        if source.is_dir():
-            shutil.copytree(source, target / name)
-        else:
-            (target / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy(source, target / name)
-    shutil.copytree(PROJECT_ROOT / "tests", target / "tests", ignore=shutil.ignore_patterns("python"))
-    for csv in seed_dir.glob("raw_*.csv"):
-        shutil.copy(csv, target / "seeds" / csv.name)
-    return target
+@pytest.fixture(scope="session")
+def shared_dir(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
+    """A folder every xdist worker of this session sees (the base temp folder's parent under xdist)."""
+    base = tmp_path_factory.getbasetemp()
+    return base if worker_id == "master" else base.parent
 
 
-def dbt_build(project: Path, db: Path, *args: str) -> Build:
-    env = {**os.environ, "JOBMETRICS_DB": str(db), "DBT_PROFILES_DIR": str(project),
-           "DBT_SEND_ANONYMOUS_USAGE_STATS": "False"}
-    done = subprocess.run(
-        [DBT, "build", "--no-use-colors", *args], cwd=project, env=env, capture_output=True, text=True, timeout=600
+@pytest.fixture(scope="session")
+def edge_company(shared_dir: Path) -> Build:
+    return shared_build(shared_dir, "edge", lambda work: build_from(COMPANIES / "edge_company", work))
+
+
+@pytest.fixture(scope="session")
+def default_company(shared_dir: Path) -> Build:
+    """The committed sample with every data and unit test: what `make build` builds."""
+    return shared_build(shared_dir, "default", lambda work: build_from(PROJECT_ROOT / "seeds", work))
+
+
+def models_and_their_tests(*selectors: str) -> list[str]:
+    """dbt arguments that build the selected models, their parents and the data tests among them only."""
+    return ["--select", *selectors, "--indirect-selection", "cautious", "--exclude", "test_type:unit"]
+
+
+@pytest.fixture(scope="session")
+def edge_company_mid_march(shared_dir: Path) -> Build:
+    """as_of_date inside a month: the marts the as-of tests read, with their data tests."""
+    return shared_build(
+        shared_dir,
+        "edge_mid_march",
+        lambda work: build_from(
+            COMPANIES / "edge_company",
+            work,
+            "--vars",
+            "{as_of_date: '2025-03-15'}",
+            *models_and_their_tests("+mrr_monthly", "+channel_performance"),
+        ),
     )
-    return Build(project, db, done.returncode, done.stdout + done.stderr)
-
-
-def build_from(seed_dir: Path, workdir: Path, *args: str) -> Build:
-    project = copy_project(workdir / "project", seed_dir)
-    return dbt_build(project, workdir / "warehouse.duckdb", *args)
 
 
 @pytest.fixture(scope="session")
-def edge_company(tmp_path_factory: pytest.TempPathFactory) -> Build:
-    build = build_from(COMPANIES / "edge_company", tmp_path_factory.mktemp("edge"))
-    assert build.returncode == 0, build.output[-3000:]
-    return build
+def edge_company_mid_january(shared_dir: Path) -> Build:
+    """as_of_date before the first month ends: no complete month to judge KPIs on."""
+    return shared_build(
+        shared_dir,
+        "edge_mid_january",
+        lambda work: build_from(
+            COMPANIES / "edge_company",
+            work,
+            "--vars",
+            "{as_of_date: '2025-01-15'}",
+            *models_and_their_tests("+kpi_summary"),
+        ),
+    )
+
+
+def plant_incidents(seeds: Path) -> None:
+    """Two incidents in the default data: 5x the usual signups on Wed 11 Jun, no scans on Wed 17 Sep."""
+    for csv in (PROJECT_ROOT / "seeds").glob("raw_*.csv"):
+        shutil.copy(csv, seeds / csv.name)
+    users = pd.read_csv(seeds / "raw_users.csv", dtype=str)
+    day = users[users["signup_at"].str.startswith("2025-06-11")]
+    extra = pd.concat([day] * 4, ignore_index=True)
+    extra["user_id"] = [str(i) for i in range(10_000_001, 10_000_001 + len(extra))]
+    pd.concat([users, extra]).to_csv(seeds / "raw_users.csv", index=False)
+    scans = pd.read_csv(seeds / "raw_scans.csv", dtype=str)
+    scans[~scans["scanned_at"].str.startswith("2025-09-17")].to_csv(seeds / "raw_scans.csv", index=False)
 
 
 @pytest.fixture(scope="session")
-def default_company(tmp_path_factory: pytest.TempPathFactory) -> Build:
-    build = build_from(PROJECT_ROOT / "seeds", tmp_path_factory.mktemp("default"))
-    assert build.returncode == 0, build.output[-3000:]
-    return build
+def planted(shared_dir: Path) -> Build:
+    def make(work: Path) -> Build:
+        (work / "seeds").mkdir(parents=True)
+        plant_incidents(work / "seeds")
+        return build_from(work / "seeds", work, *models_and_their_tests("+metric_anomalies", "+scans_daily"))
+
+    return shared_build(shared_dir, "planted", make)

@@ -75,7 +75,7 @@ def compute(raw: dict[str, pd.DataFrame], as_of: date | None = None, gross_margi
 
     price = {r.plan_id: r.price_usd / r.billing_interval_months for r in raw["raw_plans"].itertuples()}
     users = users_all[users_all["signup_date"] <= as_of].copy()
-    channel_of = dict(zip(users_all["user_id"], users_all["acquisition_channel"]))
+    channel_of = dict(zip(users_all["user_id"], users_all["acquisition_channel"], strict=False))
     subscriptions = [
         {
             "user_id": s.user_id,
@@ -180,13 +180,16 @@ def compute(raw: dict[str, pd.DataFrame], as_of: date | None = None, gross_margi
     spend = spend[spend["spend_date"] <= as_of]
     channel_names = sorted(set(users["acquisition_channel"]) | set(spend["channel"]))
     channel_rows = []
-    for channel in channel_names + ["all"]:
+    for channel in [*channel_names, "all"]:
+
         def mine(user: int) -> bool:
             return channel == "all" or channel_of.get(user) == channel
 
         channel_users = users if channel == "all" else users[users["acquisition_channel"] == channel]
         cells = [(v, u) for (m, u), v in user_month.items() if mine(u)]
-        spend_usd = spend["spend_usd"].sum() if channel == "all" else spend.loc[spend["channel"] == channel, "spend_usd"].sum()
+        spend_usd = (
+            spend["spend_usd"].sum() if channel == "all" else spend.loc[spend["channel"] == channel, "spend_usd"].sum()
+        )
         new_customers = sum(v["movement"] == "new" for v, _ in cells)
         customer_months = [v["mrr"] for v, _ in cells if v["mrr"] > 0]
         churned = sum(v["movement"] == "churn" for v, _ in cells)

@@ -1,7 +1,7 @@
 """ai_ask.py against a stub of the Messages API on 127.0.0.1, driven by the real anthropic SDK.
 
 The stub replays scripted responses and records every request body, so the tests can assert on the
-tool_result the script sent back. The warehouse is the default company's, built by dbt in conftest.
+tool_result the script sent back. The warehouse is the default company's, built by dbt (conftest's default_company).
 """
 
 from __future__ import annotations
@@ -16,14 +16,17 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from conftest import PROJECT_ROOT, Build
+from builds import PROJECT_ROOT, Build
 from reference import compute, load_raw
+
+from jobmetrics.ask import engine, offline
+
 
 class MessagesStub(BaseHTTPRequestHandler):
     script: list[tuple[int, dict]] = []
     requests: list[dict] = []
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         type(self).requests.append(body)
         status, payload = type(self).script.pop(0) if type(self).script else (200, text_reply("(no more script)"))
@@ -40,8 +43,16 @@ class MessagesStub(BaseHTTPRequestHandler):
 
 
 def message(content: list[dict], stop_reason: str) -> dict:
-    return {"id": "msg_test", "type": "message", "role": "assistant", "model": "claude-test", "content": content,
-            "stop_reason": stop_reason, "stop_sequence": None, "usage": {"input_tokens": 10, "output_tokens": 5}}
+    return {
+        "id": "msg_test",
+        "type": "message",
+        "role": "assistant",
+        "model": "claude-test",
+        "content": content,
+        "stop_reason": stop_reason,
+        "stop_sequence": None,
+        "usage": {"input_tokens": 10, "output_tokens": 5},
+    }
 
 
 def text_reply(text: str) -> dict:
@@ -76,21 +87,32 @@ def reference():
     return compute(load_raw(PROJECT_ROOT / "seeds"))
 
 
-def run(project: Path, *args: str, base_url: str | None = None, key: str | None = "sk-test-secret",
-        timeout: int = 120) -> subprocess.CompletedProcess:
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(project)}
+def run(
+    project: Path, *args: str, base_url: str | None = None, key: str | None = "sk-test-secret", timeout: int = 120
+) -> subprocess.CompletedProcess:
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(project), "JOBMETRICS_MANIFEST": str(project / "target/manifest.json")}
     if key:
         env["ANTHROPIC_API_KEY"] = key
     if base_url:
         env["ANTHROPIC_BASE_URL"] = base_url
-    return subprocess.run([sys.executable, str(PROJECT_ROOT / "ai_ask.py"), "--db", str(project.parent /
-                          "warehouse.duckdb"), *args], cwd=project, env=env, capture_output=True, text=True,
-                          timeout=timeout)
+    return subprocess.run(
+        [sys.executable, str(PROJECT_ROOT / "ai_ask.py"), "--db", str(project.parent / "warehouse.duckdb"), *args],
+        cwd="/",  # any folder: paths come from the project root or settings
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def tool_results(request: dict) -> list[dict]:
-    return [block for message in request["messages"] if message["role"] == "user" and isinstance(message["content"],
-            list) for block in message["content"] if block.get("type") == "tool_result"]
+    return [
+        block
+        for message in request["messages"]
+        if message["role"] == "user" and isinstance(message["content"], list)
+        for block in message["content"]
+        if block.get("type") == "tool_result"
+    ]
 
 
 def digest(path: Path) -> str:
@@ -99,8 +121,10 @@ def digest(path: Path) -> str:
 
 def test_answers_after_a_run_sql_call(warehouse: Path, stub, reference) -> None:
     url, api = stub
-    api.script = [(200, sql_call("select month, mrr from marts.mrr_monthly order by month desc limit 1")),
-                  (200, text_reply("MRR is $67,492.40 [Q1]."))]
+    api.script = [
+        (200, sql_call("select month, mrr from marts.mrr_monthly order by month desc limit 1")),
+        (200, text_reply("MRR is $67,492.40 [Q1].")),
+    ]
     done = run(warehouse, "What's our MRR?", base_url=url)
     assert done.returncode == 0, done.stderr
     assert len(api.requests) == 2
@@ -111,10 +135,17 @@ def test_answers_after_a_run_sql_call(warehouse: Path, stub, reference) -> None:
     assert f"2025-12-01,{round(december['mrr'], 6)}" in result["content"]
     assert "[Q1]" in done.stdout and "Queries run" in done.stdout and "marts.mrr_monthly" in done.stdout
     first = api.requests[0]
-    assert first["system"][0]["cache_control"] == {"type": "ephemeral"} and "marts.mrr_monthly" in first["system"][0]["text"]
+    assert (
+        first["system"][0]["cache_control"] == {"type": "ephemeral"}
+        and "marts.mrr_monthly" in first["system"][0]["text"]
+    )
     assert "KPIs (Dec 2025)" in first["system"][1]["text"]
-    assert {tool["name"] for tool in first["tools"]} == {"list_marts", "describe_mart", "get_metric_definition",
-                                                        "run_sql"}
+    assert {tool["name"] for tool in first["tools"]} == {
+        "list_marts",
+        "describe_mart",
+        "get_metric_definition",
+        "run_sql",
+    }
     assert "temperature" not in first and "top_p" not in first
 
 
@@ -173,11 +204,14 @@ def test_json_output(warehouse: Path, stub) -> None:
     assert report["answer"] == "10,000 [Q1]" and report["queries"][0]["sql"].startswith("select count(*)")
 
 
-@pytest.mark.parametrize("status, kind, code, words", [
-    (401, "authentication_error", 6, "API key was rejected"),
-    (529, "overloaded_error", 8, "overloaded"),
-    (429, "rate_limit_error", 7, "rate limited"),
-])
+@pytest.mark.parametrize(
+    "status, kind, code, words",
+    [
+        (401, "authentication_error", 6, "API key was rejected"),
+        (529, "overloaded_error", 8, "overloaded"),
+        (429, "rate_limit_error", 7, "rate limited"),
+    ],
+)
 def test_api_errors_are_one_line(warehouse: Path, stub, status, kind, code, words) -> None:
     url, api = stub
     api.script = [(status, error_reply(kind))] * 3
@@ -211,7 +245,9 @@ def test_explain_every_kpi_offline(warehouse: Path, default_company: Build) -> N
     for kpi in kpis["kpi"]:
         done = run(warehouse, "--explain", kpi, key=None)
         assert done.returncode == 0, (kpi, done.stderr)
-        assert "In plain words:" in done.stdout and "How it is calculated:" in done.stdout and "Benchmark:" in done.stdout
+        assert (
+            "In plain words:" in done.stdout and "How it is calculated:" in done.stdout and "Benchmark:" in done.stdout
+        )
     unknown = run(warehouse, "--explain", "happiness", key=None)
     assert unknown.returncode == 2 and "unknown metric" in unknown.stderr
 
@@ -219,17 +255,52 @@ def test_explain_every_kpi_offline(warehouse: Path, default_company: Build) -> N
 def test_missing_and_locked_warehouse(warehouse: Path, tmp_path: Path) -> None:
     project = tmp_path / "project"
     shutil.copytree(warehouse / "target", project / "target")
-    done = subprocess.run([sys.executable, str(PROJECT_ROOT / "ai_ask.py"), "--db", str(tmp_path / "none.duckdb"),
-                           "What's our MRR?"], cwd=project, capture_output=True, text=True, env={"PATH": "/usr/bin"})
+    done = subprocess.run(
+        [sys.executable, str(PROJECT_ROOT / "ai_ask.py"), "--db", str(tmp_path / "none.duckdb"), "What's our MRR?"],
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin", "JOBMETRICS_MANIFEST": str(project / "target/manifest.json")},
+    )
     assert done.returncode == 3 and "make build" in done.stderr
     db = tmp_path / "locked.duckdb"
     shutil.copy(warehouse.parent / "warehouse.duckdb", db)
-    holder = subprocess.Popen([sys.executable, "-c", "import duckdb,sys,time; c=duckdb.connect(sys.argv[1]); "
-                               "print('ready', flush=True); time.sleep(30)", str(db)], stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import duckdb,sys,time; c=duckdb.connect(sys.argv[1]); print('ready', flush=True); time.sleep(30)",
+            str(db),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout.readline().strip() == "ready"
-        locked = subprocess.run([sys.executable, str(PROJECT_ROOT / "ai_ask.py"), "--db", str(db), "--explain", "arpu"],
-                                cwd=project, capture_output=True, text=True, env={"PATH": "/usr/bin"})
+        locked = subprocess.run(
+            [sys.executable, str(PROJECT_ROOT / "ai_ask.py"), "--db", str(db), "--explain", "arpu"],
+            capture_output=True,
+            text=True,
+            env={"PATH": "/usr/bin", "JOBMETRICS_MANIFEST": str(project / "target/manifest.json")},
+        )
         assert locked.returncode == 4 and "locked" in locked.stderr
     finally:
         holder.kill()
+
+
+def test_a_bug_in_the_offline_answers_is_not_an_unknown_metric(
+    warehouse: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only the error raised for an unknown metric becomes exit 2; a KeyError from a bug propagates."""
+    monkeypatch.setenv("JOBMETRICS_MANIFEST", str(warehouse / "target/manifest.json"))
+    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
+    request = engine.Request(db=warehouse.parent / "warehouse.duckdb", explain="happiness")
+    with pytest.raises(engine.AskFailed) as unknown:
+        engine.answer(request)
+    assert unknown.value.code == engine.EXIT_USAGE and "unknown metric" in str(unknown.value)
+
+    def buggy(*args: object) -> str:
+        raise KeyError("value")
+
+    monkeypatch.setattr(offline, "explain", buggy)
+    with pytest.raises(KeyError):
+        engine.answer(engine.Request(db=request.db, explain="arpu"))

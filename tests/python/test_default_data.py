@@ -3,17 +3,15 @@ business it describes is believable, and the KPI overview prints the same number
 
 from __future__ import annotations
 
-import sys
 from datetime import date
 
 import pandas as pd
 import pytest
-from conftest import PROJECT_ROOT, Build
+from builds import PROJECT_ROOT, Build
 from reference import compute, load_raw
 from test_edge_company import compare_channels, compare_monthly
 
-sys.path.insert(0, str(PROJECT_ROOT / "scripts"))
-import kpi_overview  # noqa: E402
+from jobmetrics.cli import kpi_overview
 
 
 @pytest.fixture(scope="module")
@@ -28,10 +26,12 @@ def test_monthly_and_channel_marts_match_reference(default_company: Build, refer
 
 def test_every_user_month_movement_matches_reference(default_company: Build, reference) -> None:
     rows = default_company.query("select month, user_id, mrr, previous_mrr, movement from marts.fct_mrr")
-    got = {(r.month.date(), r.user_id): (round(r.mrr, 6), round(r.previous_mrr, 6), r.movement)
-           for r in rows.itertuples()}
-    want = {key: (round(v["mrr"], 6), round(v["previous_mrr"], 6), v["movement"])
-            for key, v in reference.user_month.items()}
+    got = {
+        (r.month.date(), r.user_id): (round(r.mrr, 6), round(r.previous_mrr, 6), r.movement) for r in rows.itertuples()
+    }
+    want = {
+        key: (round(v["mrr"], 6), round(v["previous_mrr"], 6), v["movement"]) for key, v in reference.user_month.items()
+    }
     assert got == want
 
 
@@ -63,7 +63,7 @@ def test_default_data_is_a_believable_business(reference) -> None:
     conversion = users.groupby("segment")["is_converted"].mean()
     assert 0.20 <= channels.loc["all", "conversion_rate"] <= 0.30
     assert conversion["career_changer"] == conversion.max()
-    mature = monthly.loc[date(2025, 7, 1):]  # the second half-year, once the base has matured
+    mature = monthly.loc[date(2025, 7, 1) :]  # the second half-year, once the base has matured
     assert mature["customer_churn_rate"].between(0.06, 0.12).all()
     assert monthly["arpu"].between(35, 50).all()
     assert monthly["mrr"].is_monotonic_increasing
@@ -83,7 +83,7 @@ def test_default_data_is_a_believable_business(reference) -> None:
     weekdays = users["signup_date"].map(lambda d: d.weekday() < 5)
     assert weekdays.mean() / 5 > (1 - weekdays.mean()) / 2 * 1.2  # weekday signups beat weekend ones
     movements_by_month = monthly[["expansion_mrr", "contraction_mrr", "reactivation_mrr"]].gt(0)
-    assert movements_by_month.loc[date(2025, 4, 1):].all().all()
+    assert movements_by_month.loc[date(2025, 4, 1) :].all().all()
 
 
 def test_kpi_overview_prints_the_warehouse_numbers(default_company: Build, reference, capsys) -> None:
@@ -120,35 +120,45 @@ def test_funnel_and_cohorts_match_pandas(default_company: Build, reference, raw_
     users = reference.users.set_index("user_id")
     signup = pd.to_datetime(users["signup_at"])
     scans = raw_scans.join(signup.rename("signup_at"), on="user_id")
-    in_window = scans[(scans["scanned_at"] >= scans["signup_at"])
-                      & (scans["scanned_at"] < scans["signup_at"] + pd.Timedelta(days=14))]
+    in_window = scans[
+        (scans["scanned_at"] >= scans["signup_at"]) & (scans["scanned_at"] < scans["signup_at"] + pd.Timedelta(days=14))
+    ]
     scanned = users.index.isin(scans["user_id"])
     engaged = users.index.isin(in_window.groupby("user_id").size().loc[lambda n: n >= 3].index)
     converted = users["is_converted"].to_numpy()
     new_month = {user: month for (month, user), v in reference.user_month.items() if v["movement"] == "new"}
     retained = [
-        user in new_month
-        and reference.user_month.get((next_month_start(new_month[user]), user), {}).get("mrr", 0) > 0
+        user in new_month and reference.user_month.get((next_month_start(new_month[user]), user), {}).get("mrr", 0) > 0
         for user in users.index
     ]
-    expected = [len(users), scanned.sum(), (scanned & engaged).sum(), (scanned & engaged & converted).sum(),
-                (scanned & engaged & converted & retained).sum()]
-    funnel = default_company.query("select step_order, sum(users) as users from marts.conversion_funnel "
-                                   "group by step_order order by step_order")
+    expected = [
+        len(users),
+        scanned.sum(),
+        (scanned & engaged).sum(),
+        (scanned & engaged & converted).sum(),
+        (scanned & engaged & converted & retained).sum(),
+    ]
+    funnel = default_company.query(
+        "select step_order, sum(users) as users from marts.conversion_funnel group by step_order order by step_order"
+    )
     assert funnel["users"].tolist() == expected
 
     cohorts = default_company.query("select * from marts.cohort_retention where months_since_start = 1")
     for row in cohorts.itertuples():
         members = [u for u, m in new_month.items() if m == row.cohort_month.date()]
-        kept = [u for u in members
-                if reference.user_month.get((next_month_start(row.cohort_month.date()), u), {}).get("mrr", 0) > 0]
+        kept = [
+            u
+            for u in members
+            if reference.user_month.get((next_month_start(row.cohort_month.date()), u), {}).get("mrr", 0) > 0
+        ]
         assert (row.cohort_customers, row.retained_customers) == (len(members), len(kept)), row.cohort_month
 
 
 def test_scan_marts_match_pandas(default_company: Build, raw_scans) -> None:
     daily = default_company.query("select * from marts.scans_daily").set_index("date_day")
-    by_day = raw_scans.groupby("scan_date").agg(scans=("scan_id", "size"), users=("user_id", "nunique"),
-                                                match=("match_rate", "mean"))
+    by_day = raw_scans.groupby("scan_date").agg(
+        scans=("scan_id", "size"), users=("user_id", "nunique"), match=("match_rate", "mean")
+    )
     by_day.index = pd.to_datetime(by_day.index)
     assert daily.loc[by_day.index, "scans"].tolist() == by_day["scans"].tolist()
     assert daily.loc[by_day.index, "scanning_users"].tolist() == by_day["users"].tolist()
@@ -165,6 +175,8 @@ def test_scan_marts_match_pandas(default_company: Build, raw_scans) -> None:
     engagement = default_company.query("select * from marts.engagement_daily").set_index("date_day")
     for day in pd.to_datetime(["2025-03-03", "2025-08-17", "2025-12-31"]):
         dates = pd.to_datetime(raw_scans["scan_date"])
+
         def active(days: int) -> int:
             return raw_scans.loc[(dates > day - pd.Timedelta(days=days)) & (dates <= day), "user_id"].nunique()
+
         assert tuple(engagement.loc[day, ["dau", "wau", "mau"]]) == (active(1), active(7), active(30))

@@ -9,11 +9,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import PROJECT_ROOT
+from builds import PROJECT_ROOT
 from reference import RAW_TABLES
 
-sys.path.insert(0, str(PROJECT_ROOT))
-import generate_seeds  # noqa: E402
+from jobmetrics.cli import generate_seeds
 
 CHANNELS = {"organic_search", "paid_search", "paid_social", "referral", "content", "partnerships"}
 SEGMENTS = {"active_job_seeker", "career_changer", "recent_graduate", "passive_candidate"}
@@ -34,8 +33,9 @@ def test_other_seed_gives_other_data(tmp_path: Path) -> None:
 @pytest.mark.parametrize("seed", [3, 4])
 def test_generated_data_meets_the_contract(tmp_path: Path, seed: int) -> None:
     start, end = date(2024, 3, 1), date(2024, 8, 31)
-    generate_seeds.main(["--users", "2000", "--start", str(start), "--end", str(end), "--seed", str(seed),
-                         "--out", str(tmp_path)])
+    generate_seeds.main(
+        ["--users", "2000", "--start", str(start), "--end", str(end), "--seed", str(seed), "--out", str(tmp_path)]
+    )
     users = pd.read_csv(tmp_path / "raw_users.csv", parse_dates=["signup_at"])
     plans = pd.read_csv(tmp_path / "raw_plans.csv")
     subs = pd.read_csv(tmp_path / "raw_subscriptions.csv", parse_dates=["started_at", "ended_at"])
@@ -58,8 +58,12 @@ def test_generated_data_meets_the_contract(tmp_path: Path, seed: int) -> None:
     assert subs["started_at"].max() <= last_second and subs["ended_at"].max() <= last_second
     # a plan change ends one subscription and starts the next at the same instant
     changes = subs[subs["end_reason"] == "plan_change"]
-    following = subs.merge(changes[["user_id", "ended_at"]], left_on=["user_id", "started_at"],
-                           right_on=["user_id", "ended_at"], suffixes=("", "_change"))
+    following = subs.merge(
+        changes[["user_id", "ended_at"]],
+        left_on=["user_id", "started_at"],
+        right_on=["user_id", "ended_at"],
+        suffixes=("", "_change"),
+    )
     assert len(following) == len(changes)
     assert scans["scan_id"].is_unique and scans["user_id"].isin(users["user_id"]).all()
     assert scans["match_rate"].between(0, 100).all() and scans["scanned_at"].max() <= last_second
@@ -73,7 +77,26 @@ def test_help_and_bad_arguments() -> None:
     assert shown.returncode == 0 and "--users" in shown.stdout and "--seed" in shown.stdout
     bad = subprocess.run([sys.executable, script, "--start", "2025-13-01"], capture_output=True, text=True)
     assert bad.returncode == 2 and "YYYY-MM-DD" in bad.stderr
-    backwards = subprocess.run([sys.executable, script, "--start", "2025-05-01", "--end", "2025-04-01",
-                                "--out", "/nonexistent-dir-never-written"], capture_output=True, text=True)
+    backwards = subprocess.run(
+        [
+            sys.executable,
+            script,
+            "--start",
+            "2025-05-01",
+            "--end",
+            "2025-04-01",
+            "--out",
+            "/nonexistent-dir-never-written",
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert backwards.returncode == 2 and "before" in backwards.stderr
     assert "Traceback" not in backwards.stderr
+
+
+def test_any_folder_name_works(tmp_path: Path) -> None:
+    """The output path reaches DuckDB as a value, not as SQL text, so quotes in it are harmless."""
+    out = tmp_path / 'it\'s a "folder"; drop table x'
+    assert generate_seeds.main(["--users", "200", "--out", str(out)]) == 0
+    assert pd.read_csv(out / "raw_users.csv")["user_id"].tolist() == list(range(1, 201))

@@ -16,7 +16,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from conftest import Build
+from builds import Build
 
 
 def test_funnel_totals_and_nesting(edge_company: Build) -> None:
@@ -29,7 +29,8 @@ def test_funnel_totals_and_nesting(edge_company: Build) -> None:
     assert user_7.sort_values("step_order")["users"].tolist() == [1, 1, 1, 0, 0]
     nan = float("nan")
     assert user_7.sort_values("step_order")["pct_of_previous_step"].tolist() == pytest.approx(
-        [nan, 1.0, 1.0, 0.0, nan], nan_ok=True  # 0 of 0 at `retained` is null, not 0
+        [nan, 1.0, 1.0, 0.0, nan],
+        nan_ok=True,  # 0 of 0 at `retained` is null, not 0
     )
     assert user_7.sort_values("step_order")["pct_of_signups"].tolist() == [1.0, 1.0, 1.0, 0.0, 0.0]
     user_5 = funnel[(funnel["acquisition_channel"] == "organic_search") & (funnel["segment"] == "active_job_seeker")]
@@ -49,16 +50,23 @@ def test_conversion_by_signup_month(edge_company: Build) -> None:
 
 def test_cohort_retention(edge_company: Build) -> None:
     cohorts = edge_company.query("select * from marts.cohort_retention order by cohort_month, months_since_start")
-    got = {(r.cohort_month.date(), r.months_since_start): (r.cohort_customers, r.retained_customers, r.cohort_mrr)
-           for r in cohorts.itertuples()}
+    got = {
+        (r.cohort_month.date(), r.months_since_start): (r.cohort_customers, r.retained_customers, r.cohort_mrr)
+        for r in cohorts.itertuples()
+    }
     assert got == {
         # January: users 1, 3, 5, 6; user 5 is back in April (a reactivation, still the January cohort)
-        (date(2025, 1, 1), 0): (4, 4, 130), (date(2025, 1, 1), 1): (4, 3, 210),
-        (date(2025, 1, 1), 2): (4, 2, 80), (date(2025, 1, 1), 3): (4, 2, 60),
+        (date(2025, 1, 1), 0): (4, 4, 130),
+        (date(2025, 1, 1), 1): (4, 3, 210),
+        (date(2025, 1, 1), 2): (4, 2, 80),
+        (date(2025, 1, 1), 3): (4, 2, 60),
         # February: users 4 and 8
-        (date(2025, 2, 1), 0): (2, 2, 80), (date(2025, 2, 1), 1): (2, 2, 60), (date(2025, 2, 1), 2): (2, 2, 60),
+        (date(2025, 2, 1), 0): (2, 2, 80),
+        (date(2025, 2, 1), 1): (2, 2, 60),
+        (date(2025, 2, 1), 2): (2, 2, 60),
         # March: user 2, whose January start-and-cancel never made a cohort
-        (date(2025, 3, 1), 0): (1, 1, 30), (date(2025, 3, 1), 1): (1, 1, 30),
+        (date(2025, 3, 1), 0): (1, 1, 30),
+        (date(2025, 3, 1), 1): (1, 1, 30),
     }
     january = cohorts[cohorts["cohort_month"] == "2025-01-01"]
     assert january["logo_retention_rate"].tolist() == pytest.approx([1, 0.75, 0.5, 0.5])
@@ -93,8 +101,9 @@ def test_fct_scans_iterations_and_paying(edge_company: Build) -> None:
 def test_match_rate_lift(edge_company: Build) -> None:
     lift = edge_company.query("select * from marts.match_rate_lift").set_index(["user_id", "job_id"])
     assert len(lift) == 10
-    assert tuple(lift.loc[(8, 500), ["iterations", "first_match_rate", "best_match_rate", "last_match_rate", "lift"]]) \
-        == (3, 50, 65, 60, 15)
+    assert tuple(
+        lift.loc[(8, 500), ["iterations", "first_match_rate", "best_match_rate", "last_match_rate", "lift"]]
+    ) == (3, 50, 65, 60, 15)
     assert tuple(lift.loc[(4, 600), ["first_match_rate", "best_match_rate", "lift"]]) == (55, 58, 3)
     assert lift["reached_80"].sum() == 2  # user 2 job 300 (81), user 3 job 400 (85)
 

@@ -6,19 +6,16 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
-import sys
 import threading
 from datetime import date
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
-import pandas as pd
 import pytest
-from conftest import COMPANIES, PROJECT_ROOT, Build, build_from
+from builds import COMPANIES, PROJECT_ROOT, Build
 
-sys.path.insert(0, str(PROJECT_ROOT / "scripts"))
-import alerts  # noqa: E402
-import validate_raw  # noqa: E402
+from jobmetrics import monitoring
+from jobmetrics.cli import alerts, validate_raw
 
 
 def test_kpi_summary_on_the_edge_company(edge_company: Build) -> None:
@@ -38,7 +35,9 @@ def test_kpi_summary_on_the_edge_company(edge_company: Build) -> None:
     }
     for kpi, (value, previous, status) in expected.items():
         row = kpis.loc[kpi]
-        assert (row.value, row.previous_value, row.status) == (pytest.approx(value), pytest.approx(previous), status), kpi
+        assert (row.value, row.previous_value, row.status) == (pytest.approx(value), pytest.approx(previous), status), (
+            kpi
+        )
     # blended LTV:CAC up to April equals the `all` row of channel_performance
     blended = edge_company.query("select * from marts.channel_performance where acquisition_channel = 'all'")
     assert kpis.loc["ltv_to_cac", "value"] == pytest.approx(blended["ltv_to_cac"].iloc[0])
@@ -47,10 +46,8 @@ def test_kpi_summary_on_the_edge_company(edge_company: Build) -> None:
     assert kpis.loc["customer_churn_rate", "description"].startswith("churned_customers / previous month")
 
 
-def test_no_complete_month_means_no_data(tmp_path: Path) -> None:
-    build = build_from(COMPANIES / "edge_company", tmp_path, "--vars", "{as_of_date: '2025-01-15'}")
-    assert build.returncode == 0, build.output[-3000:]
-    kpis = build.query("select * from marts.kpi_summary")
+def test_no_complete_month_means_no_data(edge_company_mid_january: Build) -> None:
+    kpis = edge_company_mid_january.query("select * from marts.kpi_summary")
     assert len(kpis) == 11 and set(kpis["status"]) == {"no_data"} and kpis["month"].isna().all()
 
 
@@ -63,24 +60,6 @@ def test_default_data_raises_few_alarms(default_company: Build) -> None:
     assert len(harmful) <= 5 and (harmful["severity"] == "critical").sum() <= 1, harmful
 
 
-@pytest.fixture(scope="module")
-def planted(tmp_path_factory: pytest.TempPathFactory) -> Build:
-    """The default data with two incidents: 5x the usual signups on Wed 11 Jun, no scans on Wed 17 Sep."""
-    seeds = tmp_path_factory.mktemp("planted_seeds")
-    for csv in (PROJECT_ROOT / "seeds").glob("raw_*.csv"):
-        shutil.copy(csv, seeds / csv.name)
-    users = pd.read_csv(seeds / "raw_users.csv", dtype=str)
-    day = users[users["signup_at"].str.startswith("2025-06-11")]
-    extra = pd.concat([day] * 4, ignore_index=True)
-    extra["user_id"] = [str(i) for i in range(10_000_001, 10_000_001 + len(extra))]
-    pd.concat([users, extra]).to_csv(seeds / "raw_users.csv", index=False)
-    scans = pd.read_csv(seeds / "raw_scans.csv", dtype=str)
-    scans[~scans["scanned_at"].str.startswith("2025-09-17")].to_csv(seeds / "raw_scans.csv", index=False)
-    build = build_from(seeds, tmp_path_factory.mktemp("planted"))
-    assert build.returncode == 0, build.output[-3000:]
-    return build
-
-
 def test_planted_signup_spike_is_critical(planted: Build) -> None:
     flagged = planted.query("select * from marts.metric_anomalies where date_day = '2025-06-11' and metric = 'signups'")
     assert len(flagged) == 1
@@ -91,8 +70,11 @@ def test_planted_signup_spike_is_critical(planted: Build) -> None:
 def test_planted_day_without_scans_is_critical(planted: Build) -> None:
     flagged = planted.query("select * from marts.metric_anomalies where date_day = '2025-09-17' and metric = 'scans'")
     assert len(flagged) == 1 and flagged["value"].iloc[0] == 0
-    assert (flagged["direction"].iloc[0], flagged["severity"].iloc[0], bool(flagged["is_bad"].iloc[0])) == \
-        ("drop", "critical", True)
+    assert (flagged["direction"].iloc[0], flagged["severity"].iloc[0], bool(flagged["is_bad"].iloc[0])) == (
+        "drop",
+        "critical",
+        True,
+    )
 
 
 def test_scores_exclude_the_day_itself(planted: Build) -> None:
@@ -100,12 +82,14 @@ def test_scores_exclude_the_day_itself(planted: Build) -> None:
     daily = planted.query("select date_day, signups from marts.scans_daily order by date_day").set_index("date_day")
     window = daily.loc["2025-05-14":"2025-06-10", "signups"]
     assert len(window) == 28
-    score = planted.query("select * from marts.metric_daily_scores where date_day = '2025-06-11' "
-                          "and metric = 'signups'").iloc[0]
+    score = planted.query(
+        "select * from marts.metric_daily_scores where date_day = '2025-06-11' and metric = 'signups'"
+    ).iloc[0]
     assert score.expected == pytest.approx(window.mean())
 
     def anscombe(x):  # counts are scored on 2 * sqrt(x + 3/8), with a stddev of at least 1
         return 2 * (x + 0.375) ** 0.5
+
     scaled = anscombe(window)
     expected_z = (anscombe(daily.loc["2025-06-11", "signups"]) - scaled.mean()) / max(scaled.std(), 1.0)
     assert score.z_score == pytest.approx(expected_z)
@@ -118,7 +102,7 @@ class Receiver(BaseHTTPRequestHandler):
     statuses: list[int] = []
     bodies: list[dict] = []
 
-    def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+    def do_POST(self) -> None:
         length = int(self.headers["Content-Length"])
         type(self).bodies.append(json.loads(self.rfile.read(length)))
         status = type(self).statuses.pop(0) if type(self).statuses else 200
@@ -146,10 +130,10 @@ def digest(path: Path) -> str:
 
 def test_alerts_report_and_exit_codes(edge_company: Build, capsys) -> None:
     before = digest(edge_company.db)
-    assert alerts.main(["--db", str(edge_company.db)]) == alerts.EXIT_CRITICAL
+    assert alerts.main(["--db", str(edge_company.db)]) == monitoring.EXIT_CRITICAL
     text = capsys.readouterr().out
     assert "CRITICAL" in text and "[critical] Customer churn" in text and "[ok      ] Free-to-paid" in text
-    assert alerts.main(["--db", str(edge_company.db), "--json"]) == alerts.EXIT_CRITICAL
+    assert alerts.main(["--db", str(edge_company.db), "--json"]) == monitoring.EXIT_CRITICAL
     report = json.loads(capsys.readouterr().out)
     assert report["status"] == "critical" and len(report["kpis"]) == 11
     assert digest(edge_company.db) == before  # read-only
@@ -158,42 +142,45 @@ def test_alerts_report_and_exit_codes(edge_company: Build, capsys) -> None:
 def test_alerts_exit_codes_follow_the_worst_status() -> None:
     def report(kpi_statuses, anomalies=()):
         return {"kpis": [{"status": s} for s in kpi_statuses], "anomalies": list(anomalies)}
-    assert alerts.overall_status(report(["ok", "ok"])) == "ok"
-    assert alerts.overall_status(report(["ok", "warning"])) == "warning"
-    assert alerts.overall_status(report(["ok", "no_data"])) == "warning"
-    assert alerts.overall_status(report(["warning", "critical"])) == "critical"
+
+    assert monitoring.overall_status(report(["ok", "ok"])) == "ok"
+    assert monitoring.overall_status(report(["ok", "warning"])) == "warning"
+    assert monitoring.overall_status(report(["ok", "no_data"])) == "warning"
+    assert monitoring.overall_status(report(["warning", "critical"])) == "critical"
     harmless_spike = {"severity": "critical", "is_bad": False}
-    assert alerts.overall_status(report(["ok"], [harmless_spike])) == "ok"
-    assert alerts.overall_status(report(["ok"], [{"severity": "critical", "is_bad": True}])) == "critical"
-    assert [alerts.exit_code(s) for s in ("ok", "warning", "critical")] == [0, 1, 2]
+    assert monitoring.overall_status(report(["ok"], [harmless_spike])) == "ok"
+    assert monitoring.overall_status(report(["ok"], [{"severity": "critical", "is_bad": True}])) == "critical"
+    assert [monitoring.exit_code(s) for s in ("ok", "warning", "critical")] == [0, 1, 2]
 
 
 def test_webhook_receives_the_report(edge_company: Build, webhook, capsys) -> None:
     url, receiver = webhook
-    assert alerts.main(["--db", str(edge_company.db), "--webhook", url]) == alerts.EXIT_CRITICAL
+    assert alerts.main(["--db", str(edge_company.db), "--webhook", url]) == monitoring.EXIT_CRITICAL
     assert len(receiver.bodies) == 1 and "Customer churn" in receiver.bodies[0]["text"]
 
 
 def test_webhook_retries_once(edge_company: Build, webhook) -> None:
     url, receiver = webhook
     receiver.statuses = [503]
-    assert alerts.main(["--db", str(edge_company.db), "--webhook", url]) == alerts.EXIT_CRITICAL
+    assert alerts.main(["--db", str(edge_company.db), "--webhook", url]) == monitoring.EXIT_CRITICAL
     assert len(receiver.bodies) == 2
 
 
 def test_webhook_failure_is_one_clear_line(edge_company: Build, webhook, capsys) -> None:
     url, receiver = webhook
     receiver.statuses = [500, 500]
-    assert alerts.main(["--db", str(edge_company.db), "--webhook", url]) == alerts.EXIT_WEBHOOK_FAILED
+    assert alerts.main(["--db", str(edge_company.db), "--webhook", url]) == monitoring.EXIT_WEBHOOK_FAILED
     err = capsys.readouterr().err
     assert "HTTP 500" in err and "Traceback" not in err and len(receiver.bodies) == 2
-    assert alerts.main(["--db", str(edge_company.db), "--webhook", "http://127.0.0.1:9/nothing"]) == \
-        alerts.EXIT_WEBHOOK_FAILED
+    assert (
+        alerts.main(["--db", str(edge_company.db), "--webhook", "http://127.0.0.1:9/nothing"])
+        == monitoring.EXIT_WEBHOOK_FAILED
+    )
     assert "could not post" in capsys.readouterr().err
 
 
 def test_alerts_without_a_warehouse(tmp_path: Path, capsys) -> None:
-    assert alerts.main(["--db", str(tmp_path / "none.duckdb")]) == alerts.EXIT_NO_WAREHOUSE
+    assert alerts.main(["--db", str(tmp_path / "none.duckdb")]) == monitoring.EXIT_NO_WAREHOUSE
     assert "make build" in capsys.readouterr().err
 
 
@@ -206,26 +193,51 @@ def broken_copy(tmp_path: Path, file: str, edit) -> Path:
 
 
 GATE_CASES = {
-    "missing_column": ("raw_users.csv", lambda t: "\n".join(",".join(line.split(",")[:3] + line.split(",")[4:])
-                                                             for line in t.splitlines()) + "\n",
-                       ["raw_users.csv: segment: missing column"]),
-    "unparseable_timestamp": ("raw_scans.csv", lambda t: t.replace("2025-02-10 14:30:00", "2025-02-30 14:30:00"),
-                              ["raw_scans.csv: scanned_at: values that are not timestamps", "'2025-02-30 14:30:00'"]),
-    "duplicate_id": ("raw_users.csv", lambda t: t + "3,2025-02-11 10:00:00,referral,career_changer,US\n",
-                     ["raw_users.csv: user_id: duplicate values: 3"]),
-    "unknown_user": ("raw_subscriptions.csv", lambda t: t + "90,999,basic,2025-03-01 10:00:00,,\n",
-                     ["raw_subscriptions.csv: user_id: values not found in raw_users.csv user_id: 999"]),
-    "unknown_plan": ("raw_subscriptions.csv", lambda t: t + "91,7,platinum,2025-03-01 10:00:00,,\n",
-                     ["raw_subscriptions.csv: plan_id: values not found in raw_plans.csv plan_id: platinum"]),
-    "match_rate_out_of_range": ("raw_scans.csv", lambda t: t + "60,7,2025-03-02 10:00:00,201,140\n",
-                                ["raw_scans.csv: match_rate: values outside [0", "140"]),
-    "ended_before_started": ("raw_subscriptions.csv",
-                             lambda t: t + "92,7,basic,2025-03-05 10:00:00,2025-03-01 10:00:00,cancelled\n",
-                             ["raw_subscriptions.csv: ended_at: before started_at: subscription_id=92"]),
-    "unknown_channel": ("raw_marketing_spend.csv", lambda t: t + "2025-03-02,tv,10.00\n",
-                        ["raw_marketing_spend.csv: channel: values outside", "'tv'"]),
-    "negative_price": ("raw_plans.csv", lambda t: t.replace("basic,Basic,1,30.00", "basic,Basic,1,-5"),
-                       ["raw_plans.csv: price_usd: values outside (0", "-5"]),
+    "missing_column": (
+        "raw_users.csv",
+        lambda t: "\n".join(",".join(line.split(",")[:3] + line.split(",")[4:]) for line in t.splitlines()) + "\n",
+        ["raw_users.csv: segment: missing column"],
+    ),
+    "unparseable_timestamp": (
+        "raw_scans.csv",
+        lambda t: t.replace("2025-02-10 14:30:00", "2025-02-30 14:30:00"),
+        ["raw_scans.csv: scanned_at: values that are not timestamps", "'2025-02-30 14:30:00'"],
+    ),
+    "duplicate_id": (
+        "raw_users.csv",
+        lambda t: t + "3,2025-02-11 10:00:00,referral,career_changer,US\n",
+        ["raw_users.csv: user_id: duplicate values: 3"],
+    ),
+    "unknown_user": (
+        "raw_subscriptions.csv",
+        lambda t: t + "90,999,basic,2025-03-01 10:00:00,,\n",
+        ["raw_subscriptions.csv: user_id: values not found in raw_users.csv user_id: 999"],
+    ),
+    "unknown_plan": (
+        "raw_subscriptions.csv",
+        lambda t: t + "91,7,platinum,2025-03-01 10:00:00,,\n",
+        ["raw_subscriptions.csv: plan_id: values not found in raw_plans.csv plan_id: platinum"],
+    ),
+    "match_rate_out_of_range": (
+        "raw_scans.csv",
+        lambda t: t + "60,7,2025-03-02 10:00:00,201,140\n",
+        ["raw_scans.csv: match_rate: values outside [0", "140"],
+    ),
+    "ended_before_started": (
+        "raw_subscriptions.csv",
+        lambda t: t + "92,7,basic,2025-03-05 10:00:00,2025-03-01 10:00:00,cancelled\n",
+        ["raw_subscriptions.csv: ended_at: before started_at: subscription_id=92"],
+    ),
+    "unknown_channel": (
+        "raw_marketing_spend.csv",
+        lambda t: t + "2025-03-02,tv,10.00\n",
+        ["raw_marketing_spend.csv: channel: values outside", "'tv'"],
+    ),
+    "negative_price": (
+        "raw_plans.csv",
+        lambda t: t.replace("basic,Basic,1,30.00", "basic,Basic,1,-5"),
+        ["raw_plans.csv: price_usd: values outside (0", "-5"],
+    ),
 }
 
 

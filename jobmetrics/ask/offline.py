@@ -3,21 +3,26 @@
 from __future__ import annotations
 
 import duckdb
-from alerts import format_value
-from ask_catalog import Catalog
-from warehouse import fetch_dicts
+
+from jobmetrics.ask.catalog import Catalog
+from jobmetrics.kpis import format_value
+from jobmetrics.warehouse import Row, fetch_dicts
 
 OFFLINE_NOTE = "(Answered offline from the marts; set ANTHROPIC_API_KEY to ask open questions.)"
 
 # For a non-technical reader: what the number means in everyday words. The formula is in docs/metrics.md.
 PLAIN = {
-    "mrr": "The money the business earns every month from subscriptions, with quarterly and annual plans counted per month.",
+    "mrr": "The money the business earns every month from subscriptions, with quarterly and annual plans "
+    "counted per month.",
     "active_customers": "How many people are paying at the end of the month.",
     "mrr_growth_rate": "How much bigger monthly revenue is than a month before.",
-    "customer_churn_rate": "Out of the customers paying at the start of the month, the share who stopped paying by its end.",
+    "customer_churn_rate": "Out of the customers paying at the start of the month, the share who stopped paying "
+    "by its end.",
     "gross_mrr_churn_rate": "The share of last month's revenue lost to cancellations and downgrades.",
-    "net_mrr_retention": "How much of last month's revenue the same customers still bring, counting upgrades; above 100% the base grows on its own.",
-    "quick_ratio": "Revenue gained (new, returning and upgrading customers) for every dollar lost to cancellations and downgrades.",
+    "net_mrr_retention": "How much of last month's revenue the same customers still bring, counting upgrades; "
+    "above 100% the base grows on its own.",
+    "quick_ratio": "Revenue gained (new, returning and upgrading customers) for every dollar lost to "
+    "cancellations and downgrades.",
     "arpu": "What an average paying customer pays per month.",
     "conversion_rate": "The share of people who signed up that went on to pay.",
     "month1_logo_retention": "Of last month's brand-new customers, the share still paying a month later.",
@@ -28,18 +33,22 @@ PLAIN = {
 UNITS = {"mrr": "usd", "active_customers": "count"}
 
 
-def kpi_rows(con: duckdb.DuckDBPyConnection) -> dict[str, dict]:
+def kpi_rows(con: duckdb.DuckDBPyConnection) -> dict[str, Row]:
     return {row["kpi"]: row for row in fetch_dicts(con, "select * from marts.kpi_summary")}
 
 
-def fmt(value, unit: str) -> str:
-    return f"{value:,.0f}" if unit == "count" and value is not None else format_value(value, unit)
+class UnknownMetric(Exception):
+    """--explain was given a name that is neither a KPI nor a known metric; str() lists the known ones."""
 
 
 def monthly_trend(con: duckdb.DuckDBPyConnection, column: str, unit: str, months: int = 3) -> str:
-    rows = fetch_dicts(con, f"select month, is_complete_month, {column} as v from marts.mrr_monthly "
-                            f"order by month desc limit {months}")
-    parts = [f"{r['month']:%b %Y}{'' if r['is_complete_month'] else ' (to date)'}: {fmt(r['v'], unit)}" for r in rows]
+    rows = fetch_dicts(
+        con, f"select month, is_complete_month, {column} as v from marts.mrr_monthly order by month desc limit {months}"
+    )
+    parts = [
+        f"{r['month']:%b %Y}{'' if r['is_complete_month'] else ' (to date)'}: {format_value(r['v'], unit)}"
+        for r in rows
+    ]
     return "; ".join(parts)
 
 
@@ -48,7 +57,7 @@ def explain(con: duckdb.DuckDBPyConnection, catalog: Catalog, metric: str) -> st
     key = resolve_metric(metric, catalog, con)
     if key is None:
         known = ", ".join(sorted(set(PLAIN) | set(kpi_rows(con))))
-        raise LookupError(f"unknown metric {metric!r}; try one of: {known}")
+        raise UnknownMetric(f"unknown metric {metric!r}; try one of: {known}")
     kpis = kpi_rows(con)
     lines = [f"{kpis[key]['label'] if key in kpis else key.replace('_', ' ').capitalize()} ({key})"]
     if key in PLAIN:
@@ -67,11 +76,13 @@ def explain(con: duckdb.DuckDBPyConnection, catalog: Catalog, metric: str) -> st
             moved = ""
             if row["previous_value"] is not None:
                 direction = "up" if row["change"] > 0 else "down" if row["change"] < 0 else "unchanged"
-                moved = f", {direction} from {fmt(row['previous_value'], unit)} the month before"
-            lines.append(f"Now: {fmt(row['value'], unit)} in {row['month']:%B %Y}{moved}.")
+                moved = f", {direction} from {format_value(row['previous_value'], unit)} the month before"
+            lines.append(f"Now: {format_value(row['value'], unit)} in {row['month']:%B %Y}{moved}.")
         beyond = "below" if row["direction"] == "higher_is_better" else "above"
-        lines.append(f"Benchmark: {row['benchmark_note']}. Warning {beyond} {fmt(row['warning'], unit)}, "
-                     f"critical {beyond} {fmt(row['critical'], unit)}; status now: {row['status']}.")
+        lines.append(
+            f"Benchmark: {row['benchmark_note']}. Warning {beyond} {format_value(row['warning'], unit)}, "
+            f"critical {beyond} {format_value(row['critical'], unit)}; status now: {row['status']}."
+        )
     elif key in UNITS:
         lines.append(f"Recent months: {monthly_trend(con, key, UNITS[key])}.")
     return "\n".join(lines)
@@ -81,9 +92,17 @@ def resolve_metric(name: str, catalog: Catalog, con: duckdb.DuckDBPyConnection) 
     wanted = name.strip().lower().replace(" ", "_").replace("-", "_")
     kpis = kpi_rows(con)
     labels = {(row["label"] or "").lower().replace(" ", "_"): kpi for kpi, row in kpis.items()}
-    aliases = {"churn": "customer_churn_rate", "nrr": "net_mrr_retention", "ltv_cac": "ltv_to_cac",
-               "ltv:cac": "ltv_to_cac", "conversion": "conversion_rate", "match_rate": "avg_match_rate",
-               "growth": "mrr_growth_rate", "payback": "cac_payback_months", "customers": "active_customers"}
+    aliases = {
+        "churn": "customer_churn_rate",
+        "nrr": "net_mrr_retention",
+        "ltv_cac": "ltv_to_cac",
+        "ltv:cac": "ltv_to_cac",
+        "conversion": "conversion_rate",
+        "match_rate": "avg_match_rate",
+        "growth": "mrr_growth_rate",
+        "payback": "cac_payback_months",
+        "customers": "active_customers",
+    }
     for candidate in (wanted, aliases.get(wanted), labels.get(wanted)):
         if candidate and (candidate in kpis or candidate in PLAIN):
             return candidate
@@ -117,41 +136,74 @@ def answer(con: duckdb.DuckDBPyConnection, catalog: Catalog, question: str) -> s
         return None
     kpis = kpi_rows(con)
     if topic == "channels":
-        rows = fetch_dicts(con, "select * from marts.channel_performance order by acquisition_channel = 'all', "
-                                "ltv_to_cac desc nulls last, acquisition_channel")
-        lines = ["Channel economics over the whole period (CAC = spend / new customers; LTV = ARPU x gross margin"
-                 " / churn):"]
+        rows = fetch_dicts(
+            con,
+            "select * from marts.channel_performance order by acquisition_channel = 'all', "
+            "ltv_to_cac desc nulls last, acquisition_channel",
+        )
+        lines = [
+            "Channel economics over the whole period (CAC = spend / new customers; LTV = ARPU x gross margin / churn):"
+        ]
         for r in rows:
-            lines.append(f"- {r['acquisition_channel']}: {r['new_customers']:,} new customers, spend "
-                         f"{format_value(r['spend_usd'], 'usd')}, CAC {format_value(r['cac'], 'usd')}, "
-                         f"LTV {format_value(r['ltv'], 'usd')}, LTV:CAC {format_value(r['ltv_to_cac'], 'multiple')}, "
-                         f"payback {format_value(r['cac_payback_months'], 'months')}")
+            lines.append(
+                f"- {r['acquisition_channel']}: {r['new_customers']:,} new customers, spend "
+                f"{format_value(r['spend_usd'], 'usd')}, CAC {format_value(r['cac'], 'usd')}, "
+                f"LTV {format_value(r['ltv'], 'usd')}, LTV:CAC {format_value(r['ltv_to_cac'], 'multiple')}, "
+                f"payback {format_value(r['cac_payback_months'], 'months')}"
+            )
         body = "\n".join(lines)
     elif topic == "cohorts":
-        rows = fetch_dicts(con, "select cohort_month, cohort_customers, logo_retention_rate from marts.cohort_retention "
-                                "where months_since_start = 1 order by cohort_month desc limit 3")
-        body = "Month-1 logo retention of the latest cohorts: " + "; ".join(
-            f"{r['cohort_month']:%b %Y} cohort {format_value(r['logo_retention_rate'], 'rate')} of "
-            f"{r['cohort_customers']:,}" for r in rows) + "."
+        rows = fetch_dicts(
+            con,
+            "select cohort_month, cohort_customers, logo_retention_rate from marts.cohort_retention "
+            "where months_since_start = 1 order by cohort_month desc limit 3",
+        )
+        body = (
+            "Month-1 logo retention of the latest cohorts: "
+            + "; ".join(
+                f"{r['cohort_month']:%b %Y} cohort {format_value(r['logo_retention_rate'], 'rate')} of "
+                f"{r['cohort_customers']:,}"
+                for r in rows
+            )
+            + "."
+        )
         body += "\n" + explain(con, catalog, "month1_logo_retention")
     elif topic == "churn":
-        segments = fetch_dicts(con, "select segment, customer_churn_rate from marts.segment_performance "
-                                    "where segment != 'all' order by customer_churn_rate desc")
-        body = (explain(con, catalog, "customer_churn_rate")
-                + f"\nRecent months: {monthly_trend(con, 'customer_churn_rate', 'rate')}."
-                + "\nBy segment, whole period: "
-                + ", ".join(f"{s['segment']} {format_value(s['customer_churn_rate'], 'rate')}" for s in segments) + "."
-                + f"\nGross MRR churn: {format_value(kpis['gross_mrr_churn_rate']['value'], 'rate')}.")
+        segments = fetch_dicts(
+            con,
+            "select segment, customer_churn_rate from marts.segment_performance "
+            "where segment != 'all' order by customer_churn_rate desc",
+        )
+        body = (
+            explain(con, catalog, "customer_churn_rate")
+            + f"\nRecent months: {monthly_trend(con, 'customer_churn_rate', 'rate')}."
+            + "\nBy segment, whole period: "
+            + ", ".join(f"{s['segment']} {format_value(s['customer_churn_rate'], 'rate')}" for s in segments)
+            + "."
+            + f"\nGross MRR churn: {format_value(kpis['gross_mrr_churn_rate']['value'], 'rate')}."
+        )
     elif topic == "conversion":
-        segments = fetch_dicts(con, "select segment, conversion_rate, conversion_lift_vs_all "
-                                    "from marts.segment_performance order by conversion_rate desc")
-        body = explain(con, catalog, "conversion_rate") + "\nBy segment: " + ", ".join(
-            f"{s['segment']} {format_value(s['conversion_rate'], 'rate')}" for s in segments) + "."
+        segments = fetch_dicts(
+            con,
+            "select segment, conversion_rate, conversion_lift_vs_all "
+            "from marts.segment_performance order by conversion_rate desc",
+        )
+        body = (
+            explain(con, catalog, "conversion_rate")
+            + "\nBy segment: "
+            + ", ".join(f"{s['segment']} {format_value(s['conversion_rate'], 'rate')}" for s in segments)
+            + "."
+        )
     elif topic == "match_rate":
-        lift = fetch_dicts(con, "select avg(lift) as lift, avg(case when reached_80 then 1.0 else 0 end) as reached "
-                                "from marts.match_rate_lift")[0]
-        body = (explain(con, catalog, "avg_match_rate") + f"\nIterating on one job lifts the match rate by "
-                f"{lift['lift']:.1f} points on average; {format_value(lift['reached'], 'rate')} of jobs reach 80.")
+        lift = fetch_dicts(
+            con,
+            "select avg(lift) as lift, avg(case when reached_80 then 1.0 else 0 end) as reached "
+            "from marts.match_rate_lift",
+        )[0]
+        body = (
+            explain(con, catalog, "avg_match_rate") + f"\nIterating on one job lifts the match rate by "
+            f"{lift['lift']:.1f} points on average; {format_value(lift['reached'], 'rate')} of jobs reach 80."
+        )
     elif topic in ("net_mrr_retention", "arpu", "growth"):
         key = {"growth": "mrr_growth_rate"}.get(topic, topic)
         body = explain(con, catalog, key) + f"\nRecent months: {monthly_trend(con, key, kpis[key]['unit'])}."
@@ -167,29 +219,42 @@ def insights(con: duckdb.DuckDBPyConnection) -> str:
     lines = ["Insights"]
     for k in kpis:
         if k["status"] in ("critical", "warning"):
-            lines.append(f"- {k['status'].upper()}: {k['label']} is {format_value(k['value'], k['unit'])} "
-                         f"({k['benchmark_note']}).")
+            lines.append(
+                f"- {k['status'].upper()}: {k['label']} is {format_value(k['value'], k['unit'])} "
+                f"({k['benchmark_note']})."
+            )
     healthy = [k["label"] for k in kpis if k["status"] == "ok"]
     if healthy:
         lines.append(f"- Healthy: {', '.join(healthy)}.")
-    channels = fetch_dicts(con, "select * from marts.channel_performance where acquisition_channel != 'all' "
-                                "and ltv_to_cac is not null order by ltv_to_cac desc")
-    segments = fetch_dicts(con, "select * from marts.segment_performance where segment != 'all' "
-                                "order by conversion_lift_vs_all desc")
-    anomalies = fetch_dicts(con, "select * from marts.metric_anomalies where is_bad and date_day > "
-                                 "(select max(date_day) from marts.metric_daily_scores) - 7 order by date_day")
+    channels = fetch_dicts(
+        con,
+        "select * from marts.channel_performance where acquisition_channel != 'all' "
+        "and ltv_to_cac is not null order by ltv_to_cac desc",
+    )
+    segments = fetch_dicts(
+        con, "select * from marts.segment_performance where segment != 'all' order by conversion_lift_vs_all desc"
+    )
+    anomalies = fetch_dicts(
+        con,
+        "select * from marts.metric_anomalies where is_bad and date_day > "
+        "(select max(date_day) from marts.metric_daily_scores) - 7 order by date_day",
+    )
     for a in anomalies:
         lines.append(f"- {a['severity'].upper()} anomaly {a['date_day']:%Y-%m-%d}: {a['metric']} {a['direction']}.")
     lines.append("Recommendations")
     if channels:
         best, worst = channels[0], channels[-1]
-        lines.append(f"1. Shift paid budget toward {best['acquisition_channel']} (LTV:CAC "
-                     f"{format_value(best['ltv_to_cac'], 'multiple')}) and away from {worst['acquisition_channel']} "
-                     f"({format_value(worst['ltv_to_cac'], 'multiple')}).")
+        lines.append(
+            f"1. Shift paid budget toward {best['acquisition_channel']} (LTV:CAC "
+            f"{format_value(best['ltv_to_cac'], 'multiple')}) and away from {worst['acquisition_channel']} "
+            f"({format_value(worst['ltv_to_cac'], 'multiple')})."
+        )
     if segments:
         top, low = segments[0], segments[-1]
-        lines.append(f"2. Target {top['segment']} (converts {top['conversion_lift_vs_all']:+.0%} vs all); "
-                     f"rethink onboarding for {low['segment']} ({low['conversion_lift_vs_all']:+.0%}).")
+        lines.append(
+            f"2. Target {top['segment']} (converts {top['conversion_lift_vs_all']:+.0%} vs all); "
+            f"rethink onboarding for {low['segment']} ({low['conversion_lift_vs_all']:+.0%})."
+        )
     urgent = [k for k in kpis if k["status"] == "critical"]
     if urgent:
         lines.append(f"3. Investigate {urgent[0]['label']} first: it is past its critical threshold.")

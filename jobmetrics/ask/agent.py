@@ -5,10 +5,14 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-import anthropic
-from ask_catalog import Catalog, describe_for_prompt
-from ask_sql import QueryRefused, run_guarded
+from jobmetrics.ask.catalog import Catalog, describe_for_prompt
+from jobmetrics.ask.sql_guard import QueryRefused, run_guarded
+
+if TYPE_CHECKING:  # the SDK takes a second to import; offline answers never need it
+    import anthropic
+    from anthropic.types import MessageParam, TextBlockParam, ToolParam, ToolResultBlockParam
 
 INSTRUCTIONS = """You are JobMetrics' analyst. You answer questions about a subscription business in the
 job-search space (resume scanning) from its DuckDB warehouse, for founders and product managers.
@@ -19,17 +23,28 @@ Rules:
 - Query only the `marts` schema, one SELECT per run_sql call; keep results small (aggregate, limit).
 - Be brief: lead with the answer, then the evidence, then at most three recommendations if asked."""
 
-TOOLS = [
-    {"name": "list_marts", "description": "List the marts (tables in schema marts) with one line each.",
-     "input_schema": {"type": "object", "properties": {}}},
-    {"name": "describe_mart", "description": "Columns, types and descriptions of one mart.",
-     "input_schema": {"type": "object", "properties": {"name": {"type": "string"}}, "required": ["name"]}},
-    {"name": "get_metric_definition", "description": "The written definition of a metric (e.g. customer_churn_rate).",
-     "input_schema": {"type": "object", "properties": {"metric": {"type": "string"}}, "required": ["metric"]}},
-    {"name": "run_sql",
-     "description": "Run one read-only DuckDB SELECT (or WITH ... SELECT) on the warehouse. Returns CSV, "
-                    "at most 200 rows, with a label like Q1 to cite. Writes, files, settings and extensions are refused.",
-     "input_schema": {"type": "object", "properties": {"sql": {"type": "string"}}, "required": ["sql"]}},
+TOOLS: list[ToolParam] = [
+    {
+        "name": "list_marts",
+        "description": "List the marts (tables in schema marts) with one line each.",
+        "input_schema": {"type": "object", "properties": {}},
+    },
+    {
+        "name": "describe_mart",
+        "description": "Columns, types and descriptions of one mart.",
+        "input_schema": {"type": "object", "properties": {"name": {"type": "string"}}, "required": ["name"]},
+    },
+    {
+        "name": "get_metric_definition",
+        "description": "The written definition of a metric (e.g. customer_churn_rate).",
+        "input_schema": {"type": "object", "properties": {"metric": {"type": "string"}}, "required": ["metric"]},
+    },
+    {
+        "name": "run_sql",
+        "description": "Run one read-only DuckDB SELECT (or WITH ... SELECT) on the warehouse. Returns CSV, "
+        "at most 200 rows, with a label like Q1 to cite. Writes, files, settings and extensions are refused.",
+        "input_schema": {"type": "object", "properties": {"sql": {"type": "string"}}, "required": ["sql"]},
+    },
 ]
 
 
@@ -55,7 +70,7 @@ class Session:
         self.catalog, self.db, self.sql_timeout = catalog, db, sql_timeout
         self.queries: list[Query] = []
 
-    def call(self, name: str, arguments: dict) -> tuple[str, bool]:
+    def call(self, name: str, arguments: dict[str, Any]) -> tuple[str, bool]:
         """(text for the model, is_error)."""
         if name == "list_marts":
             return "\n".join(f"{m.name}: {m.description}" for m in self.catalog.marts.values()), False
@@ -81,28 +96,39 @@ class Session:
         return f"unknown tool {name!r}", True
 
 
-def system_blocks(catalog: Catalog, snapshot: str) -> list[dict]:
+def system_blocks(catalog: Catalog, snapshot: str) -> list[TextBlockParam]:
     """The stable part first and marked cacheable; the current snapshot after it."""
     return [
-        {"type": "text", "text": INSTRUCTIONS + "\n\n" + describe_for_prompt(catalog),
-         "cache_control": {"type": "ephemeral"}},
+        {
+            "type": "text",
+            "text": INSTRUCTIONS + "\n\n" + describe_for_prompt(catalog),
+            "cache_control": {"type": "ephemeral"},
+        },
         {"type": "text", "text": "# Current snapshot\n" + snapshot},
     ]
 
 
-def ask(client: anthropic.Anthropic, model: str, question: str, session: Session, snapshot: str,
-        max_tool_calls: int, max_tokens: int = 2000) -> Outcome:
-    messages: list[dict] = [{"role": "user", "content": question}]
+def ask(
+    client: anthropic.Anthropic,
+    model: str,
+    question: str,
+    session: Session,
+    snapshot: str,
+    max_tool_calls: int,
+    max_tokens: int = 2000,
+) -> Outcome:
+    messages: list[MessageParam] = [{"role": "user", "content": question}]
     system = system_blocks(session.catalog, snapshot)
     calls = 0
     while True:
-        response = client.messages.create(model=model, max_tokens=max_tokens, system=system, tools=TOOLS,
-                                          messages=messages)
+        response = client.messages.create(
+            model=model, max_tokens=max_tokens, system=system, tools=TOOLS, messages=messages
+        )
         text = "\n".join(block.text for block in response.content if block.type == "text").strip()
         if response.stop_reason != "tool_use":
             return Outcome(text, session.queries, calls)
         messages.append({"role": "assistant", "content": response.content})
-        results = []
+        results: list[ToolResultBlockParam] = []
         for block in (b for b in response.content if b.type == "tool_use"):
             if calls >= max_tool_calls:
                 note = f"Stopped after {max_tool_calls} tool calls without a final answer."
@@ -124,7 +150,13 @@ def with_appendix(outcome: Outcome) -> str:
 
 
 def to_json(outcome: Outcome, model: str) -> str:
-    return json.dumps({"answer": outcome.answer, "model": model, "tool_calls": outcome.tool_calls,
-                       "hit_tool_call_limit": outcome.hit_limit,
-                       "queries": [{"label": q.label, "sql": q.sql, "refused": q.refused} for q in outcome.queries]},
-                      indent=2)
+    return json.dumps(
+        {
+            "answer": outcome.answer,
+            "model": model,
+            "tool_calls": outcome.tool_calls,
+            "hit_tool_call_limit": outcome.hit_limit,
+            "queries": [{"label": q.label, "sql": q.sql, "refused": q.refused} for q in outcome.queries],
+        },
+        indent=2,
+    )

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
-DEFAULT_DB = Path("warehouse/jobmetrics.duckdb")
+Row = dict[str, Any]
 
 
 class WarehouseUnavailable(Exception):
@@ -17,11 +18,11 @@ class WarehouseLocked(WarehouseUnavailable):
     """Another process (usually a running build) holds the write lock."""
 
 
-def connect_read_only(path: Path) -> duckdb.DuckDBPyConnection:
+def connect_read_only(path: Path, config: dict[str, Any] | None = None) -> duckdb.DuckDBPyConnection:
     if not path.exists():
         raise WarehouseUnavailable(f"no warehouse at {path}; run `make build` first.")
     try:
-        return duckdb.connect(str(path), read_only=True)
+        return duckdb.connect(str(path), read_only=True, config=config or {})
     except duckdb.IOException as error:
         if "lock" in str(error).lower():
             raise WarehouseLocked(
@@ -30,11 +31,11 @@ def connect_read_only(path: Path) -> duckdb.DuckDBPyConnection:
         raise WarehouseUnavailable(f"cannot open {path}: {error}") from error
 
 
-def fetch_dicts(con: duckdb.DuckDBPyConnection, sql: str, parameters: list | None = None) -> list[dict]:
+def fetch_dicts(con: duckdb.DuckDBPyConnection, sql: str, parameters: list[Any] | None = None) -> list[Row]:
     """Rows of a query as dicts; a missing mart means the warehouse predates it."""
     try:
         cursor = con.execute(sql, parameters or [])
     except duckdb.CatalogException as error:
         raise WarehouseUnavailable(f"the marts are missing or out of date ({error}); run `make build`.") from error
-    names = [column[0] for column in cursor.description]
-    return [dict(zip(names, row)) for row in cursor.fetchall()]
+    names = [column[0] for column in cursor.description or []]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]

@@ -6,8 +6,9 @@ import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-DEFAULT_MANIFEST = Path("target/manifest.json")
+from jobmetrics import paths
 
 
 class CatalogMissing(Exception):
@@ -36,22 +37,28 @@ class Catalog:
         return None
 
 
-def one_line(text: str) -> str:
+def one_line(text: str | None) -> str:
     return re.sub(r"\s+", " ", text or "").strip()
 
 
-def load_catalog(manifest_path: Path = DEFAULT_MANIFEST) -> Catalog:
+def load_catalog(manifest_path: Path | None = None) -> Catalog:
+    manifest_path = manifest_path or paths.manifest_path()
     if not manifest_path.exists():
         raise CatalogMissing(f"{manifest_path} not found; run `make build` first.")
-    manifest = json.loads(manifest_path.read_text())
+    manifest: dict[str, Any] = json.loads(manifest_path.read_text())
     marts = {}
     for node in manifest["nodes"].values():
         if node["resource_type"] == "model" and node["schema"] == "marts":
-            columns = {name: (col.get("data_type") or "", one_line(col.get("description", "")))
-                       for name, col in node["columns"].items()}
+            columns = {
+                name: (col.get("data_type") or "", one_line(col.get("description", "")))
+                for name, col in node["columns"].items()
+            }
             marts[node["name"]] = Mart(node["name"], one_line(node["description"]), columns)
-    definitions = {doc["name"]: one_line(doc["block_contents"])
-                   for doc in manifest.get("docs", {}).values() if doc["package_name"] == "jobmetrics"}
+    definitions = {
+        doc["name"]: one_line(doc["block_contents"])
+        for doc in manifest.get("docs", {}).values()
+        if doc["package_name"] == "jobmetrics"
+    }
     return Catalog(dict(sorted(marts.items())), definitions)
 
 

@@ -1,0 +1,1 @@
+"""JobMetrics: the Python around the dbt warehouse (access, monitoring, the ask engine, the raw-data gate)."""

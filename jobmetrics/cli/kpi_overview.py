@@ -1,0 +1,36 @@
+"""`make build`'s last words: the headline KPIs and their statuses, read from the marts."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from jobmetrics import kpis, paths
+from jobmetrics.warehouse import WarehouseUnavailable, connect_read_only
+
+EXIT_NO_WAREHOUSE = 3
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="kpi_overview", description="Print the headline KPIs from the JobMetrics warehouse."
+    )
+    parser.add_argument(
+        "--db",
+        type=Path,
+        default=None,
+        help=f"DuckDB warehouse file (default $JOBMETRICS_DB or {paths.DEFAULT_WAREHOUSE})",
+    )
+    args = parser.parse_args(argv)
+    try:
+        with connect_read_only(args.db or paths.warehouse_path()) as con:
+            figures = kpis.read_overview(con)
+            statuses = kpis.read_kpis(con)
+    except WarehouseUnavailable as error:
+        print(f"kpi_overview: {error}", file=sys.stderr)
+        return EXIT_NO_WAREHOUSE
+    print(kpis.format_overview(figures))
+    print(kpis.format_status(statuses))
+    print("Run `make alerts` for the full report with anomalies.")
+    return 0

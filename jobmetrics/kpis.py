@@ -1,0 +1,119 @@
+"""Read the KPIs from the marts and format their values ($, %, x, months) the one way every client shows them."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import duckdb
+
+from jobmetrics.warehouse import Row, WarehouseUnavailable, fetch_dicts
+
+OVERVIEW_SQL = """
+with latest as (
+    select * from marts.mrr_monthly order by month desc limit 1
+),
+blended as (
+    select * from marts.channel_performance where acquisition_channel = 'all'
+),
+latest_month_one as (
+    -- the newest cohort that has been measured one month after it started
+    select cohort_month, logo_retention_rate
+    from marts.cohort_retention
+    where months_since_start = 1
+    order by cohort_month desc
+    limit 1
+)
+select
+    latest.snapshot_date as as_of_date,
+    latest.month,
+    latest.is_complete_month,
+    latest.mrr,
+    latest.active_customers,
+    latest.arpu,
+    latest.customer_churn_rate,
+    latest.net_mrr_retention,
+    blended.ltv_to_cac,
+    blended.conversion_rate,
+    latest_month_one.cohort_month as month_one_cohort,
+    latest_month_one.logo_retention_rate as month_one_logo_retention
+from latest
+cross join blended
+left join latest_month_one on true
+"""
+
+
+def format_value(value: Any, unit: str) -> str:
+    """A KPI value as people read it: rate as %, multiple as x, usd as $, months, points, count."""
+    if value is None:
+        return "n/a"
+    number = float(value)
+    formats = {
+        "rate": f"{number:.1%}",
+        "multiple": f"{number:.2f}x",
+        "usd": f"${number:,.2f}",
+        "months": f"{number:.1f} mo",
+        "points": f"{number:.1f}",
+        "count": f"{number:,.0f}",
+    }
+    return formats.get(unit, f"{number:g}")
+
+
+def read_kpis(con: duckdb.DuckDBPyConnection) -> list[Row]:
+    """kpi_summary: the latest complete month's value of each KPI, its thresholds and status."""
+    return fetch_dicts(con, "select * from marts.kpi_summary order by label")
+
+
+def kpi_month(kpis: list[Row]) -> date | None:
+    return next((k["month"] for k in kpis if k["month"]), None)
+
+
+def kpi_lines(kpis: list[Row]) -> list[str]:
+    """One aligned line per KPI: status, label, value, previous value and thresholds."""
+    width = max((len(k["label"] or k["kpi"]) for k in kpis), default=0)
+    lines = []
+    for k in kpis:
+        unit = k["unit"]
+        beyond = "<" if k["direction"] == "higher_is_better" else ">"
+        lines.append(
+            f"  [{k['status']:<8}] {(k['label'] or k['kpi']):<{width}}  {format_value(k['value'], unit):>10}"
+            f"  (prev {format_value(k['previous_value'], unit)};"
+            f" warning {beyond} {format_value(k['warning'], unit)},"
+            f" critical {beyond} {format_value(k['critical'], unit)})"
+        )
+    return lines
+
+
+def read_overview(con: duckdb.DuckDBPyConnection) -> Row:
+    """The headline figures of the latest month as a dict keyed by column name."""
+    rows = fetch_dicts(con, OVERVIEW_SQL)
+    if not rows:
+        raise WarehouseUnavailable("marts.mrr_monthly is empty; run `make build`.")
+    return rows[0]
+
+
+def format_overview(figures: Row) -> str:
+    month = figures["month"].strftime("%b %Y") + ("" if figures["is_complete_month"] else ", to date")
+    rows = [
+        ("MRR", format_value(figures["mrr"], "usd")),
+        ("Active customers", format_value(figures["active_customers"], "count")),
+        ("ARPU", format_value(figures["arpu"], "usd")),
+        (f"Customer churn ({month})", format_value(figures["customer_churn_rate"], "rate")),
+        (f"Net MRR retention ({month})", format_value(figures["net_mrr_retention"], "rate")),
+        ("Blended LTV:CAC", "n/a" if figures["ltv_to_cac"] is None else f"{float(figures['ltv_to_cac']):.1f}x"),
+        ("Free-to-paid conversion", format_value(figures["conversion_rate"], "rate")),
+    ]
+    cohort = figures["month_one_cohort"]
+    cohort_label = f" ({cohort:%b %Y} cohort)" if cohort else ""
+    rows.append((f"Month-1 logo retention{cohort_label}", format_value(figures["month_one_logo_retention"], "rate")))
+    width = max(len(label) for label, _ in rows)
+    lines = [f"JobMetrics KPI overview, as of {figures['as_of_date']:%Y-%m-%d}"]
+    lines += [f"  {label:<{width}}  {value}" for label, value in rows]
+    return "\n".join(lines)
+
+
+def format_status(kpis: list[Row]) -> str:
+    """The KPI status block `make build` prints under the overview."""
+    month = kpi_month(kpis)
+    title = f"KPI status ({month:%b %Y})" if month else "KPI status (no complete month yet)"
+    return "\n".join([title, *kpi_lines(kpis)])

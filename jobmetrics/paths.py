@@ -1,0 +1,29 @@
+"""Where the project's files are: resolved from the project root or a setting, never from the current directory."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+SEEDS_DIR = PROJECT_ROOT / "seeds"
+TARGET_DIR = PROJECT_ROOT / "target"
+DEFAULT_WAREHOUSE = PROJECT_ROOT / "warehouse" / "jobmetrics.duckdb"
+
+
+def from_root(path: str | Path) -> Path:
+    """An absolute path as given, a relative one taken from the project root (as dbt, run by make, takes it)."""
+    path = Path(path).expanduser()
+    return path if path.is_absolute() else PROJECT_ROOT / path
+
+
+def warehouse_path() -> Path:
+    """The published warehouse: $JOBMETRICS_DB when set, else warehouse/jobmetrics.duckdb."""
+    setting = os.environ.get("JOBMETRICS_DB")
+    return from_root(setting) if setting else DEFAULT_WAREHOUSE
+
+
+def manifest_path() -> Path:
+    """dbt's manifest (what the marts are and mean): $JOBMETRICS_MANIFEST, else target/manifest.json."""
+    setting = os.environ.get("JOBMETRICS_MANIFEST")
+    return from_root(setting) if setting else TARGET_DIR / "manifest.json"
