@@ -1,6 +1,6 @@
 {#-
   The LTV family, written once (docs/metrics.md: ltv, ltv_to_cac, cac_payback_months) and used by
-  channel_performance and int_kpi_monthly. Arguments are SQL expressions; gross_margin is the dbt var.
+  channel_performance and kpi_monthly. Arguments are SQL expressions; gross_margin is the dbt var.
 -#}
 
 {% macro ltv(arpu, churn_rate) %}

@@ -197,12 +197,13 @@ def answer(con: duckdb.DuckDBPyConnection, catalog: Catalog, question: str) -> s
     elif topic == "match_rate":
         lift = fetch_dicts(
             con,
-            "select avg(lift) as lift, avg(case when reached_80 then 1.0 else 0 end) as reached "
+            "select avg(lift) as lift, avg(case when reached_target_match_rate then 1.0 else 0 end) as reached "
             "from marts.match_rate_lift",
         )[0]
         body = (
             explain(con, catalog, "avg_match_rate") + f"\nIterating on one job lifts the match rate by "
-            f"{lift['lift']:.1f} points on average; {format_value(lift['reached'], 'rate')} of jobs reach 80."
+            f"{lift['lift']:.1f} points on average; {format_value(lift['reached'], 'rate')} of jobs reach "
+            "the target match rate."
         )
     elif topic in ("net_mrr_retention", "arpu", "growth"):
         key = {"growth": "mrr_growth_rate"}.get(topic, topic)

@@ -209,7 +209,7 @@ def compute(raw: dict[str, pd.DataFrame], as_of: date | None = None, gross_margi
                 "spend_usd": spend_usd,
                 "new_customers": new_customers,
                 "cac": cac,
-                "arpu": arpu,
+                "arpu_per_customer_month": arpu,
                 "churned_customers": churned,
                 "customer_churn_rate": churn,
                 "ltv": ltv,

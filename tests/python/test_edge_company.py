@@ -96,14 +96,14 @@ def test_channel_performance_matches_hand_worked_values(edge_company: Build) -> 
     # users 1 and 3: 2 new customers for 325 of spend (25 of it in December, before the first
     # signup); customer-months 30+50+50 and 40+40
     assert paid_search.cac == pytest.approx(162.5)
-    assert paid_search.arpu == pytest.approx(210 / 5)
+    assert paid_search.arpu_per_customer_month == pytest.approx(210 / 5)
     assert paid_search.customer_churn_rate == pytest.approx(2 / 5)
     assert paid_search.ltv == pytest.approx(42 * 0.8 / 0.4)
     assert paid_search.ltv_to_cac == pytest.approx(84 / 162.5)
     assert paid_search.cac_payback_months == pytest.approx(162.5 / (42 * 0.8))
     organic = channels.loc["organic_search"]
     assert organic.cac == 0 and organic.ltv_to_cac != organic.ltv_to_cac  # no spend: CAC 0, ratio null
-    assert organic.arpu == pytest.approx(30.0) and organic.customer_churn_rate == pytest.approx(0.5)
+    assert organic.arpu_per_customer_month == pytest.approx(30.0) and organic.customer_churn_rate == pytest.approx(0.5)
     referral = channels.loc["referral"]
     assert referral.customer_churn_rate == 0 and referral.ltv != referral.ltv  # no churn: LTV null
     content = channels.loc["content"]
@@ -115,7 +115,7 @@ def test_channel_performance_matches_hand_worked_values(edge_company: Build) -> 
     assert (blended.signups, blended.converted_users, blended.new_customers) == (8, 7, 7)
     assert blended.spend_usd == pytest.approx(465.0)
     assert blended.cac == pytest.approx(465 / 7)
-    assert blended.arpu == pytest.approx(740 / 19)
+    assert blended.arpu_per_customer_month == pytest.approx(740 / 19)
     assert blended.customer_churn_rate == pytest.approx(3 / 14)
     assert blended.ltv_to_cac == pytest.approx((740 / 19) * 0.8 / (3 / 14) / (465 / 7))
 

@@ -77,7 +77,7 @@ def test_segment_performance(edge_company: Build) -> None:
     segments = edge_company.query("select * from marts.segment_performance").set_index("segment")
     seekers = segments.loc["active_job_seeker"]  # users 1, 5, 8
     assert (seekers.users, seekers.converted_users, seekers.active_customers) == (3, 3, 2)
-    assert seekers.mrr == pytest.approx(60) and seekers.arpu == pytest.approx(30)
+    assert seekers.mrr == pytest.approx(60) and seekers.current_arpu == pytest.approx(30)
     # churned: 5 (Feb), 1 (Apr); previous-month customers: 1 in Feb, Mar, Apr; 5 in Feb; 8 in Mar, Apr
     assert seekers.customer_churn_rate == pytest.approx(2 / 6)
     assert seekers.scans == 7 and seekers.scans_per_user == pytest.approx(7 / 3)
@@ -105,7 +105,7 @@ def test_match_rate_lift(edge_company: Build) -> None:
         lift.loc[(8, 500), ["iterations", "first_match_rate", "best_match_rate", "last_match_rate", "lift"]]
     ) == (3, 50, 65, 60, 15)
     assert tuple(lift.loc[(4, 600), ["first_match_rate", "best_match_rate", "lift"]]) == (55, 58, 3)
-    assert lift["reached_80"].sum() == 2  # user 2 job 300 (81), user 3 job 400 (85)
+    assert lift["reached_target_match_rate"].sum() == 2  # user 2 job 300 (81), user 3 job 400 (85)
 
 
 def test_scans_daily_and_engagement(edge_company: Build) -> None:

@@ -1,0 +1,59 @@
+{#-
+  The movement and customer-month counts, written once: per month (mrr_monthly), and over the whole
+  period per acquisition channel, per segment and for all users together (channel_performance,
+  segment_performance and their shared `all` row).
+-#}
+with
+
+user_months as (
+    select * from {{ ref('int_user_mrr_monthly') }}
+),
+
+users as (
+    select * from {{ ref('stg_users') }}
+),
+
+attributed as (
+    select
+        user_months.month,
+        user_months.mrr,
+        user_months.previous_mrr,
+        user_months.movement,
+        users.acquisition_channel,
+        users.segment
+    from user_months
+    left join users
+        on user_months.user_id = users.user_id
+),
+
+final as (
+    select
+        case
+            when grouping(month) = 0 then 'month'
+            when grouping(acquisition_channel) = 0 then 'acquisition_channel'
+            when grouping(segment) = 0 then 'segment'
+            else 'all'
+        end as grouped_by,
+        month,
+        case
+            when grouping(acquisition_channel) = 0 then acquisition_channel
+            when grouping(segment) = 0 then segment
+            when grouping(month) = 1 then 'all'
+        end as group_value,
+        sum(mrr) as mrr,
+        sum(previous_mrr) as previous_mrr,
+        sum(case when mrr > 0 then 1 else 0 end) as customer_months,
+        sum(case when previous_mrr > 0 then 1 else 0 end) as previous_customer_months,
+        sum(case when movement = 'new' then mrr else 0 end) as new_mrr,
+        sum(case when movement = 'reactivation' then mrr else 0 end) as reactivation_mrr,
+        sum(case when movement = 'expansion' then mrr - previous_mrr else 0 end) as expansion_mrr,
+        sum(case when movement = 'contraction' then previous_mrr - mrr else 0 end) as contraction_mrr,
+        sum(case when movement = 'churn' then previous_mrr else 0 end) as churned_mrr,
+        sum(case when movement = 'new' then 1 else 0 end) as new_customers,
+        sum(case when movement = 'reactivation' then 1 else 0 end) as reactivated_customers,
+        sum(case when movement = 'churn' then 1 else 0 end) as churned_customers
+    from attributed
+    group by grouping sets ((month), (acquisition_channel), (segment), ())  -- noqa: PRS
+)
+
+select * from final

@@ -1,0 +1,65 @@
+with
+
+months as (
+    select * from {{ ref('int_months') }}
+),
+
+monthly as (
+    select * from {{ ref('int_mrr_totals') }}
+    where grouped_by = 'month'
+),
+
+filled as (
+    -- every month of the spine, zero months included
+    select
+        months.month,
+        months.snapshot_date,
+        months.is_complete_month,
+        round(coalesce(monthly.mrr, 0), 6) as mrr,
+        round(coalesce(monthly.previous_mrr, 0), 6) as previous_mrr,
+        cast(coalesce(monthly.customer_months, 0) as {{ dbt.type_bigint() }}) as active_customers,
+        cast(coalesce(monthly.previous_customer_months, 0) as {{ dbt.type_bigint() }})
+            as previous_active_customers,
+        round(coalesce(monthly.new_mrr, 0), 6) as new_mrr,
+        round(coalesce(monthly.reactivation_mrr, 0), 6) as reactivation_mrr,
+        round(coalesce(monthly.expansion_mrr, 0), 6) as expansion_mrr,
+        round(coalesce(monthly.contraction_mrr, 0), 6) as contraction_mrr,
+        round(coalesce(monthly.churned_mrr, 0), 6) as churned_mrr,
+        cast(coalesce(monthly.new_customers, 0) as {{ dbt.type_bigint() }}) as new_customers,
+        cast(coalesce(monthly.reactivated_customers, 0) as {{ dbt.type_bigint() }}) as reactivated_customers,
+        cast(coalesce(monthly.churned_customers, 0) as {{ dbt.type_bigint() }}) as churned_customers
+    from months
+    left join monthly
+        on months.month = monthly.month
+),
+
+final as (
+    select
+        month,
+        snapshot_date,
+        is_complete_month,
+        mrr,
+        previous_mrr,
+        active_customers,
+        previous_active_customers,
+        {{ safe_divide('mrr', 'active_customers') }} as arpu,
+        new_mrr,
+        reactivation_mrr,
+        expansion_mrr,
+        contraction_mrr,
+        churned_mrr,
+        round(new_mrr + reactivation_mrr + expansion_mrr - contraction_mrr - churned_mrr, 6) as net_new_mrr,
+        new_customers,
+        reactivated_customers,
+        churned_customers,
+        {{ safe_divide('churned_customers', 'previous_active_customers') }} as customer_churn_rate,
+        {{ safe_divide('churned_mrr + contraction_mrr', 'previous_mrr') }} as gross_mrr_churn_rate,
+        {{ safe_divide('previous_mrr + expansion_mrr - contraction_mrr - churned_mrr', 'previous_mrr') }}
+            as net_mrr_retention,
+        {{ safe_divide('mrr - previous_mrr', 'previous_mrr') }} as mrr_growth_rate,
+        {{ safe_divide('new_mrr + reactivation_mrr + expansion_mrr', 'churned_mrr + contraction_mrr') }}
+            as quick_ratio
+    from filled
+)
+
+select * from final

@@ -1,0 +1,57 @@
+-- Each month's MRR and active customers, recomputed straight from the staged subscriptions and plans
+-- (price / interval, active when start <= snapshot < end), without the intermediate models.
+with
+
+monthly as (
+    select * from {{ ref('mrr_monthly') }}
+),
+
+subscriptions as (
+    select * from {{ ref('stg_subscriptions') }}
+),
+
+plans as (
+    select * from {{ ref('stg_plans') }}
+),
+
+active_at_snapshot as (
+    select
+        monthly.month,
+        subscriptions.user_id,
+        sum(plans.price_usd / plans.billing_interval_months) as user_mrr
+    from monthly
+    inner join subscriptions
+        on
+            monthly.snapshot_date >= subscriptions.start_date
+            and (subscriptions.end_date is null or monthly.snapshot_date < subscriptions.end_date)
+    inner join plans
+        on subscriptions.plan_id = plans.plan_id
+    group by monthly.month, subscriptions.user_id
+),
+
+recomputed as (
+    select
+        month,
+        sum(user_mrr) as mrr,
+        count(*) as active_customers
+    from active_at_snapshot
+    where user_mrr > 0.0000005
+    group by month
+),
+
+final as (
+    select
+        monthly.month,
+        monthly.mrr,
+        recomputed.mrr as recomputed_mrr,
+        monthly.active_customers,
+        recomputed.active_customers as recomputed_active_customers
+    from monthly
+    left join recomputed
+        on monthly.month = recomputed.month
+    where
+        abs(monthly.mrr - coalesce(recomputed.mrr, 0)) > 0.001
+        or monthly.active_customers != coalesce(recomputed.active_customers, 0)
+)
+
+select * from final
