@@ -8,13 +8,12 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 # The scratch warehouse `make test` builds into; the real one is left alone.
 TEST_DB := target/test_warehouse.duckdb
 
-.PHONY: build test test-fast install seeds validate lint sqllint pylint pytest benchmark alerts ask clean
+.PHONY: build test test-fast install sample validate lint sqllint pylint pytest benchmark alerts ask clean
 
+# Raw files from JOBMETRICS_RAW_DIR (default data/sample), published to JOBMETRICS_DB (default
+# warehouse/jobmetrics.duckdb) only when every model and test passes; DBT_ARGS go to dbt build.
 build: $(VENV)/.installed
-	@mkdir -p warehouse
-	$(BIN)/python scripts/validate_raw.py
-	$(BIN)/dbt build
-	@$(BIN)/python scripts/kpi_overview.py
+	$(BIN)/python scripts/build.py $(if $(DBT_ARGS),-- $(DBT_ARGS))
 
 # Lint runs beside pytest: the test builds spend much of their time waiting on each other.
 test: $(VENV)/.installed
@@ -33,11 +32,11 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
 	@touch $@
 
-# Regenerate the committed default seeds (deterministic).
-seeds: $(VENV)/.installed
+# Regenerate the committed synthetic sample in data/sample (deterministic).
+sample: $(VENV)/.installed
 	$(BIN)/python generate_seeds.py
 
-# The Great Expectations gate on the raw CSVs alone (make build runs it first).
+# The Great Expectations gate on the raw files alone (make build runs it first).
 validate: $(VENV)/.installed
 	$(BIN)/python scripts/validate_raw.py
 

@@ -7,6 +7,7 @@ and daily marketing spend. Nothing happens after --end. Same arguments, same byt
 
 from __future__ import annotations
 
+import csv
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -15,20 +16,41 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-DAY = 86_400
-CHANNELS = ["organic_search", "paid_search", "paid_social", "referral", "content", "partnerships"]
-CHANNEL_SHARE = [0.34, 0.21, 0.15, 0.10, 0.12, 0.08]
-# Conversion multiplier per channel: referred users convert best, social traffic worst.
-CHANNEL_CONVERSION = [1.0, 1.10, 0.75, 1.30, 0.90, 1.0]
-# Spend per expected signup for the paid channels (others have no spend).
-PAID_COST_PER_SIGNUP = {"paid_search": 48.0, "paid_social": 37.0, "partnerships": 29.0}
+from jobmetrics import paths
 
-SEGMENTS = ["active_job_seeker", "career_changer", "recent_graduate", "passive_candidate"]
-SEGMENT_SHARE = [0.45, 0.20, 0.20, 0.15]
-SEGMENT_CONVERSION = [0.27, 0.35, 0.185, 0.13]
-# Job seekers leave when they land a job; passive candidates keep a subscription longer.
-SEGMENT_CHURN = [1.0, 0.85, 1.15, 0.80]
-SEGMENT_FIRST_MATCH = [58.0, 52.0, 50.0, 61.0]
+DAY = 86_400
+
+
+@dataclass(frozen=True)
+class ChannelProfile:
+    share: float  # of signups
+    conversion: float  # multiplier: referred users convert best, social traffic worst
+    cost_per_signup: float  # marketing spend per expected signup; 0 for unpaid channels
+
+
+@dataclass(frozen=True)
+class SegmentProfile:
+    share: float
+    conversion: float
+    churn: float  # multiplier: job seekers leave when they land a job, passive candidates stay
+    first_match: float  # mean match rate of a first scan
+
+
+# How each channel and segment of the reference lists (seeds/) behaves in the simulation.
+CHANNEL_PROFILES = {
+    "organic_search": ChannelProfile(0.34, 1.0, 0.0),
+    "paid_search": ChannelProfile(0.21, 1.10, 48.0),
+    "paid_social": ChannelProfile(0.15, 0.75, 37.0),
+    "referral": ChannelProfile(0.10, 1.30, 0.0),
+    "content": ChannelProfile(0.12, 0.90, 0.0),
+    "partnerships": ChannelProfile(0.08, 1.0, 29.0),
+}
+SEGMENT_PROFILES = {
+    "active_job_seeker": SegmentProfile(0.45, 0.27, 1.0, 58.0),
+    "career_changer": SegmentProfile(0.20, 0.35, 0.85, 52.0),
+    "recent_graduate": SegmentProfile(0.20, 0.185, 1.15, 50.0),
+    "passive_candidate": SegmentProfile(0.15, 0.13, 0.80, 61.0),
+}
 
 COUNTRIES = ["US", "GB", "CA", "IN", "AU", "DE", "NL", "IE", "SG", "NZ"]
 COUNTRY_SHARE = [0.60, 0.09, 0.08, 0.08, 0.05, 0.03, 0.02, 0.02, 0.02, 0.01]
@@ -65,6 +87,60 @@ RECOVER_AFTER_PAYMENT_FAILURE = 0.45
 
 
 @dataclass(frozen=True)
+class Business:
+    """The channels and segments of the reference files, in their order, with their profiles."""
+
+    channels: list[str]
+    channel_share: np.ndarray
+    channel_conversion: np.ndarray
+    channel_cost: np.ndarray
+    segments: list[str]
+    segment_share: np.ndarray
+    segment_conversion: np.ndarray
+    segment_churn: np.ndarray
+    segment_first_match: np.ndarray
+
+
+def read_reference(name: str) -> list[dict[str, str]]:
+    with (paths.SEEDS_DIR / name).open(newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def business_from_reference() -> Business:
+    """Channels and segments from seeds/acquisition_channels.csv and seeds/segments.csv; a listed name
+    the simulation has no profile for is an error naming it."""
+    channel_rows = read_reference("acquisition_channels.csv")
+    segments = [row["segment"] for row in read_reference("segments.csv")]
+    channels = [row["acquisition_channel"] for row in channel_rows]
+    unknown = [c for c in channels if c not in CHANNEL_PROFILES] + [s for s in segments if s not in SEGMENT_PROFILES]
+    if unknown:
+        raise ValueError(
+            f"the generator has no profile for {', '.join(unknown)} (listed in seeds/); add one to "
+            "CHANNEL_PROFILES or SEGMENT_PROFILES in jobmetrics/generator.py"
+        )
+    for row in channel_rows:
+        paid = CHANNEL_PROFILES[row["acquisition_channel"]].cost_per_signup > 0
+        if paid != (row["is_paid"].strip().lower() == "true"):
+            raise ValueError(
+                f"seeds/acquisition_channels.csv says {row['acquisition_channel']} is_paid="
+                f"{row['is_paid']}, but its profile in jobmetrics/generator.py says otherwise"
+            )
+    channel_profiles = [CHANNEL_PROFILES[c] for c in channels]
+    segment_profiles = [SEGMENT_PROFILES[s] for s in segments]
+    return Business(
+        channels,
+        np.array([p.share for p in channel_profiles]) / sum(p.share for p in channel_profiles),
+        np.array([p.conversion for p in channel_profiles]),
+        np.array([p.cost_per_signup for p in channel_profiles]),
+        segments,
+        np.array([p.share for p in segment_profiles]) / sum(p.share for p in segment_profiles),
+        np.array([p.conversion for p in segment_profiles]),
+        np.array([p.churn for p in segment_profiles]),
+        np.array([p.first_match for p in segment_profiles]),
+    )
+
+
+@dataclass(frozen=True)
 class Window:
     start: int  # epoch seconds, inclusive
     end: int  # epoch seconds, inclusive (last second of the end date)
@@ -97,7 +173,7 @@ def time_of_day(rng: np.random.Generator, n: int) -> np.ndarray:
     return (hours * 3600).astype(np.int64)
 
 
-def make_users(rng: np.random.Generator, n_users: int, window: Window) -> pd.DataFrame:
+def make_users(rng: np.random.Generator, n_users: int, window: Window, business: Business) -> pd.DataFrame:
     weights = signup_day_weights(window.days)
     day_index = np.sort(rng.choice(len(window.days), size=n_users, p=weights / weights.sum()))
     day_start = window.days[day_index].astype("datetime64[s]").astype(np.int64)
@@ -106,19 +182,21 @@ def make_users(rng: np.random.Generator, n_users: int, window: Window) -> pd.Dat
         {
             "user_id": np.arange(1, n_users + 1, dtype=np.int64),
             "signup_ts": signup,
-            "channel": rng.choice(len(CHANNELS), size=n_users, p=CHANNEL_SHARE),
-            "segment": rng.choice(len(SEGMENTS), size=n_users, p=SEGMENT_SHARE),
+            "channel": rng.choice(len(business.channels), size=n_users, p=business.channel_share),
+            "segment": rng.choice(len(business.segments), size=n_users, p=business.segment_share),
             "country": rng.choice(len(COUNTRIES), size=n_users, p=COUNTRY_SHARE),
         }
     )
 
 
-def first_subscriptions(rng: np.random.Generator, users: pd.DataFrame, window: Window) -> pd.DataFrame:
+def first_subscriptions(
+    rng: np.random.Generator, users: pd.DataFrame, window: Window, business: Business
+) -> pd.DataFrame:
     """Which users convert, when (most within days of signing up), and onto which plan."""
     n = len(users)
     segment = users["segment"].to_numpy()
     channel = users["channel"].to_numpy()
-    p_convert = np.array(SEGMENT_CONVERSION)[segment] * np.array(CHANNEL_CONVERSION)[channel]
+    p_convert = business.segment_conversion[segment] * business.channel_conversion[channel]
     converts = rng.random(n) < p_convert
     quick = rng.random(n) < 0.55
     delay = np.where(quick, rng.exponential(0.6 * DAY, n), rng.exponential(24 * DAY, n)).astype(np.int64)
@@ -137,14 +215,14 @@ def first_subscriptions(rng: np.random.Generator, users: pd.DataFrame, window: W
 
 
 def simulate_subscriptions(
-    rng: np.random.Generator, users: pd.DataFrame, first: pd.DataFrame, window: Window
+    rng: np.random.Generator, users: pd.DataFrame, first: pd.DataFrame, window: Window, business: Business
 ) -> pd.DataFrame:
     """Run every open subscription forward one billing period at a time until it ends or passes --end.
 
     A row is one subscription: renewals extend it; a plan change closes it and opens the next at the
     same instant; a cancellation or payment failure closes it, and some users come back later.
     """
-    churn_mult = np.array(SEGMENT_CHURN)[users["segment"].to_numpy()]
+    churn_mult = business.segment_churn[users["segment"].to_numpy()]
     finished: list[pd.DataFrame] = []
     user_idx = first["user_idx"].to_numpy()
     plan = first["plan"].to_numpy()
@@ -204,7 +282,9 @@ def simulate_subscriptions(
     return pd.concat(finished, ignore_index=True)
 
 
-def make_scans(rng: np.random.Generator, users: pd.DataFrame, subs: pd.DataFrame, window: Window) -> pd.DataFrame:
+def make_scans(
+    rng: np.random.Generator, users: pd.DataFrame, subs: pd.DataFrame, window: Window, business: Business
+) -> pd.DataFrame:
     """Scans cluster after signup; paying users keep scanning while subscribed. Match rates climb per job."""
     n_users = len(users)
     signup = users["signup_ts"].to_numpy()
@@ -246,7 +326,7 @@ def make_scans(rng: np.random.Generator, users: pd.DataFrame, subs: pd.DataFrame
     cumulative_gap = np.cumsum(gaps)
     scanned = job_start[scan_job] + cumulative_gap - cumulative_gap[job_first_scan]
 
-    first_match = rng.normal(np.array(SEGMENT_FIRST_MATCH)[segment[job_user]], 12.0)
+    first_match = rng.normal(business.segment_first_match[segment[job_user]], 12.0)
     step = np.where(position == 0, 0.0, np.maximum(rng.normal(7.5, 4.0, len(scan_job)), -2.0) * 0.85**position)
     step_cum = np.cumsum(step)
     match = np.clip(np.round(first_match[scan_job] + step_cum - step_cum[job_first_scan]), 5, 100)
@@ -270,12 +350,15 @@ def paid_job_flags(free_jobs: np.ndarray, paid_jobs: np.ndarray) -> np.ndarray:
     return flags
 
 
-def make_spend(rng: np.random.Generator, n_users: int, window: Window) -> pd.DataFrame:
+def make_spend(rng: np.random.Generator, n_users: int, window: Window, business: Business) -> pd.DataFrame:
     """Daily spend on the paid channels, following the expected signups of that day."""
     weights = signup_day_weights(window.days)
     frames = []
-    for channel, cost in PAID_COST_PER_SIGNUP.items():
-        expected_signups = weights / weights.sum() * n_users * CHANNEL_SHARE[CHANNELS.index(channel)]
+    for index, channel in enumerate(business.channels):
+        cost = business.channel_cost[index]
+        if cost <= 0:
+            continue
+        expected_signups = weights / weights.sum() * n_users * business.channel_share[index]
         spend = expected_signups * cost * rng.lognormal(0.0, 0.15, len(window.days))
         frames.append(pd.DataFrame({"spend_date": window.days, "channel": channel, "spend_usd": np.round(spend, 2)}))
     return pd.concat(frames, ignore_index=True).sort_values(["spend_date", "channel"], kind="stable")
@@ -300,10 +383,11 @@ def generate(n_users: int, start: date, end: date, seed: int, out: Path) -> dict
     """Simulate the business and write the five raw CSVs into `out`; returns row counts per file."""
     rng = np.random.default_rng(seed)
     window = make_window(start, end)
-    users = make_users(rng, n_users, window)
-    subs = simulate_subscriptions(rng, users, first_subscriptions(rng, users, window), window)
-    scans = make_scans(rng, users, subs, window)
-    spend = make_spend(rng, n_users, window)
+    business = business_from_reference()
+    users = make_users(rng, n_users, window, business)
+    subs = simulate_subscriptions(rng, users, first_subscriptions(rng, users, window, business), window, business)
+    scans = make_scans(rng, users, subs, window, business)
+    spend = make_spend(rng, n_users, window, business)
 
     subs = subs.iloc[np.lexsort((subs["plan"], subs["user_idx"], subs["start"]))].reset_index(drop=True)
     subs["subscription_id"] = np.arange(1, len(subs) + 1)
@@ -312,8 +396,8 @@ def generate(n_users: int, start: date, end: date, seed: int, out: Path) -> dict
     scans = scans.iloc[np.lexsort((scans["job"], scans["user_idx"], scans["scanned"]))].reset_index(drop=True)
     scans["scan_id"] = np.arange(1, len(scans) + 1)
     scans["user_id"] = users["user_id"].to_numpy()[scans["user_idx"].to_numpy()]
-    users["acquisition_channel"] = np.array(CHANNELS)[users["channel"].to_numpy()]
-    users["segment_name"] = np.array(SEGMENTS)[users["segment"].to_numpy()]
+    users["acquisition_channel"] = np.array(business.channels)[users["channel"].to_numpy()]
+    users["segment_name"] = np.array(business.segments)[users["segment"].to_numpy()]
     users["country_code"] = np.array(COUNTRIES)[users["country"].to_numpy()]
 
     out.mkdir(parents=True, exist_ok=True)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SEEDS_DIR = PROJECT_ROOT / "seeds"
+SAMPLE_DIR = PROJECT_ROOT / "data" / "sample"
 TARGET_DIR = PROJECT_ROOT / "target"
 DEFAULT_WAREHOUSE = PROJECT_ROOT / "warehouse" / "jobmetrics.duckdb"
 
@@ -23,7 +24,11 @@ def warehouse_path() -> Path:
     return from_root(setting) if setting else DEFAULT_WAREHOUSE
 
 
-def manifest_path() -> Path:
-    """dbt's manifest (what the marts are and mean): $JOBMETRICS_MANIFEST, else target/manifest.json."""
+def manifest_path(warehouse: Path | None = None) -> Path:
+    """dbt's manifest (what the marts are and mean): $JOBMETRICS_MANIFEST, else the one published beside
+    the warehouse (<name>.manifest.json), else the last dbt run's target/manifest.json."""
     setting = os.environ.get("JOBMETRICS_MANIFEST")
-    return from_root(setting) if setting else TARGET_DIR / "manifest.json"
+    if setting:
+        return from_root(setting)
+    published = (warehouse or warehouse_path()).with_suffix(".manifest.json")
+    return published if published.exists() else TARGET_DIR / "manifest.json"

@@ -19,33 +19,10 @@
     {%- endfor -%}
     {%- if missing -%}
         {{ exceptions.raise_compiler_error(
-            "Raw data contract broken in " ~ relation ~ " (" ~ table_name ~ ".csv): missing column(s) "
-            ~ missing | join(', ') ~ "; found " ~ actual | join(', ') ~ ". Fix the file's header and run again."
+            "Raw data contract broken in " ~ relation ~ ": missing column(s) "
+            ~ missing | join(', ') ~ "; found " ~ actual | join(', ') ~ ". Fix the raw file or table and run again."
         ) }}
     {%- endif -%}
-{% endmacro %}
-
-
-{#- Seed pre-hook: the CSV header must hold every column the seed declares, before DuckDB loads it. -#}
-{% macro assert_seed_header() %}
-    {{ return(adapter.dispatch('assert_seed_header', 'jobmetrics')()) }}
-{% endmacro %}
-
-{% macro default__assert_seed_header() %}{{ return('') }}{% endmacro %}
-
-{% macro duckdb__assert_seed_header() %}
-    {%- if not execute or model.resource_type != 'seed' -%}{{ return('') }}{%- endif -%}
-    {%- set path = model.root_path ~ '/' ~ model.original_file_path -%}
-    {%- set header = run_query("select * from read_csv('" ~ path ~ "', header = true, all_varchar = true) limit 0") -%}
-    {%- set found = header.column_names | map('lower') | list -%}
-    {%- set missing = model.config.column_types.keys() | reject('in', found) | list -%}
-    {%- if missing -%}
-        {{ exceptions.raise_compiler_error(
-            "Raw data contract broken: " ~ model.original_file_path ~ " is missing column(s) " ~ missing | join(', ')
-            ~ "; its header has " ~ found | join(', ') ~ ". Fix the file's header and run again."
-        ) }}
-    {%- endif -%}
-    {{ return('') }}
 {% endmacro %}
 
 
@@ -104,8 +81,8 @@
             {%- set offending = jobmetrics.sample_failures(test_node) -%}
             {{ log("Raw data contract broken: " ~ where ~ " has " ~ jobmetrics.describe_contract_rule(test_node)
                 ~ ": " ~ offending ~ (" ..." if result.failures > 5 else "") ~ " (" ~ result.failures ~ " found)."
-                ~ " Fix seeds/" ~ raw_tables | join(', ') ~ ".csv (or table raw." ~ raw_tables | join(', ')
-                ~ ") and run again.", info=true) }}
+                ~ " Fix " ~ raw_tables | join(', ') ~ " (the raw file, or the table in your raw schema)"
+                ~ " and run again.", info=true) }}
         {%- else -%}
             {{ log("Raw data contract check " ~ test_node.name ~ " on " ~ where ~ " could not run: "
                 ~ result.message, info=true) }}

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from jobmetrics import paths
 from jobmetrics.ask import agent, offline
 from jobmetrics.ask.catalog import Catalog, CatalogMissing, load_catalog
 from jobmetrics.monitoring import format_text, read_report
@@ -128,7 +129,7 @@ def answer_offline(request: Request, catalog: Catalog) -> Answer:
 def answer(request: Request) -> Answer:
     """Answer the question, --insights or --explain of the request; AskFailed says why not."""
     try:
-        catalog = load_catalog()
+        catalog = load_catalog(paths.manifest_path(request.db))
         if os.environ.get("ANTHROPIC_API_KEY") and not request.explain:
             return answer_online(request, INSIGHTS_QUESTION if request.insights else request.question or "", catalog)
         return answer_offline(request, catalog)

@@ -38,7 +38,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--end", type=iso_date, default=date(2025, 12, 31), help="last day simulated (default 2025-12-31)"
     )
     parser.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
-    parser.add_argument("--out", type=Path, default=paths.SEEDS_DIR, help=f"output folder (default {paths.SEEDS_DIR})")
+    parser.add_argument(
+        "--out", type=Path, default=paths.SAMPLE_DIR, help=f"output folder (default {paths.SAMPLE_DIR})"
+    )
     return parser.parse_args(argv)
 
 

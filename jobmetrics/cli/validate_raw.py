@@ -9,18 +9,34 @@ import argparse
 import sys
 from pathlib import Path
 
-import duckdb
+from jobmetrics import contract, paths, raw
 
-from jobmetrics import contract, paths
+EXIT_BROKEN, EXIT_UNREADABLE = 1, 2
+
+
+def report(failures: list[contract.Failure], docs: Path | None) -> None:
+    print(f"Raw data contract broken ({len(failures)} problem(s)); nothing was built:", file=sys.stderr)
+    for failure in failures:
+        print(f"  {failure}", file=sys.stderr)
+    if docs is not None:
+        print(f"Details: {data_docs_index(docs)}", file=sys.stderr)
+
+
+def data_docs_index(docs: Path) -> Path:
+    return docs / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="validate_raw",
-        description="Check the raw CSVs against the JobMetrics data contract with Great Expectations.",
+        description="Check the raw files (CSV or Parquet) against the JobMetrics data contract with Great "
+        "Expectations. Exit 0 when they meet it, 1 when they do not, 2 when a file is missing or unreadable.",
     )
     parser.add_argument(
-        "--seeds", type=Path, default=paths.SEEDS_DIR, help=f"folder with the raw CSVs (default {paths.SEEDS_DIR})"
+        "--raw-dir",
+        type=Path,
+        default=None,
+        help=f"folder with raw_<table>.csv or .parquet (default $JOBMETRICS_RAW_DIR or {paths.SAMPLE_DIR})",
     )
     parser.add_argument(
         "--docs",
@@ -30,22 +46,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     try:
-        failures = contract.validate(args.seeds, args.docs)
-    except contract.RawFileMissing as error:
-        print(
-            f"validate_raw: {error}; the raw data contract needs all five files ({', '.join(contract.RAW_TABLES)}).",
-            file=sys.stderr,
-        )
-        return 2
-    except duckdb.Error as error:
-        print(f"validate_raw: cannot read a raw file: {str(error).splitlines()[0]}", file=sys.stderr)
-        return 2
-    docs = args.docs / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
+        files = raw.find_raw_files(args.raw_dir or raw.raw_dir())
+        failures = contract.validate(files, args.docs)
+    except (raw.RawFilesMissing, contract.RawFileUnreadable) as error:
+        print(f"validate_raw: {error}", file=sys.stderr)
+        return EXIT_UNREADABLE
     if failures:
-        print(f"Raw data contract broken ({len(failures)} failing expectation(s)); nothing was built:", file=sys.stderr)
-        for failure in failures:
-            print(f"  {failure}", file=sys.stderr)
-        print(f"Details: {docs}", file=sys.stderr)
-        return 1
-    print(f"Raw files meet the data contract ({', '.join(t + '.csv' for t in contract.RAW_TABLES)}). Data Docs: {docs}")
+        report(failures, args.docs)
+        return EXIT_BROKEN
+    names = ", ".join(f.name for f in files.values())
+    print(f"Raw files meet the data contract ({names}). Data Docs: {data_docs_index(args.docs)}")
     return 0

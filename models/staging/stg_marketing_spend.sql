@@ -1,4 +1,3 @@
--- depends_on: {{ ref('raw_marketing_spend') }}
 {{ assert_raw_columns('raw', 'raw_marketing_spend') }}
 
 with

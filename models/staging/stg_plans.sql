@@ -1,4 +1,3 @@
--- depends_on: {{ ref('raw_plans') }}
 {{ assert_raw_columns('raw', 'raw_plans') }}
 
 with

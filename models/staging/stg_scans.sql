@@ -1,4 +1,3 @@
--- depends_on: {{ ref('raw_scans') }}
 {{ assert_raw_columns('raw', 'raw_scans') }}
 
 with

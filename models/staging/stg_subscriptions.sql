@@ -1,4 +1,3 @@
--- depends_on: {{ ref('raw_subscriptions') }}
 {{ assert_raw_columns('raw', 'raw_subscriptions') }}
 
 with

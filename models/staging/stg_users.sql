@@ -1,4 +1,3 @@
--- depends_on: {{ ref('raw_users') }}
 {{ assert_raw_columns('raw', 'raw_users') }}
 
 with

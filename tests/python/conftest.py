@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from builds import COMPANIES, PROJECT_ROOT, Build, build_from, shared_build
+from builds import COMPANIES, SAMPLE, Build, build_from, shared_build
 
 SHARED_BUILDS = {"edge_company", "default_company", "edge_company_mid_march", "edge_company_mid_january", "planted"}
 
@@ -36,7 +36,7 @@ def edge_company(shared_dir: Path) -> Build:
 @pytest.fixture(scope="session")
 def default_company(shared_dir: Path) -> Build:
     """The committed sample with every data and unit test: what `make build` builds."""
-    return shared_build(shared_dir, "default", lambda work: build_from(PROJECT_ROOT / "seeds", work))
+    return shared_build(shared_dir, "default", lambda work: build_from(SAMPLE, work))
 
 
 def models_and_their_tests(*selectors: str) -> list[str]:
@@ -78,7 +78,7 @@ def edge_company_mid_january(shared_dir: Path) -> Build:
 
 def plant_incidents(seeds: Path) -> None:
     """Two incidents in the default data: 5x the usual signups on Wed 11 Jun, no scans on Wed 17 Sep."""
-    for csv in (PROJECT_ROOT / "seeds").glob("raw_*.csv"):
+    for csv in SAMPLE.glob("raw_*.csv"):
         shutil.copy(csv, seeds / csv.name)
     users = pd.read_csv(seeds / "raw_users.csv", dtype=str)
     day = users[users["signup_at"].str.startswith("2025-06-11")]
@@ -92,8 +92,8 @@ def plant_incidents(seeds: Path) -> None:
 @pytest.fixture(scope="session")
 def planted(shared_dir: Path) -> Build:
     def make(work: Path) -> Build:
-        (work / "seeds").mkdir(parents=True)
-        plant_incidents(work / "seeds")
-        return build_from(work / "seeds", work, *models_and_their_tests("+metric_anomalies", "+scans_daily"))
+        (work / "raw").mkdir(parents=True)
+        plant_incidents(work / "raw")
+        return build_from(work / "raw", work, *models_and_their_tests("+metric_anomalies", "+scans_daily"))
 
     return shared_build(shared_dir, "planted", make)

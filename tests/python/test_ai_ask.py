@@ -16,7 +16,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from builds import PROJECT_ROOT, Build
+from builds import PROJECT_ROOT, SAMPLE, Build
 from reference import compute, load_raw
 
 from jobmetrics.ask import engine, offline
@@ -77,14 +77,14 @@ def stub():
 
 
 @pytest.fixture(scope="module")
-def warehouse(default_company: Build, tmp_path_factory) -> Path:
-    """The built project: ai_ask reads target/manifest.json from its working directory."""
-    return default_company.project
+def warehouse(default_company: Build) -> Path:
+    """The build's folder: its warehouse.duckdb, and target/manifest.json that ai_ask reads."""
+    return default_company.workdir
 
 
 @pytest.fixture(scope="module")
 def reference():
-    return compute(load_raw(PROJECT_ROOT / "seeds"))
+    return compute(load_raw(SAMPLE))
 
 
 def run(
@@ -96,7 +96,7 @@ def run(
     if base_url:
         env["ANTHROPIC_BASE_URL"] = base_url
     return subprocess.run(
-        [sys.executable, str(PROJECT_ROOT / "ai_ask.py"), "--db", str(project.parent / "warehouse.duckdb"), *args],
+        [sys.executable, str(PROJECT_ROOT / "ai_ask.py"), "--db", str(project / "warehouse.duckdb"), *args],
         cwd="/",  # any folder: paths come from the project root or settings
         env=env,
         capture_output=True,
@@ -165,7 +165,7 @@ HOSTILE_SQL = {
 @pytest.mark.parametrize("case", HOSTILE_SQL)
 def test_hostile_sql_is_refused_and_the_warehouse_is_unchanged(case: str, warehouse: Path, stub) -> None:
     url, api = stub
-    db = warehouse.parent / "warehouse.duckdb"
+    db = warehouse / "warehouse.duckdb"
     before = digest(db)
     api.script = [(200, sql_call(HOSTILE_SQL[case])), (200, text_reply("I could not run that."))]
     done = run(warehouse, "Do something bad", base_url=url)
@@ -263,7 +263,7 @@ def test_missing_and_locked_warehouse(warehouse: Path, tmp_path: Path) -> None:
     )
     assert done.returncode == 3 and "make build" in done.stderr
     db = tmp_path / "locked.duckdb"
-    shutil.copy(warehouse.parent / "warehouse.duckdb", db)
+    shutil.copy(warehouse / "warehouse.duckdb", db)
     holder = subprocess.Popen(
         [
             sys.executable,
@@ -293,7 +293,7 @@ def test_a_bug_in_the_offline_answers_is_not_an_unknown_metric(
     """Only the error raised for an unknown metric becomes exit 2; a KeyError from a bug propagates."""
     monkeypatch.setenv("JOBMETRICS_MANIFEST", str(warehouse / "target/manifest.json"))
     monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
-    request = engine.Request(db=warehouse.parent / "warehouse.duckdb", explain="happiness")
+    request = engine.Request(db=warehouse / "warehouse.duckdb", explain="happiness")
     with pytest.raises(engine.AskFailed) as unknown:
         engine.answer(request)
     assert unknown.value.code == engine.EXIT_USAGE and "unknown metric" in str(unknown.value)

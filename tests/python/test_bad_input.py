@@ -1,7 +1,8 @@
-"""A raw file that breaks the contract fails the build with the table, column and offending values
-named, and the marts of the previous good build stay queryable and unchanged.
+"""Raw tables loaded by another tool (JOBMETRICS_RAW_SCHEMA) that break the contract fail `dbt build`
+with the table, column and offending values named, and the marts of the previous good build stay
+queryable and unchanged. (Raw files are stopped earlier, by the gate: test_raw_data.py.)
 
-A missing column and an unparseable value stop the load itself, so each gets a build of its own; the
+A missing column and an unparseable value stop staging itself, so each gets a build of its own; the
 five row-level defects share one build, whose report must name every one of them.
 """
 
@@ -11,8 +12,11 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
+import duckdb
 import pytest
-from builds import COMPANIES, Build, copy_project, dbt_build, shared_build
+from builds import COMPANIES, Build, dbt_build, shared_build
+
+from jobmetrics.raw import RAW_TABLES
 
 pytestmark = pytest.mark.build
 
@@ -74,7 +78,7 @@ BROKEN_FILES = {
 
 # defect: (broken build, what its output must say)
 CASES = {
-    "missing_column": ("missing_column", ["raw_users.csv", "missing column", "segment"]),
+    "missing_column": ("missing_column", ["their_raw", "raw_users", "missing column(s) segment"]),
     "unparseable_timestamp": ("unparseable_timestamp", ["raw_scans", "scanned_at", "2025-02-30 14:30:00"]),
     "duplicate_id": ("row_defects", ["raw_users.user_id has duplicate values: 3 "]),
     "unknown_user": ("row_defects", ["raw_subscriptions.user_id has values with no match", "999"]),
@@ -87,14 +91,23 @@ CASES = {
 }
 
 
+def load_as_another_tool_would(raw_dir: Path, db: Path, schema: str) -> None:
+    """Each CSV into schema.<table> with the types DuckDB guesses, no contract applied."""
+    with duckdb.connect(str(db)) as con:
+        con.execute(f"create schema {schema}")
+        for table in RAW_TABLES:
+            con.read_csv(str(raw_dir / f"{table}.csv")).create(f"{schema}.{table}")
+
+
 def broken_build(name: str, good: Build, shared_dir: Path) -> Build:
-    """The broken file built over a copy of the good warehouse, as a company's next build would be."""
+    """The broken tables built over a copy of the good warehouse, as a company's next build would be."""
 
     def make(workdir: Path) -> Build:
-        project = copy_project(workdir / "project", GOOD, parsed=good)
-        BROKEN_FILES[name](project / "seeds")
-        shutil.copy(good.db, workdir / "warehouse.duckdb")
-        return dbt_build(project, workdir / "warehouse.duckdb")
+        shutil.copytree(GOOD, workdir / "raw")
+        BROKEN_FILES[name](workdir / "raw")
+        shutil.copy(good.db, workdir / good.db.name)
+        load_as_another_tool_would(workdir / "raw", workdir / good.db.name, "their_raw")
+        return dbt_build(workdir, parsed=good, env={"JOBMETRICS_RAW_SCHEMA": "their_raw"})
 
     return shared_build(shared_dir, f"broken_{name}", make, must_pass=False)
 

@@ -7,7 +7,7 @@ from datetime import date
 
 import pandas as pd
 import pytest
-from builds import PROJECT_ROOT, Build
+from builds import SAMPLE, Build
 from reference import compute, load_raw
 from test_edge_company import compare_channels, compare_monthly
 
@@ -16,7 +16,7 @@ from jobmetrics.cli import kpi_overview
 
 @pytest.fixture(scope="module")
 def reference():
-    return compute(load_raw(PROJECT_ROOT / "seeds"))
+    return compute(load_raw(SAMPLE))
 
 
 def test_monthly_and_channel_marts_match_reference(default_company: Build, reference) -> None:
@@ -111,7 +111,7 @@ def next_month_start(month: date) -> date:
 
 @pytest.fixture(scope="module")
 def raw_scans(reference) -> pd.DataFrame:
-    scans = load_raw(PROJECT_ROOT / "seeds")["raw_scans"]
+    scans = load_raw(SAMPLE)["raw_scans"]
     scans["scanned_at"] = pd.to_datetime(scans["scanned_at"])
     return scans[scans["scan_date"] <= reference.as_of]
 

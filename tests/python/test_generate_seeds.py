@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from builds import PROJECT_ROOT
+from builds import PROJECT_ROOT, SAMPLE
 from reference import RAW_TABLES
 
 from jobmetrics.cli import generate_seeds
@@ -21,7 +21,7 @@ SEGMENTS = {"active_job_seeker", "career_changer", "recent_graduate", "passive_c
 def test_default_arguments_reproduce_the_committed_seeds(tmp_path: Path) -> None:
     assert generate_seeds.main(["--out", str(tmp_path)]) == 0
     for name in RAW_TABLES:
-        assert (tmp_path / f"{name}.csv").read_bytes() == (PROJECT_ROOT / "seeds" / f"{name}.csv").read_bytes(), name
+        assert (tmp_path / f"{name}.csv").read_bytes() == (SAMPLE / f"{name}.csv").read_bytes(), name
 
 
 def test_other_seed_gives_other_data(tmp_path: Path) -> None:

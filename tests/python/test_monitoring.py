@@ -1,21 +1,20 @@
 """Monitoring: KPI statuses, the anomaly detector on real and planted incidents, alerts.py and its
-webhook, and the Great Expectations gate on raw files."""
+webhook."""
 
 from __future__ import annotations
 
 import hashlib
 import json
-import shutil
 import threading
 from datetime import date
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
 import pytest
-from builds import COMPANIES, PROJECT_ROOT, Build
+from builds import Build
 
 from jobmetrics import monitoring
-from jobmetrics.cli import alerts, validate_raw
+from jobmetrics.cli import alerts
 
 
 def test_kpi_summary_on_the_edge_company(edge_company: Build) -> None:
@@ -182,84 +181,3 @@ def test_webhook_failure_is_one_clear_line(edge_company: Build, webhook, capsys)
 def test_alerts_without_a_warehouse(tmp_path: Path, capsys) -> None:
     assert alerts.main(["--db", str(tmp_path / "none.duckdb")]) == monitoring.EXIT_NO_WAREHOUSE
     assert "make build" in capsys.readouterr().err
-
-
-def broken_copy(tmp_path: Path, file: str, edit) -> Path:
-    seeds = tmp_path / "seeds"
-    shutil.copytree(COMPANIES / "edge_company", seeds)
-    path = seeds / file
-    path.write_text(edit(path.read_text()))
-    return seeds
-
-
-GATE_CASES = {
-    "missing_column": (
-        "raw_users.csv",
-        lambda t: "\n".join(",".join(line.split(",")[:3] + line.split(",")[4:]) for line in t.splitlines()) + "\n",
-        ["raw_users.csv: segment: missing column"],
-    ),
-    "unparseable_timestamp": (
-        "raw_scans.csv",
-        lambda t: t.replace("2025-02-10 14:30:00", "2025-02-30 14:30:00"),
-        ["raw_scans.csv: scanned_at: values that are not timestamps", "'2025-02-30 14:30:00'"],
-    ),
-    "duplicate_id": (
-        "raw_users.csv",
-        lambda t: t + "3,2025-02-11 10:00:00,referral,career_changer,US\n",
-        ["raw_users.csv: user_id: duplicate values: 3"],
-    ),
-    "unknown_user": (
-        "raw_subscriptions.csv",
-        lambda t: t + "90,999,basic,2025-03-01 10:00:00,,\n",
-        ["raw_subscriptions.csv: user_id: values not found in raw_users.csv user_id: 999"],
-    ),
-    "unknown_plan": (
-        "raw_subscriptions.csv",
-        lambda t: t + "91,7,platinum,2025-03-01 10:00:00,,\n",
-        ["raw_subscriptions.csv: plan_id: values not found in raw_plans.csv plan_id: platinum"],
-    ),
-    "match_rate_out_of_range": (
-        "raw_scans.csv",
-        lambda t: t + "60,7,2025-03-02 10:00:00,201,140\n",
-        ["raw_scans.csv: match_rate: values outside [0", "140"],
-    ),
-    "ended_before_started": (
-        "raw_subscriptions.csv",
-        lambda t: t + "92,7,basic,2025-03-05 10:00:00,2025-03-01 10:00:00,cancelled\n",
-        ["raw_subscriptions.csv: ended_at: before started_at: subscription_id=92"],
-    ),
-    "unknown_channel": (
-        "raw_marketing_spend.csv",
-        lambda t: t + "2025-03-02,tv,10.00\n",
-        ["raw_marketing_spend.csv: channel: values outside", "'tv'"],
-    ),
-    "negative_price": (
-        "raw_plans.csv",
-        lambda t: t.replace("basic,Basic,1,30.00", "basic,Basic,1,-5"),
-        ["raw_plans.csv: price_usd: values outside (0", "-5"],
-    ),
-}
-
-
-@pytest.mark.parametrize("case", GATE_CASES)
-def test_gate_rejects_broken_files(case: str, tmp_path: Path, capsys) -> None:
-    file, edit, fragments = GATE_CASES[case]
-    seeds = broken_copy(tmp_path, file, edit)
-    assert validate_raw.main(["--seeds", str(seeds), "--docs", str(tmp_path / "docs")]) == 1
-    err = capsys.readouterr().err
-    for fragment in fragments:
-        assert fragment in err, err
-
-
-def test_gate_passes_the_committed_seeds_and_writes_data_docs(tmp_path: Path, capsys) -> None:
-    assert validate_raw.main(["--seeds", str(PROJECT_ROOT / "seeds"), "--docs", str(tmp_path)]) == 0
-    assert (tmp_path / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html").exists()
-    assert "meet the data contract" in capsys.readouterr().out
-
-
-def test_gate_names_a_missing_file(tmp_path: Path, capsys) -> None:
-    seeds = tmp_path / "seeds"
-    shutil.copytree(COMPANIES / "edge_company", seeds)
-    (seeds / "raw_plans.csv").unlink()
-    assert validate_raw.main(["--seeds", str(seeds), "--docs", str(tmp_path / "docs")]) == 2
-    assert "raw_plans.csv not found" in capsys.readouterr().err

@@ -16,6 +16,10 @@ user_months as (
     select * from {{ ref('int_user_mrr_monthly') }}
 ),
 
+reference_channels as (
+    select * from {{ ref('acquisition_channels') }}
+),
+
 first_subscriptions as (
     select
         user_id,
@@ -57,6 +61,7 @@ final as (
         signed_up.signup_date,
         cast({{ dbt.date_trunc('month', 'signed_up.signup_date') }} as date) as signup_month,
         signed_up.acquisition_channel,
+        reference_channels.is_paid as is_paid_channel,
         signed_up.segment,
         signed_up.country,
         first_subscriptions.first_subscription_at,
@@ -65,6 +70,8 @@ final as (
         coalesce(current_mrr.mrr, 0) as current_mrr,
         coalesce(current_mrr.mrr, 0) > 0 as is_active_customer
     from signed_up
+    left join reference_channels
+        on signed_up.acquisition_channel = reference_channels.acquisition_channel
     left join first_subscriptions
         on signed_up.user_id = first_subscriptions.user_id
     left join first_paid_months

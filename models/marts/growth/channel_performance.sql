@@ -19,10 +19,15 @@ marketing_spend as (
 ),
 
 rows_shown as (
-    -- every channel seen in users or spend, and the blend of them all
-    select acquisition_channel from channels
+    -- every channel seen in users or spend, and the blend of them all (neither paid nor unpaid)
+    select
+        acquisition_channel,
+        is_paid
+    from channels
     union all
-    select 'all' as acquisition_channel
+    select
+        'all' as acquisition_channel,
+        null as is_paid
 ),
 
 spend as (
@@ -36,6 +41,7 @@ spend as (
 combined as (
     select
         rows_shown.acquisition_channel,
+        rows_shown.is_paid,
         coalesce(user_totals.users, 0) as signups,
         coalesce(user_totals.converted_users, 0) as converted_users,
         coalesce(user_totals.active_customers, 0) as active_customers,
@@ -58,6 +64,7 @@ combined as (
 unit_economics as (
     select
         acquisition_channel,
+        is_paid,
         signups,
         converted_users,
         active_customers,
@@ -75,6 +82,7 @@ unit_economics as (
 final as (
     select
         acquisition_channel,
+        cast(is_paid as boolean) as is_paid,
         cast(signups as {{ dbt.type_bigint() }}) as signups,
         cast(converted_users as {{ dbt.type_bigint() }}) as converted_users,
         conversion_rate,

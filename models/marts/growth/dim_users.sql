@@ -11,6 +11,7 @@ final as (
         signup_date,
         signup_month,
         acquisition_channel,
+        is_paid_channel,
         segment,
         country,
         first_subscription_at,

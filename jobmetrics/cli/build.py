@@ -1,0 +1,49 @@
+"""`make build`: gate, load, `dbt build` with every test, publish atomically, then print the KPI overview.
+
+Exit codes: 0 published; 1 the raw data breaks the contract; 2 a raw file is missing or unreadable;
+3 a model or test failed; 4 another build is running. On any failure the published warehouse is unchanged.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from jobmetrics import build, paths, raw
+from jobmetrics.cli import kpi_overview
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="build",
+        description="Build the warehouse from the raw files: check them (Great Expectations), load them, run "
+        "dbt build with every test in a scratch copy, and only then replace the published warehouse. "
+        "Arguments after -- go to dbt build (e.g. -- --vars '{as_of_date: 2025-06-30}').",
+    )
+    parser.add_argument(
+        "--raw-dir",
+        type=Path,
+        default=None,
+        help=f"folder with raw_<table>.csv or .parquet (default $JOBMETRICS_RAW_DIR or {paths.SAMPLE_DIR})",
+    )
+    parser.add_argument(
+        "--db",
+        type=Path,
+        default=None,
+        help=f"the published warehouse (default $JOBMETRICS_DB or {paths.DEFAULT_WAREHOUSE})",
+    )
+    parser.add_argument("dbt_args", nargs="*", help="passed to dbt build")
+    args = parser.parse_args(argv)
+    warehouse = build.Warehouse((args.db or paths.warehouse_path()).resolve())
+    # With JOBMETRICS_RAW_SCHEMA the raw tables are already loaded, by another tool.
+    raw_dir = None if os.environ.get("JOBMETRICS_RAW_SCHEMA") else (args.raw_dir or raw.raw_dir())
+    try:
+        build.run(warehouse, raw_dir, args.dbt_args)
+    except build.BuildFailed as error:
+        state = "is unchanged" if warehouse.published.exists() else "was not created"
+        print(f"build: {error}\nbuild: the published warehouse {warehouse.published} {state}.", file=sys.stderr)
+        return error.code
+    print(f"Published {warehouse.published}")
+    return kpi_overview.main(["--db", str(warehouse.published)])
