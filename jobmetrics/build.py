@@ -99,7 +99,7 @@ def check_raw(files: dict[str, raw.RawFile], docs_dir: Path) -> None:
 
 
 def load_raw(warehouse: Warehouse, files: dict[str, raw.RawFile]) -> dict[str, int]:
-    with duckdb.connect(str(warehouse.scratch)) as con:
+    with duckdb.connect(str(warehouse.scratch), config=paths.duckdb_settings()) as con:
         return raw.load(con, files)
 
 

@@ -349,7 +349,7 @@ def validate(files: dict[str, RawFile], docs_dir: Path | None, reference_dir: Pa
     reference_dir holds the channel and segment lists (the project's seeds/ unless a test says otherwise).
     """
     file_names = {table: raw_file.name for table, raw_file in files.items()}
-    with duckdb.connect() as con:
+    with duckdb.connect(config=paths.duckdb_settings()) as con:
         register(con, files)
         context = open_context(docs_dir)
         source = context.data_sources.add_pandas("raw_files")

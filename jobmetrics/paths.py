@@ -32,3 +32,13 @@ def manifest_path(warehouse: Path | None = None) -> Path:
         return from_root(setting)
     published = (warehouse or warehouse_path()).with_suffix(".manifest.json")
     return published if published.exists() else TARGET_DIR / "manifest.json"
+
+
+def duckdb_settings() -> dict[str, str | bool | int | float | list[str]]:
+    """DuckDB's resources from the environment, the same defaults as profiles.yml: worker threads, the
+    memory it may use before spilling to disk, and where it spills."""
+    return {
+        "threads": os.environ.get("JOBMETRICS_THREADS", "4"),
+        "memory_limit": os.environ.get("JOBMETRICS_MEMORY_LIMIT", "50%"),
+        "temp_directory": str(from_root(os.environ.get("JOBMETRICS_TEMP_DIR", "target/duckdb_spill"))),
+    }

@@ -8,19 +8,8 @@ users as (
     select * from {{ ref('int_users') }}
 ),
 
-subscriptions as (
-    select * from {{ ref('int_subscriptions') }}
-),
-
-paying_scans as (
-    -- scans made on a day the user had an active subscription (price > 0, so MRR > 0)
-    select distinct scans.scan_id
-    from scans
-    inner join subscriptions
-        on
-            scans.user_id = subscriptions.user_id
-            and {{ is_active_on('scans.scan_date', 'subscriptions') }}
-    where subscriptions.mrr > 0
+paid_spans as (
+    select * from {{ ref('int_paid_spans') }}
 ),
 
 final as (
@@ -35,7 +24,7 @@ final as (
             row_number() over (partition by scans.user_id, scans.job_id order by scans.scanned_at, scans.scan_id)
             as {{ dbt.type_bigint() }}
         ) as iteration,
-        paying_scans.scan_id is not null as is_paying_at_scan,
+        paid_spans.user_id is not null as is_paying_at_scan,
         cast(
             {{ dbt.datediff('users.signup_date', 'scans.scan_date', 'day') }} as {{ dbt.type_bigint() }}  -- noqa: LT05
         ) as days_since_signup,
@@ -44,8 +33,10 @@ final as (
     from scans
     left join users
         on scans.user_id = users.user_id
-    left join paying_scans
-        on scans.scan_id = paying_scans.scan_id
+    left join paid_spans
+        on
+            scans.user_id = paid_spans.user_id
+            and {{ is_active_on('scans.scan_date', 'paid_spans') }}
 )
 
 select * from final

@@ -1,3 +1,9 @@
+{#-
+  Day by day in linear time: each subscription adds its MRR and one active subscription on its start
+  date and takes them away on its end date, each paying span adds one customer; running sums give the
+  state on every day (the active rule: start_date <= D < end_date). MRR is summed as a fixed-point
+  number so the running total is exact.
+-#}
 with
 
 days as (
@@ -8,16 +14,58 @@ subscriptions as (
     select * from {{ ref('int_subscriptions') }}
 ),
 
-active as (
+paid_spans as (
+    select * from {{ ref('int_paid_spans') }}
+),
+
+changes as (
     select
-        days.date_day,
-        round(sum(subscriptions.mrr), 6) as mrr,
-        count(distinct case when subscriptions.mrr > 0 then subscriptions.user_id end) as active_customers,
-        count(*) as active_subscriptions
+        start_date as date_day,
+        cast(mrr as {{ dbt.type_numeric() }}) as mrr_change,
+        1 as subscription_change,
+        0 as customer_change
+    from subscriptions
+    union all
+    select
+        end_date as date_day,
+        -cast(mrr as {{ dbt.type_numeric() }}) as mrr_change,
+        -1 as subscription_change,
+        0 as customer_change
+    from subscriptions
+    where end_date is not null
+    union all
+    select
+        start_date as date_day,
+        0 as mrr_change,
+        0 as subscription_change,
+        1 as customer_change
+    from paid_spans
+    union all
+    select
+        end_date as date_day,
+        0 as mrr_change,
+        0 as subscription_change,
+        -1 as customer_change
+    from paid_spans
+    where end_date is not null
+    union all
+    select
+        date_day,
+        0 as mrr_change,
+        0 as subscription_change,
+        0 as customer_change
     from days
-    inner join subscriptions
-        on {{ is_active_on('days.date_day', 'subscriptions') }}
-    group by days.date_day
+),
+
+running as (
+    select
+        date_day,
+        sum(sum(mrr_change)) over cumulative as mrr,
+        sum(sum(subscription_change)) over cumulative as active_subscriptions,
+        sum(sum(customer_change)) over cumulative as active_customers
+    from changes
+    group by date_day
+    window cumulative as (order by date_day rows between unbounded preceding and current row)
 ),
 
 starts as (
@@ -40,14 +88,14 @@ ends as (
 final as (
     select
         days.date_day,
-        coalesce(active.mrr, 0) as mrr,
-        cast(coalesce(active.active_customers, 0) as {{ dbt.type_bigint() }}) as active_customers,
-        cast(coalesce(active.active_subscriptions, 0) as {{ dbt.type_bigint() }}) as active_subscriptions,
+        cast(running.mrr as {{ type_double() }}) as mrr,
+        cast(running.active_customers as {{ dbt.type_bigint() }}) as active_customers,
+        cast(running.active_subscriptions as {{ dbt.type_bigint() }}) as active_subscriptions,
         cast(coalesce(starts.new_subscriptions, 0) as {{ dbt.type_bigint() }}) as new_subscriptions,
         cast(coalesce(ends.ended_subscriptions, 0) as {{ dbt.type_bigint() }}) as ended_subscriptions
     from days
-    left join active
-        on days.date_day = active.date_day
+    inner join running
+        on days.date_day = running.date_day
     left join starts
         on days.date_day = starts.date_day
     left join ends
