@@ -97,3 +97,26 @@ def load(con: duckdb.DuckDBPyConnection, files: dict[str, RawFile], schema: str 
         row = con.execute(f"select count(*) from {schema}.{table}").fetchone()
         counts[table] = int(row[0]) if row else 0
     return counts
+
+
+def as_known_on(files: dict[str, RawFile], day: str, out: Path) -> None:
+    """Write the raw CSVs as they stood at the end of `day` (YYYY-MM-DD): later signups, subscription
+    starts, scans and spend left out, later ends not yet happened. For replaying a company day by day."""
+    out.mkdir(parents=True, exist_ok=True)
+    cutoff = f"cast('{day}' as date)"
+    keep = {
+        "raw_users": f"cast(signup_at as date) <= {cutoff}",
+        "raw_plans": "true",
+        "raw_subscriptions": f"cast(started_at as date) <= {cutoff}",
+        "raw_scans": f"cast(scanned_at as date) <= {cutoff}",
+        "raw_marketing_spend": f"cast(spend_date as date) <= {cutoff}",
+    }
+    with duckdb.connect() as con:
+        for table, raw_file in files.items():
+            relation = con.sql(f"select * from {raw_file.reader()}", params=[str(raw_file.path)])
+            if table == "raw_subscriptions":
+                relation = relation.select(
+                    f"* replace (case when cast(ended_at as date) <= {cutoff} then ended_at end as ended_at, "
+                    f"case when cast(ended_at as date) <= {cutoff} then end_reason end as end_reason)"
+                )
+            relation.filter(keep[table]).write_csv(str(out / f"{table}.csv"), header=True)

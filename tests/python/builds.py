@@ -81,7 +81,7 @@ def dbt_build(
 ) -> Build:
     """`dbt build` of the project into the warehouse in workdir; a previous build's parse is reused."""
     (workdir / "target").mkdir(parents=True, exist_ok=True)
-    if parsed is not None and (parsed.target / PARSE_FILE).exists():
+    if parsed is not None and parsed.workdir != workdir and (parsed.target / PARSE_FILE).exists():
         shutil.copy(parsed.target / PARSE_FILE, workdir / "target" / PARSE_FILE)
     run_env = {
         **os.environ,

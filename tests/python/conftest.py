@@ -46,7 +46,7 @@ def models_and_their_tests(*selectors: str) -> list[str]:
 
 @pytest.fixture(scope="session")
 def edge_company_mid_march(shared_dir: Path) -> Build:
-    """as_of_date inside a month: the marts the as-of tests read, with their data tests."""
+    """as_of_date inside a month: the marts the as-of and incremental tests read, with their data tests."""
     return shared_build(
         shared_dir,
         "edge_mid_march",
@@ -55,7 +55,9 @@ def edge_company_mid_march(shared_dir: Path) -> Build:
             work,
             "--vars",
             "{as_of_date: '2025-03-15'}",
-            *models_and_their_tests("+mrr_monthly", "+channel_performance"),
+            *models_and_their_tests(
+                "+mrr_monthly", "+channel_performance", "+fct_scans", "+scans_daily", "+engagement_daily"
+            ),
         ),
     )
 

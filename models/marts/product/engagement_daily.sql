@@ -1,12 +1,32 @@
-{#- Distinct active users over trailing windows, in linear time (macros/active_users.sql). -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ jobmetrics.clear_event_mart('date_day') }}",
+    post_hook="{{ jobmetrics.remember_event_mart('date_day') }}",
+) }}
+{#-
+  Distinct active users over trailing windows, in linear time (macros/active_users.sql). Incremental:
+  only the days after the last day built, from the scans of the 30 days before them on (see
+  macros/event_marts.sql for when it rebuilds).
+-#}
+-- depends_on: {{ ref('int_reporting_period') }}
+{%- set cutoff = jobmetrics.event_mart_cutoff('date_day') %}
 with
 
 days as (
     select * from {{ ref('int_days') }}
+    {%- if cutoff is not none %}
+        where date_day >= cast('{{ cutoff }}' as date)
+    {%- endif %}
 ),
 
 scans as (
+    -- a day's monthly actives scanned within the 30 days up to it
     select * from {{ ref('int_scans') }}
+    {%- if cutoff is not none %}
+        where scan_date >= cast({{ dbt.dateadd('day', -30, "cast('" ~ cutoff ~ "' as date)") }} as date)
+    {%- endif %}
 ),
 
 user_days as (

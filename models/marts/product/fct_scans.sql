@@ -1,7 +1,21 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ jobmetrics.clear_event_mart('scan_date') }}",
+    post_hook="{{ jobmetrics.remember_event_mart('scan_date') }}",
+) }}
+{#- Incremental: only scans after the last day built (see macros/event_marts.sql for when it rebuilds). -#}
+-- depends_on: {{ ref('int_reporting_period') }}
+{%- set cutoff = jobmetrics.event_mart_cutoff('scan_date') %}
+
 with
 
 scans as (
     select * from {{ ref('int_scans') }}
+    {%- if cutoff is not none %}
+        where scan_date >= cast('{{ cutoff }}' as date)
+    {%- endif %}
 ),
 
 users as (
@@ -10,6 +24,26 @@ users as (
 
 paid_spans as (
     select * from {{ ref('int_paid_spans') }}
+),
+
+earlier_scans as (
+    -- how many times each user already scanned each job, in the rows kept from earlier builds
+    {%- if cutoff is not none %}
+        select
+            user_id,
+            job_id,
+            count(*) as scans
+        from {{ this }}
+        where user_id in (select scans.user_id from scans)
+        group by user_id, job_id
+    {%- else %}
+        select
+            user_id,
+            job_id,
+            0 as scans
+        from scans
+        where false
+    {%- endif %}
 ),
 
 final as (
@@ -21,7 +55,8 @@ final as (
         scans.job_id,
         scans.match_rate,
         cast(
-            row_number() over (partition by scans.user_id, scans.job_id order by scans.scanned_at, scans.scan_id)
+            coalesce(earlier_scans.scans, 0)
+            + row_number() over (partition by scans.user_id, scans.job_id order by scans.scanned_at, scans.scan_id)
             as {{ dbt.type_bigint() }}
         ) as iteration,
         paid_spans.user_id is not null as is_paying_at_scan,
@@ -33,6 +68,8 @@ final as (
     from scans
     left join users
         on scans.user_id = users.user_id
+    left join earlier_scans
+        on scans.user_id = earlier_scans.user_id and scans.job_id = earlier_scans.job_id
     left join paid_spans
         on
             scans.user_id = paid_spans.user_id

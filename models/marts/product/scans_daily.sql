@@ -1,22 +1,43 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ jobmetrics.clear_event_mart('date_day') }}",
+    post_hook="{{ jobmetrics.remember_event_mart('date_day') }}",
+) }}
+{#- Incremental: only the days after the last day built (see macros/event_marts.sql for when it rebuilds). -#}
+-- depends_on: {{ ref('int_reporting_period') }} {{ ref('int_scans') }} {{ ref('int_paid_spans') }}
+{%- set cutoff = jobmetrics.event_mart_cutoff('date_day') %}
+{%- set from_cutoff = "where {} >= cast('" ~ cutoff ~ "' as date)" if cutoff is not none else "" %}
+
 with
 
 days as (
     select * from {{ ref('int_days') }}
+    {{ from_cutoff.format('date_day') }}
+),
+
+all_scans as (
+    select * from {{ ref('fct_scans') }}
 ),
 
 scans as (
-    select * from {{ ref('fct_scans') }}
+    select * from all_scans
+    {{ from_cutoff.format('scan_date') }}
 ),
 
 users as (
     select * from {{ ref('int_users') }}
+    {{ from_cutoff.format('signup_date') }}
 ),
 
 first_scans as (
+    -- each scanning user's first scan ever (only users who scanned in the days computed)
     select
         user_id,
         min(scan_date) as first_scan_date
-    from scans
+    from all_scans
+    where user_id in (select scans.user_id from scans)
     group by user_id
 ),
 
