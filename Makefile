@@ -8,7 +8,7 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 # The scratch warehouse `make test` builds into; the real one is left alone.
 TEST_DB := target/test_warehouse.duckdb
 
-.PHONY: build test test-fast install sample validate lint sqllint pylint pytest benchmark alerts ask clean
+.PHONY: build test test-fast install sample validate lint sqllint pylint pytest benchmark export alerts ask clean
 
 # Raw files from JOBMETRICS_RAW_DIR (default data/sample), published to JOBMETRICS_DB (default
 # warehouse/jobmetrics.duckdb) only when every model and test passes; DBT_ARGS go to dbt build.
@@ -24,6 +24,13 @@ test-fast: $(VENV)/.installed pylint
 	$(BIN)/python -m pytest -n 2 -m "not build"
 
 install: $(VENV)/.installed
+
+# A DuckDB 1.x client, for the test that proves the published warehouse opens there too.
+DUCKDB1_VENV := .venv-duckdb1
+$(DUCKDB1_VENV)/.installed: requirements-duckdb1.txt
+	$(PYTHON) -m venv $(DUCKDB1_VENV)
+	$(DUCKDB1_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-duckdb1.txt
+	@touch $@
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "make: $(PYTHON) not found; install Python 3.11 or run make PYTHON=/path/to/python3.11" >&2; exit 1; }
@@ -52,7 +59,7 @@ pylint: $(VENV)/.installed
 	$(BIN)/mypy
 
 # Every dbt build the tests need (the sample with all data and unit tests among them) runs inside pytest.
-pytest: $(VENV)/.installed
+pytest: $(VENV)/.installed $(DUCKDB1_VENV)/.installed
 	$(BIN)/python -m pytest -n 2 --dist worksteal
 
 # KPI statuses and anomalies of the last 7 days; exit 0 ok, 1 warning, 2 critical (see README).
@@ -67,5 +74,9 @@ ask: $(VENV)/.installed
 benchmark: $(VENV)/.installed
 	$(BIN)/python scripts/benchmark.py
 
+# Every mart of the published warehouse as exports/<mart>.parquet and .csv, with exports/manifest.json.
+export: $(VENV)/.installed
+	$(BIN)/python scripts/export.py
+
 clean:
-	rm -rf target logs warehouse/*.duckdb* $(VENV) *.egg-info
+	rm -rf target logs exports warehouse/*.duckdb* warehouse/*.json $(VENV) $(DUCKDB1_VENV) *.egg-info

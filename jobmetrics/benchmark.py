@@ -1,59 +1,167 @@
-"""Benchmark: generator time and peak memory at scale, and `dbt build` wall time on the default data.
+"""Benchmark the whole pipeline at several sizes: each stage's wall time and peak memory, in child processes.
 
-Targets (issue #2): `generate_seeds.py --users 1000000` under 60 s and 4 GB peak memory on a 2-core
-machine; `dbt build` of the default data (seeds, models and every test) under 30 s. The CLI prints
-the figures and exits 1 when a target is missed, so it can gate a release; it is not part of `make test`.
+Stages per size: generate the raw files, the gate, the load, the models, the tests, `make build` end to
+end, an incremental refresh after one more day, and the pandas peer (tests/python/reference.py
+computing the same revenue and product marts from the same files).
 """
 
 from __future__ import annotations
 
+import json
 import os
-import resource
+import platform
 import subprocess
 import sys
 import time
+from dataclasses import dataclass, field
+from datetime import date, timedelta
 from pathlib import Path
 
-from jobmetrics.paths import PROJECT_ROOT
+import duckdb
+
+from jobmetrics import paths, raw
 
 BIN = Path(sys.executable).parent
-GENERATOR_SECONDS = 60.0
-GENERATOR_PEAK_GB = 4.0
-BUILD_SECONDS = 30.0
+EVENT_MARTS = ("fct_scans", "scans_daily", "engagement_daily")
 
 
-def time_generator(users: int, out: Path) -> tuple[float, float]:
-    """Wall seconds and peak resident memory (GB) of one generator run in a child process."""
+@dataclass
+class Stage:
+    seconds: float
+    peak_gb: float
+
+
+@dataclass
+class SizeResult:
+    users: int
+    rows: dict[str, int] = field(default_factory=dict)
+    stages: dict[str, Stage] = field(default_factory=dict)
+    refresh_event_marts: float = 0.0
+    full_event_marts: float = 0.0
+    refresh_models: float = 0.0
+    full_models: float = 0.0
+
+
+def run_stage(command: list[str], env: dict[str, str] | None = None) -> Stage:
+    """Wall seconds and the child's own peak resident memory (from wait4, so stages never mix)."""
     started = time.perf_counter()
-    subprocess.run(
-        [sys.executable, str(PROJECT_ROOT / "generate_seeds.py"), "--users", str(users), "--out", str(out)],
-        check=True,
+    process = subprocess.Popen(
+        command,
+        cwd=paths.PROJECT_ROOT,
+        env={**os.environ, **(env or {})},
         stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
+    _, status, usage = os.wait4(process.pid, 0)
     seconds = time.perf_counter() - started
-    # ru_maxrss is in KiB on Linux: the largest child so far, and the generator is the first child.
-    peak_gb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024**2
-    return seconds, peak_gb
+    if os.waitstatus_to_exitcode(status) != 0:
+        error = process.stderr.read().decode()[-2000:] if process.stderr else ""
+        raise RuntimeError(f"{' '.join(command[:3])} failed:\n{error}")
+    return Stage(seconds, usage.ru_maxrss / 1024**2)
 
 
-def time_dbt_build(workdir: Path) -> float:
-    """Wall seconds of `dbt build` (seeds, models, data and unit tests) into an empty warehouse."""
-    env = {
-        **os.environ,
-        "JOBMETRICS_DB": str(workdir / "benchmark.duckdb"),
-        "DBT_PROFILES_DIR": str(PROJECT_ROOT),
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
-    }
-    started = time.perf_counter()
-    subprocess.run(
-        [str(BIN / "dbt"), "build", "--target-path", str(workdir / "target"), "--log-path", str(workdir / "logs")],
-        check=True,
-        cwd=PROJECT_ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
+def dbt(*args: str, target: Path) -> list[str]:
+    return [str(BIN / "dbt"), *args, "--target-path", str(target), "--log-path", str(target / "logs")]
+
+
+def node_seconds(target: Path, names: tuple[str, ...] | None = None) -> float:
+    """Seconds dbt spent on models (all, or the named ones) in the last run, from run_results.json."""
+    results = json.loads((target / "run_results.json").read_text())["results"]
+    return float(
+        sum(
+            r["execution_time"]
+            for r in results
+            if r["unique_id"].startswith("model.") and (names is None or r["unique_id"].split(".")[-1] in names)
+        )
     )
-    return time.perf_counter() - started
 
 
-def verdict(value: float, limit: float) -> str:
-    return "ok" if value <= limit else "OVER TARGET"
+def measure(users: int, workdir: Path) -> SizeResult:
+    result = SizeResult(users)
+    folder, db, target = workdir / "raw", workdir / "staged.duckdb", workdir / "target"
+    env = {"JOBMETRICS_DB": str(db), "DBT_PROFILES_DIR": str(paths.PROJECT_ROOT)}
+
+    def stage(name: str, command: list[str], stage_env: dict[str, str] | None = None) -> None:
+        print(f"  {users:>10,} users: {name} ...", flush=True)
+        result.stages[name] = run_stage(command, {**env, **(stage_env or {})})
+
+    stage("generate", [sys.executable, "generate_seeds.py", "--users", str(users), "--out", str(folder)])
+    files = raw.find_raw_files(folder)
+    with duckdb.connect() as con:
+        result.rows = {t: con.read_csv(str(f.path), header=True, all_varchar=True).shape[0] for t, f in files.items()}
+    stage(
+        "gate", [sys.executable, "scripts/validate_raw.py", "--raw-dir", str(folder), "--docs", str(workdir / "docs")]
+    )
+    load = (
+        "import duckdb, sys; from pathlib import Path; from jobmetrics import raw, build; "
+        "c = duckdb.connect(sys.argv[1], config=build.STORAGE_COMPATIBILITY); "
+        "raw.load(c, raw.find_raw_files(Path(sys.argv[2])))"
+    )
+    stage("load", [sys.executable, "-c", load, str(db), str(folder)])
+    stage("models", dbt("build", "--exclude", "resource_type:test", "resource_type:unit_test", target=target))
+    result.full_models, result.full_event_marts = node_seconds(target), node_seconds(target, EVENT_MARTS)
+    stage("tests", dbt("test", target=target))
+
+    published = workdir / "published.duckdb"
+    stage("make build", [sys.executable, "scripts/build.py", "--raw-dir", str(folder), "--db", str(published)])
+
+    # One more day: publish the data as known the day before, then refresh with the full files.
+    with duckdb.connect() as con:
+        newest = con.read_csv(str(files["raw_scans"].path), header=True, all_varchar=True)
+        last_day: date = newest.aggregate("max(cast(scanned_at as date))").fetchall()[0][0]
+    day_before = (last_day - timedelta(days=1)).isoformat()
+    raw.as_known_on(files, day_before, workdir / "day_before")
+    refreshed = workdir / "refreshed.duckdb"
+    stage(
+        "build day before",
+        [sys.executable, "scripts/build.py", "--raw-dir", str(workdir / "day_before"), "--db", str(refreshed)],
+    )
+    stage("refresh", [sys.executable, "scripts/build.py", "--raw-dir", str(folder), "--db", str(refreshed)])
+    result.refresh_models = node_seconds(paths.target_dir())
+    result.refresh_event_marts = node_seconds(paths.target_dir(), EVENT_MARTS)
+    stage("pandas peer", [sys.executable, "tests/python/reference.py", str(folder)])
+    return result
+
+
+def machine() -> str:
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    memory_kb = next(
+        int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal")
+    )
+    return (
+        f"{os.cpu_count()} cores ({cpu}), {memory_kb / 1024**2:.0f} GiB RAM, {platform.system()} "
+        f"{platform.release()}, Python {platform.python_version()}, DuckDB {duckdb.__version__}"
+    )
+
+
+STAGES = ["generate", "gate", "load", "models", "tests", "make build", "refresh", "pandas peer"]
+
+
+def table(results: list[SizeResult]) -> str:
+    lines = [
+        "| users | scans | " + " | ".join(STAGES) + " | models / peer |",
+        "|---:|---:|" + "---:|" * (len(STAGES) + 1),
+    ]
+    for r in results:
+        cells = [f"{r.stages[s].seconds:.1f} s, {r.stages[s].peak_gb:.2f} GB" for s in STAGES]
+        ratio = r.stages["models"].seconds / r.stages["pandas peer"].seconds
+        lines.append(f"| {r.users:,} | {r.rows.get('raw_scans', 0):,} | " + " | ".join(cells) + f" | {ratio:.2f} |")
+    lines += ["", "Incremental refresh after one more day (dbt's own model timings):", ""]
+    lines += [
+        "| users | event marts, full build | event marts, refresh | all models, full | all models, refresh |",
+        "|---:|---:|---:|---:|---:|",
+    ]
+    for r in results:
+        share = r.refresh_event_marts / r.full_event_marts if r.full_event_marts else 0.0
+        lines.append(
+            f"| {r.users:,} | {r.full_event_marts:.1f} s | {r.refresh_event_marts:.1f} s ({share:.0%}) | "
+            f"{r.full_models:.1f} s | {r.refresh_models:.1f} s |"
+        )
+    return "\n".join(lines)

@@ -116,7 +116,7 @@ def publish(warehouse: Warehouse) -> None:
     with duckdb.connect(str(warehouse.scratch)) as con:
         con.execute("checkpoint")
     warehouse.scratch.replace(warehouse.published)
-    manifest = paths.TARGET_DIR / "manifest.json"
+    manifest = paths.target_dir() / "manifest.json"
     if manifest.exists():
         staged = warehouse.manifest.with_name(warehouse.manifest.name + ".new")
         shutil.copyfile(manifest, staged)
@@ -130,7 +130,7 @@ def run(warehouse: Warehouse, raw_dir: Path | None, dbt_args: list[str], say: Ca
             files = raw.find_raw_files(raw_dir) if raw_dir is not None else {}
             if files:
                 say(f"Checking the raw files in {raw_dir} against the contract")
-                check_raw(files, paths.TARGET_DIR / "validate_raw")
+                check_raw(files, paths.target_dir() / "validate_raw")
             start_scratch(warehouse)
             if files:
                 counts = load_raw(warehouse, files)

@@ -18,6 +18,12 @@ def from_root(path: str | Path) -> Path:
     return path if path.is_absolute() else PROJECT_ROOT / path
 
 
+def target_dir() -> Path:
+    """dbt's target folder: $DBT_TARGET_PATH (dbt's own setting), else target/."""
+    setting = os.environ.get("DBT_TARGET_PATH")
+    return from_root(setting) if setting else TARGET_DIR
+
+
 def warehouse_path() -> Path:
     """The published warehouse: $JOBMETRICS_DB when set, else warehouse/jobmetrics.duckdb."""
     setting = os.environ.get("JOBMETRICS_DB")
@@ -31,7 +37,7 @@ def manifest_path(warehouse: Path | None = None) -> Path:
     if setting:
         return from_root(setting)
     published = (warehouse or warehouse_path()).with_suffix(".manifest.json")
-    return published if published.exists() else TARGET_DIR / "manifest.json"
+    return published if published.exists() else target_dir() / "manifest.json"
 
 
 def duckdb_settings() -> dict[str, str | bool | int | float | list[str]]:

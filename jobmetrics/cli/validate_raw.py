@@ -41,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--docs",
         type=Path,
-        default=paths.TARGET_DIR / "validate_raw",
+        default=paths.target_dir() / "validate_raw",
         help="folder for the GX project and its Data Docs (default target/validate_raw)",
     )
     args = parser.parse_args(argv)

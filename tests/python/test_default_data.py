@@ -8,7 +8,7 @@ from datetime import date
 import pandas as pd
 import pytest
 from builds import SAMPLE, Build
-from reference import compute, load_raw
+from reference import compute, load_raw, product
 from test_edge_company import compare_channels, compare_monthly
 
 from jobmetrics.cli import kpi_overview
@@ -154,29 +154,22 @@ def test_funnel_and_cohorts_match_pandas(default_company: Build, reference, raw_
         assert (row.cohort_customers, row.retained_customers) == (len(members), len(kept)), row.cohort_month
 
 
-def test_scan_marts_match_pandas(default_company: Build, raw_scans) -> None:
-    daily = default_company.query("select * from marts.scans_daily").set_index("date_day")
-    by_day = raw_scans.groupby("scan_date").agg(
-        scans=("scan_id", "size"), users=("user_id", "nunique"), match=("match_rate", "mean")
-    )
-    by_day.index = pd.to_datetime(by_day.index)
-    assert daily.loc[by_day.index, "scans"].tolist() == by_day["scans"].tolist()
-    assert daily.loc[by_day.index, "scanning_users"].tolist() == by_day["users"].tolist()
-    assert daily.loc[by_day.index, "avg_match_rate"].tolist() == pytest.approx(by_day["match"].tolist())
+def test_scan_marts_match_pandas(default_company: Build, reference) -> None:
+    expected = product(load_raw(SAMPLE), reference.as_of, reference.months[0])
+    daily = default_company.query("select * from marts.scans_daily").set_index("date_day").sort_index()
+    want = expected.scans_daily
+    assert daily.index.tolist() == want.index.tolist()
+    for column in ["scans", "scanning_users", "new_scanning_users", "signups"]:
+        assert daily[column].tolist() == want[column].tolist(), column
+    assert daily["avg_match_rate"].tolist() == pytest.approx(want["avg_match_rate"].tolist(), nan_ok=True)
 
-    ordered = raw_scans.sort_values(["user_id", "job_id", "scanned_at", "scan_id"])
-    jobs = ordered.groupby(["user_id", "job_id"])["match_rate"].agg(["first", "max", "last", "size"])
-    lift = default_company.query("select * from marts.match_rate_lift").set_index(["user_id", "job_id"]).loc[jobs.index]
-    assert lift["first_match_rate"].tolist() == jobs["first"].tolist()
-    assert lift["last_match_rate"].tolist() == jobs["last"].tolist()
-    assert lift["lift"].tolist() == (jobs["max"] - jobs["first"]).tolist()
-    assert lift["iterations"].tolist() == jobs["size"].tolist()
+    engagement = default_company.query("select * from marts.engagement_daily").set_index("date_day").sort_index()
+    for column in ["dau", "wau", "mau"]:
+        assert engagement[column].tolist() == expected.engagement[column].tolist(), column
 
-    engagement = default_company.query("select * from marts.engagement_daily").set_index("date_day")
-    for day in pd.to_datetime(["2025-03-03", "2025-08-17", "2025-12-31"]):
-        dates = pd.to_datetime(raw_scans["scan_date"])
-
-        def active(days: int) -> int:
-            return raw_scans.loc[(dates > day - pd.Timedelta(days=days)) & (dates <= day), "user_id"].nunique()
-
-        assert tuple(engagement.loc[day, ["dau", "wau", "mau"]]) == (active(1), active(7), active(30))
+    lift = default_company.query("select * from marts.match_rate_lift").set_index(["user_id", "job_id"])
+    jobs = expected.jobs
+    lift = lift.loc[jobs.index]
+    assert len(lift) == len(jobs)
+    for column in ["iterations", "first_match_rate", "best_match_rate", "last_match_rate", "lift"]:
+        assert lift[column].tolist() == jobs[column].tolist(), column

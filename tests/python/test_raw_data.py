@@ -138,9 +138,10 @@ def digest(path: Path) -> str:
 
 @pytest.mark.build
 def test_a_broken_folder_publishes_nothing(
-    edge_company: Build, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    edge_company: Build, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """`make build` on a folder with an unknown channel stops at the gate; the published file is untouched."""
+    monkeypatch.setenv("DBT_TARGET_PATH", str(tmp_path / "target"))
     published = tmp_path / "published.duckdb"
     shutil.copy(edge_company.db, published)
     before = digest(published)

@@ -1,0 +1,37 @@
+"""`make export`: every mart as exports/<mart>.parquet and .csv, with exports/manifest.json.
+
+Exit codes: 0 written; 3 the warehouse cannot be read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from jobmetrics import exports, paths
+from jobmetrics.warehouse import WarehouseUnavailable
+
+EXIT_NO_WAREHOUSE = 3
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="export",
+        description="Export every mart of the published warehouse "
+        "to Parquet and CSV, with a manifest of rows and column types.",
+    )
+    parser.add_argument(
+        "--db", type=Path, default=None, help=f"warehouse to read (default $JOBMETRICS_DB or {paths.DEFAULT_WAREHOUSE})"
+    )
+    parser.add_argument(
+        "--out", type=Path, default=paths.PROJECT_ROOT / "exports", help="output folder (default exports/)"
+    )
+    args = parser.parse_args(argv)
+    try:
+        manifest = exports.export(args.db or paths.warehouse_path(), args.out)
+    except WarehouseUnavailable as error:
+        print(f"export: {error}", file=sys.stderr)
+        return EXIT_NO_WAREHOUSE
+    print(f"Exported {len(manifest['tables'])} marts as of {manifest['as_of_date']} to {args.out}")
+    return 0

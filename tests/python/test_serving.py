@@ -1,0 +1,247 @@
+"""Serving the marts: atomic publish under a reader, one build at a time, a file DuckDB 1.x opens,
+exports, SQLAlchemy, and the MetricFlow semantic layer."""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+import sqlalchemy
+from builds import COMPANIES, PROJECT_ROOT, SAMPLE, Build
+from reference import load_raw
+
+from jobmetrics import build, exports
+from jobmetrics.cli import build as build_cli
+
+pytestmark = pytest.mark.build
+
+DUCKDB1_PYTHON = PROJECT_ROOT / ".venv-duckdb1" / "bin" / "python"
+DUCKDB1_CLI = PROJECT_ROOT / ".venv-duckdb1" / "bin" / "duckdb"
+EDGE = COMPANIES / "edge_company"
+
+# Reads the marts in a loop on one connection opened before the build, until told to stop: each line
+# is the MRR total of mrr_monthly and of fct_mrr (equal in any one consistent version) or an error.
+READER = """
+import duckdb, json, sys, time
+from pathlib import Path
+con = duckdb.connect(sys.argv[1], read_only=True)
+print("ready", flush=True)
+while not Path(sys.argv[2]).exists():
+    try:
+        monthly, facts = con.execute(
+            "select (select sum(mrr) from marts.mrr_monthly), (select sum(mrr) from marts.fct_mrr)").fetchone()
+        print(json.dumps({"monthly": monthly, "facts": facts}), flush=True)
+    except Exception as error:
+        print(json.dumps({"error": str(error)}), flush=True)
+    time.sleep(0.05)
+"""
+
+
+def mrr_total(db: Path) -> float:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return float(con.execute("select sum(mrr) from marts.mrr_monthly").fetchone()[0])
+
+
+@pytest.fixture(autouse=True)
+def own_dbt_target(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Builds in parallel tests keep dbt's artifacts and the gate's Data Docs apart."""
+    monkeypatch.setenv("DBT_TARGET_PATH", str(tmp_path / "target"))
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The edge company published by the real build, as `make build` publishes."""
+    work = tmp_path_factory.mktemp("published")
+    db = work / "jobmetrics.duckdb"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DBT_TARGET_PATH", str(work / "target"))
+        assert build_cli.main(["--raw-dir", str(EDGE), "--db", str(db)]) == 0
+    return db
+
+
+def test_a_reader_keeps_its_version_while_a_build_publishes(published: Path, tmp_path: Path) -> None:
+    db = tmp_path / "jobmetrics.duckdb"
+    shutil.copy(published, db)
+    before = mrr_total(db)
+    bigger = tmp_path / "raw"
+    shutil.copytree(EDGE, bigger)
+    with (bigger / "raw_subscriptions.csv").open("a") as handle:
+        handle.write("93,7,pro,2025-03-03 09:00:00,,\n")  # user 7 starts paying: every month from March grows
+    stop = tmp_path / "stop"
+    reader = subprocess.Popen([sys.executable, "-c", READER, str(db), str(stop)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert reader.stdout is not None and reader.stdout.readline().strip() == "ready"
+        assert build_cli.main(["--raw-dir", str(bigger), "--db", str(db)]) == 0
+        time.sleep(0.3)
+    finally:
+        stop.touch()
+        output, _ = reader.communicate(timeout=30)
+    reads = [json.loads(line) for line in output.splitlines()]
+    assert reads and not [r for r in reads if "error" in r]
+    assert {(r["monthly"], r["facts"]) for r in reads} == {(before, before)}  # the old version, whole
+    after = mrr_total(db)
+    assert after == pytest.approx(before + 2 * 90)  # a new connection sees the new build: 90 more in Mar and Apr
+    assert not db.with_name(db.name + ".building").exists()
+
+
+def test_a_second_build_stops_with_one_line(published: Path, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    db = tmp_path / "jobmetrics.duckdb"
+    shutil.copy(published, db)
+    with build.Warehouse(db).lock.open("a+") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        started = time.perf_counter()
+        code = build_cli.main(["--raw-dir", str(EDGE), "--db", str(db)])
+    assert code == build.EXIT_BUILD_RUNNING and time.perf_counter() - started < 10
+    err = capsys.readouterr().err
+    assert "another build" in err and "is unchanged" in err and "Traceback" not in err
+
+
+MART_DUMP = """
+import duckdb, sys
+con = duckdb.connect(sys.argv[1], read_only=True)
+assert duckdb.__version__.startswith("1."), duckdb.__version__
+for (name,) in con.execute("select table_name from information_schema.tables where table_schema = 'marts'").fetchall():
+    con.execute(f"copy (select * from marts.{name}) to '{sys.argv[2]}/{name}.parquet' (format parquet)")
+print(duckdb.__version__)
+"""
+
+
+def test_duckdb_1x_reads_every_mart_the_same(published: Path, tmp_path: Path) -> None:
+    assert DUCKDB1_PYTHON.exists(), "run `make .venv-duckdb1/.installed` (make test does) to create the 1.x client"
+    done = subprocess.run(
+        [str(DUCKDB1_PYTHON), "-c", MART_DUMP, str(published), str(tmp_path)], capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("1.5")
+    with duckdb.connect(str(published), read_only=True) as con:
+        names = [
+            r[0]
+            for r in con.execute(
+                "select table_name from information_schema.tables where table_schema = 'marts'"
+            ).fetchall()
+        ]
+        assert len(names) >= 20
+        for name in names:
+            ours = con.execute(f"select * from marts.{name}").df()
+            theirs = duckdb.read_parquet(str(tmp_path / f"{name}.parquet")).df()
+            pd.testing.assert_frame_equal(theirs, ours, check_dtype=False, obj=name)
+    cli = subprocess.run(
+        [str(DUCKDB1_CLI), "-readonly", "-csv", str(published), "select count(*) as n from marts.mrr_monthly"],
+        capture_output=True,
+        text=True,
+    )
+    assert cli.returncode == 0 and cli.stdout.split() == ["n", "4"], cli.stderr
+
+
+def test_exports_equal_the_marts(default_company: Build, tmp_path: Path) -> None:
+    manifest = exports.export(default_company.db, tmp_path)
+    assert manifest["as_of_date"] == "2025-12-31"
+    assert not list(tmp_path.glob(".*partial"))
+    with duckdb.connect(str(default_company.db), read_only=True) as con:
+        for mart, described in manifest["tables"].items():
+            ours = con.execute(f"select * from marts.{mart}").df()
+            assert described["rows"] == len(ours)
+            assert [c["name"] for c in described["columns"]] == list(ours.columns)
+            parquet = duckdb.read_parquet(str(tmp_path / f"{mart}.parquet")).df()
+            pd.testing.assert_frame_equal(parquet, ours, obj=f"{mart}.parquet")
+            csv = con.read_csv(str(tmp_path / f"{mart}.csv"), header=True).df()
+            pd.testing.assert_frame_equal(csv, ours, check_dtype=False, obj=f"{mart}.csv")
+    assert set(manifest["tables"]) == set(
+        default_company.query("select table_name from information_schema.tables where table_schema = 'marts'")[
+            "table_name"
+        ]
+    )
+
+
+def test_sqlalchemy_reads_the_marts_read_only(default_company: Build) -> None:
+    engine = sqlalchemy.create_engine(f"duckdb:///{default_company.db}", connect_args={"read_only": True})
+    with engine.connect() as connection:
+        through_sqlalchemy = pd.read_sql("select * from marts.mrr_monthly order by month", connection)
+        with pytest.raises(sqlalchemy.exc.DBAPIError, match="read-only"):
+            connection.execute(sqlalchemy.text("create table marts.nope as select 1 as x"))
+    engine.dispose()
+    direct = default_company.query("select * from marts.mrr_monthly order by month")
+    for column in ["month", "snapshot_date"]:  # the DB-API hands dates over as datetime.date
+        through_sqlalchemy[column] = pd.to_datetime(through_sqlalchemy[column]).astype(direct[column].dtype)
+    pd.testing.assert_frame_equal(through_sqlalchemy, direct, check_dtype=False)
+
+
+def mf(project: Path, db: Path, *args: str, command: str = "mf") -> subprocess.CompletedProcess[str]:
+    """mf (or dbt) in the project copy, whose own target/ holds the semantic manifest mf reads."""
+    env = {**os.environ, "JOBMETRICS_DB": str(db), "DBT_PROFILES_DIR": str(project), "DBT_PROJECT_DIR": str(project)}
+    env.pop("DBT_TARGET_PATH", None)
+    return subprocess.run(
+        [str(Path(sys.executable).with_name(command)), *args],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+@pytest.fixture(scope="module")
+def semantic_project(default_company: Build, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A copy of the project (mf parses it and writes its target/) and of the sample's warehouse (mf opens
+    it read-write, which must not block the other tests' readers)."""
+    work = tmp_path_factory.mktemp("semantic")
+    project = work / "project"
+    shutil.copytree(
+        PROJECT_ROOT,
+        project,
+        ignore=shutil.ignore_patterns(
+            ".venv*", ".git", "target", "logs", "warehouse", "exports", "data", "*.egg-info", "__pycache__", "python"
+        ),
+    )
+    db = work / "warehouse.duckdb"
+    shutil.copy(default_company.db, db)
+    parsed = mf(project, db, "parse", command="dbt")
+    assert parsed.returncode == 0, parsed.stdout[-2000:]
+    return project, db
+
+
+def test_metricflow_configs_validate_against_the_warehouse(semantic_project: tuple[Path, Path]) -> None:
+    done = mf(*semantic_project, "validate-configs")
+    assert done.returncode == 0 and "ERRORS: 0" in done.stdout, done.stdout[-3000:] + done.stderr[-3000:]
+
+
+def test_mf_mrr_by_month_equals_mrr_monthly(
+    semantic_project: tuple[Path, Path], default_company: Build, tmp_path: Path
+) -> None:
+    out = tmp_path / "mrr.csv"
+    done = mf(
+        *semantic_project,
+        "query",
+        "--metrics",
+        "mrr,active_customers",
+        "--group-by",
+        "metric_time__month",
+        "--csv",
+        str(out),
+    )
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    sliced = pd.read_csv(out, parse_dates=["metric_time__month"]).set_index("metric_time__month").sort_index()
+    monthly = default_company.query("select month, mrr, active_customers from marts.mrr_monthly")
+    monthly = monthly.set_index(pd.to_datetime(monthly["month"])).sort_index()
+    assert sliced.index.tolist() == monthly.index.tolist()
+    assert sliced["mrr"].tolist() == pytest.approx(monthly["mrr"].tolist(), rel=1e-9)
+    assert sliced["active_customers"].tolist() == monthly["active_customers"].tolist()
+
+
+def test_mf_signups_by_month_equal_the_raw_signups(semantic_project: tuple[Path, Path], tmp_path: Path) -> None:
+    out = tmp_path / "signups.csv"
+    done = mf(*semantic_project, "query", "--metrics", "signups", "--group-by", "metric_time__month", "--csv", str(out))
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    sliced = pd.read_csv(out, parse_dates=["metric_time__month"]).set_index("metric_time__month")["signups"]
+    users = load_raw(SAMPLE)["raw_users"]
+    by_month = pd.to_datetime(users["signup_at"]).dt.to_period("M").dt.to_timestamp().value_counts()
+    assert sliced.sort_index().to_dict() == by_month.sort_index().to_dict()
