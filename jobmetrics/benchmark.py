@@ -12,6 +12,7 @@ import os
 import platform
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -45,18 +46,15 @@ class SizeResult:
 def run_stage(command: list[str], env: dict[str, str] | None = None) -> Stage:
     """Wall seconds and the child's own peak resident memory (from wait4, so stages never mix)."""
     started = time.perf_counter()
-    process = subprocess.Popen(
-        command,
-        cwd=paths.PROJECT_ROOT,
-        env={**os.environ, **(env or {})},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    _, status, usage = os.wait4(process.pid, 0)
-    seconds = time.perf_counter() - started
-    if os.waitstatus_to_exitcode(status) != 0:
-        error = process.stderr.read().decode()[-2000:] if process.stderr else ""
-        raise RuntimeError(f"{' '.join(command[:3])} failed:\n{error}")
+    with tempfile.TemporaryFile() as output:
+        process = subprocess.Popen(
+            command, cwd=paths.PROJECT_ROOT, env={**os.environ, **(env or {})}, stdout=output, stderr=subprocess.STDOUT
+        )
+        _, status, usage = os.wait4(process.pid, 0)
+        seconds = time.perf_counter() - started
+        if os.waitstatus_to_exitcode(status) != 0:
+            output.seek(0)
+            raise RuntimeError(f"{' '.join(command[:3])} failed:\n{output.read().decode()[-3000:]}")
     return Stage(seconds, usage.ru_maxrss / 1024**2)
 
 
