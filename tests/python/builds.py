@@ -20,7 +20,7 @@ import duckdb
 import pandas as pd
 from filelock import FileLock
 
-from jobmetrics import raw
+from jobmetrics import build, raw
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 COMPANIES = Path(__file__).resolve().parent / "companies"
@@ -68,7 +68,8 @@ class Build:
 def load_raw_files(raw_dir: Path, workdir: Path) -> None:
     """The raw files into schema raw of the build's warehouse, cast to the contract's types."""
     workdir.mkdir(parents=True, exist_ok=True)
-    with duckdb.connect(str(workdir / WAREHOUSE_NAME)) as con:
+    # created as make build creates it: in a format every DuckDB 1.4+ client opens
+    with duckdb.connect(str(workdir / WAREHOUSE_NAME), config=dict(build.STORAGE_COMPATIBILITY)) as con:
         raw.load(con, raw.find_raw_files(raw_dir))
 
 

@@ -218,7 +218,18 @@ def test_a_company_with_its_own_channels_and_segments(tmp_path: Path) -> None:
     assert contract.validate(files, None, reference_dir=project / "seeds") == []
     workdir = tmp_path / "build"
     load_raw_files(folder, workdir)
-    built = dbt_build(workdir, "--exclude", "test_type:unit", project=project)
+    built = dbt_build(
+        workdir,
+        "--select",
+        "+mrr_monthly",
+        "+channel_performance",
+        "+segment_performance",
+        "--indirect-selection",
+        "cautious",
+        "--exclude",
+        "test_type:unit",
+        project=project,
+    )
     assert built.returncode == 0, built.output[-3000:]
 
     reference = compute(load_raw(folder))

@@ -57,20 +57,9 @@ def own_dbt_target(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DBT_TARGET_PATH", str(tmp_path / "target"))
 
 
-@pytest.fixture(scope="module")
-def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The edge company published by the real build, as `make build` publishes."""
-    work = tmp_path_factory.mktemp("published")
-    db = work / "jobmetrics.duckdb"
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("DBT_TARGET_PATH", str(work / "target"))
-        assert build_cli.main(["--raw-dir", str(EDGE), "--db", str(db)]) == 0
-    return db
-
-
-def test_a_reader_keeps_its_version_while_a_build_publishes(published: Path, tmp_path: Path) -> None:
+def test_a_reader_keeps_its_version_while_a_build_publishes(edge_company: Build, tmp_path: Path) -> None:
     db = tmp_path / "jobmetrics.duckdb"
-    shutil.copy(published, db)
+    shutil.copy(edge_company.db, db)  # the published warehouse before this build
     before = mrr_total(db)
     bigger = tmp_path / "raw"
     shutil.copytree(EDGE, bigger)
@@ -91,11 +80,17 @@ def test_a_reader_keeps_its_version_while_a_build_publishes(published: Path, tmp
     after = mrr_total(db)
     assert after == pytest.approx(before + 2 * 90)  # a new connection sees the new build: 90 more in Mar and Apr
     assert not db.with_name(db.name + ".building").exists()
+    opened_by_1x = subprocess.run(
+        [str(DUCKDB1_CLI), "-readonly", "-csv", str(db), "select sum(mrr) as mrr from marts.mrr_monthly"],
+        capture_output=True,
+        text=True,
+    )
+    assert opened_by_1x.returncode == 0 and float(opened_by_1x.stdout.split()[1]) == pytest.approx(after)
 
 
-def test_a_second_build_stops_with_one_line(published: Path, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+def test_a_second_build_stops_with_one_line(edge_company: Build, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     db = tmp_path / "jobmetrics.duckdb"
-    shutil.copy(published, db)
+    shutil.copy(edge_company.db, db)
     with build.Warehouse(db).lock.open("a+") as held:
         fcntl.flock(held, fcntl.LOCK_EX)
         started = time.perf_counter()
@@ -115,7 +110,8 @@ print(duckdb.__version__)
 """
 
 
-def test_duckdb_1x_reads_every_mart_the_same(published: Path, tmp_path: Path) -> None:
+def test_duckdb_1x_reads_every_mart_the_same(default_company: Build, tmp_path: Path) -> None:
+    published = default_company.db
     assert DUCKDB1_PYTHON.exists(), "run `make .venv-duckdb1/.installed` (make test does) to create the 1.x client"
     done = subprocess.run(
         [str(DUCKDB1_PYTHON), "-c", MART_DUMP, str(published), str(tmp_path)], capture_output=True, text=True
@@ -139,7 +135,7 @@ def test_duckdb_1x_reads_every_mart_the_same(published: Path, tmp_path: Path) ->
         capture_output=True,
         text=True,
     )
-    assert cli.returncode == 0 and cli.stdout.split() == ["n", "4"], cli.stderr
+    assert cli.returncode == 0 and cli.stdout.split() == ["n", "12"], cli.stderr
 
 
 def test_exports_equal_the_marts(default_company: Build, tmp_path: Path) -> None:
