@@ -8,7 +8,7 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 # The scratch warehouse `make test` builds into; the real one is left alone.
 TEST_DB := target/test_warehouse.duckdb
 
-.PHONY: build test test-fast install sample validate lint sqllint pylint pytest benchmark export alerts ask clean
+.PHONY: build test test-fast install sample validate lint sqllint pylint pytest benchmark dashboard export alerts ask clean
 
 # Raw files from JOBMETRICS_RAW_DIR (default data/sample), published to JOBMETRICS_DB (default
 # warehouse/jobmetrics.duckdb) only when every model and test passes; DBT_ARGS go to dbt build.
@@ -73,6 +73,13 @@ ask: $(VENV)/.installed
 
 benchmark: $(VENV)/.installed
 	$(BIN)/python scripts/benchmark.py
+
+# The dashboard at http://$(DASHBOARD_ADDRESS):$(DASHBOARD_PORT), reading the published warehouse read-only.
+DASHBOARD_PORT ?= 8501
+DASHBOARD_ADDRESS ?= 127.0.0.1
+dashboard: $(VENV)/.installed
+	$(BIN)/streamlit run dashboard/app.py --server.port $(DASHBOARD_PORT) --server.address $(DASHBOARD_ADDRESS) \
+		--server.headless true --browser.gatherUsageStats false
 
 # Every mart of the published warehouse as exports/<mart>.parquet and .csv, with exports/manifest.json.
 export: $(VENV)/.installed
