@@ -178,6 +178,16 @@ def product(months: tuple[date, date]) -> None:
     if shown(engagement, "engagement_daily"):
         st.plotly_chart(px.line(engagement, x="date_day", y=["dau", "wau", "mau"]))
         st.plotly_chart(px.line(engagement, x="date_day", y="stickiness"))
+    iterations = mart("match_rate_by_iteration")
+    st.subheader("Match rate by iteration on a job")
+    if shown(iterations, "match_rate_by_iteration"):
+        first = iterations.iloc[0]
+        left, right = st.columns(2)
+        left.metric("Average lift per job", f"{first['avg_lift']:.1f} points")
+        right.metric(
+            "Jobs reaching the target match rate", format_value(first["share_of_jobs_reaching_target"], "rate")
+        )
+        st.plotly_chart(px.bar(iterations, x="iteration", y="avg_match_rate", hover_data=["scans"]))
 
 
 def ask() -> None:

@@ -197,8 +197,8 @@ def answer(con: duckdb.DuckDBPyConnection, catalog: Catalog, question: str) -> s
     elif topic == "match_rate":
         lift = fetch_dicts(
             con,
-            "select avg(lift) as lift, avg(case when reached_target_match_rate then 1.0 else 0 end) as reached "
-            "from marts.match_rate_lift",
+            "select avg_lift as lift, share_of_jobs_reaching_target as reached from marts.match_rate_by_iteration "
+            "limit 1",
         )[0]
         body = (
             explain(con, catalog, "avg_match_rate") + f"\nIterating on one job lifts the match rate by "

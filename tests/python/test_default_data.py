@@ -173,3 +173,18 @@ def test_scan_marts_match_pandas(default_company: Build, reference) -> None:
     assert len(lift) == len(jobs)
     for column in ["iterations", "first_match_rate", "best_match_rate", "last_match_rate", "lift"]:
         assert lift[column].tolist() == jobs[column].tolist(), column
+
+
+def test_match_rate_by_iteration_matches_pandas(default_company: Build, reference) -> None:
+    expected = product(load_raw(SAMPLE), reference.as_of, reference.months[0])
+    scans = load_raw(SAMPLE)["raw_scans"].sort_values(["user_id", "job_id", "scanned_at", "scan_id"])
+    scans["iteration"] = scans.groupby(["user_id", "job_id"]).cumcount() + 1
+    by_iteration = scans.groupby("iteration")["match_rate"].agg(["size", "mean"])
+    mart = default_company.query("select * from marts.match_rate_by_iteration order by iteration")
+    assert mart["iteration"].tolist() == by_iteration.index.tolist()
+    assert mart["scans"].tolist() == by_iteration["size"].tolist()
+    assert mart["avg_match_rate"].tolist() == pytest.approx(by_iteration["mean"].tolist())
+    jobs = expected.jobs
+    assert set(mart["jobs"]) == {len(jobs)}
+    assert mart["avg_lift"].iloc[0] == pytest.approx(jobs["lift"].mean())
+    assert mart["share_of_jobs_reaching_target"].iloc[0] == pytest.approx((jobs["best_match_rate"] >= 80).mean())
