@@ -47,13 +47,18 @@ def in_months(frame: pd.DataFrame, column: str, months: tuple[date, date]) -> pd
     return frame[(day >= months[0]) & (day <= months[1])]
 
 
+def signed(change: float, unit: str) -> str:
+    """A change with its sign first ("-$0.27", not "$-0.27"), which is how st.metric reads direction."""
+    return ("-" if change < 0 else "+") + format_value(abs(change), unit)
+
+
 def overview(months: tuple[date, date]) -> None:
     kpis = mart("kpi_summary")
     month = kpis["month"].dropna().max()
     st.subheader(f"Key metrics, {month:%B %Y}" if pd.notna(month) else "Key metrics (no complete month yet)")
     columns = st.columns(4)
     for index, row in enumerate(kpis.sort_values("label").itertuples()):
-        change = None if pd.isna(row.change) else format_value(row.change, row.unit)
+        change = None if pd.isna(row.change) else signed(row.change, row.unit)
         with columns[index % 4]:
             st.metric(
                 row.label,

@@ -29,8 +29,11 @@ def test_kpi_cards_show_kpi_summary(default_company: Build, monkeypatch: pytest.
     app = run_app(default_company.db, monkeypatch)
     kpis = default_company.query("select * from marts.kpi_summary")
     cards = {metric.label: metric.value for metric in app.metric}
+    deltas = {metric.label: metric.proto.delta for metric in app.metric}
     for row in kpis.itertuples():
         assert cards[row.label] == format_value(row.value, row.unit), row.label
+        sign = "-" if row.change < 0 else "+"
+        assert deltas[row.label] == sign + format_value(abs(row.change), row.unit), row.label
     statuses = " ".join(markdown.value for markdown in app.markdown)
     assert "warning" in statuses and "ok" in statuses
 
