@@ -216,7 +216,9 @@ def main() -> None:
     st.title("JobMetrics")
     try:
         monthly = mart("mrr_monthly")
-        users = mart("dim_users")
+        # the filters' choices come from the small per-channel and per-segment marts, not the user table
+        channel_names = sorted(set(mart("channel_performance")["acquisition_channel"]) - {"all"})
+        segment_names = sorted(set(mart("segment_performance")["segment"]) - {"all"})
     except WarehouseUnavailable as error:
         st.error(f"The warehouse cannot be read: {error} Run `make build`, then reload this page.")
         return
@@ -228,14 +230,8 @@ def main() -> None:
             value=(all_months[max(len(all_months) - 12, 0)], all_months[-1]),
             format_func=str,
         )
-        channels = st.multiselect(
-            "Channels",
-            sorted(users["acquisition_channel"].unique()),
-            default=sorted(users["acquisition_channel"].unique()),
-        )
-        segments = st.multiselect(
-            "Segments", sorted(users["segment"].unique()), default=sorted(users["segment"].unique())
-        )
+        channels = st.multiselect("Channels", channel_names, default=channel_names)
+        segments = st.multiselect("Segments", segment_names, default=segment_names)
     st.caption(f"Showing {months[0]:%b %Y} to {months[1]:%b %Y}; {len(channels)} channels, {len(segments)} segments.")
     tabs = st.tabs(["Overview", "Funnel", "Cohorts", "Channels and segments", "Product", "Ask"])
     with tabs[0]:
