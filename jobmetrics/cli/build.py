@@ -1,7 +1,8 @@
 """`make build`: gate, load, `dbt build` with every test, publish atomically, then print the KPI overview.
 
 Exit codes: 0 published; 1 the raw data breaks the contract; 2 a raw file is missing or unreadable;
-3 a model or test failed; 4 another build is running. On any failure the published warehouse is unchanged.
+3 a model or test failed; 4 another build is running; 130 interrupted. On any failure the published
+warehouse is unchanged.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from pathlib import Path
 
 from jobmetrics import build, paths, raw
 from jobmetrics.cli import kpi_overview
+
+EXIT_INTERRUPTED = 130
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -41,9 +44,10 @@ def main(argv: list[str] | None = None) -> int:
     raw_dir = None if os.environ.get("JOBMETRICS_RAW_SCHEMA") else (args.raw_dir or raw.raw_dir())
     try:
         build.run(warehouse, raw_dir, args.dbt_args)
-    except build.BuildFailed as error:
+    except (build.BuildFailed, KeyboardInterrupt) as error:
         state = "is unchanged" if warehouse.published.exists() else "was not created"
-        print(f"build: {error}\nbuild: the published warehouse {warehouse.published} {state}.", file=sys.stderr)
-        return error.code
+        reason = str(error) if isinstance(error, build.BuildFailed) else "interrupted"
+        print(f"build: {reason}\nbuild: the published warehouse {warehouse.published} {state}.", file=sys.stderr)
+        return error.code if isinstance(error, build.BuildFailed) else EXIT_INTERRUPTED
     print(f"Published {warehouse.published}")
     return kpi_overview.main(["--db", str(warehouse.published)])

@@ -241,3 +241,19 @@ def test_mf_signups_by_month_equal_the_raw_signups(semantic_project: tuple[Path,
     users = load_raw(SAMPLE)["raw_users"]
     by_month = pd.to_datetime(users["signup_at"]).dt.to_period("M").dt.to_timestamp().value_counts()
     assert sliced.sort_index().to_dict() == by_month.sort_index().to_dict()
+
+
+def test_an_interrupted_build_leaves_the_published_file(
+    edge_company: Build, tmp_path: Path, capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = tmp_path / "jobmetrics.duckdb"
+    shutil.copy(edge_company.db, db)
+    before = db.read_bytes()
+
+    def interrupted(*args: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(build, "dbt_build", interrupted)
+    assert build_cli.main(["--raw-dir", str(EDGE), "--db", str(db)]) == build_cli.EXIT_INTERRUPTED
+    assert "interrupted" in capsys.readouterr().err
+    assert db.read_bytes() == before and not db.with_name(db.name + ".building").exists()
