@@ -79,7 +79,7 @@ DASHBOARD_PORT ?= 8501
 DASHBOARD_ADDRESS ?= 127.0.0.1
 dashboard: $(VENV)/.installed
 	$(BIN)/streamlit run dashboard/app.py --server.port $(DASHBOARD_PORT) --server.address $(DASHBOARD_ADDRESS) \
-		--server.headless true --browser.gatherUsageStats false
+		--server.headless true --browser.gatherUsageStats false --client.toolbarMode viewer
 
 # Every mart of the published warehouse as exports/<mart>.parquet and .csv, with exports/manifest.json.
 export: $(VENV)/.installed

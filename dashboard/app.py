@@ -3,10 +3,13 @@ read from a mart through the jobmetrics package and formatted the way the KPI ov
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from datetime import date
 
 import pandas as pd
 import plotly.express as px
+import plotly.graph_objects as go
 import streamlit as st
 
 from jobmetrics import marts, paths
@@ -34,12 +37,24 @@ def download(frame: pd.DataFrame, name: str) -> None:
 
 
 def shown(frame: pd.DataFrame, name: str) -> bool:
-    """Say so when a filter leaves nothing; otherwise offer the data for download."""
+    """Say so when the filters leave nothing; otherwise offer the data for download."""
     if frame.empty:
-        st.info("No data in this range.")
+        st.info("No data in this range (or for the channels and segments chosen).")
         return False
     download(frame, name)
     return True
+
+
+def chart(frame: pd.DataFrame, name: str, figure: Callable[[pd.DataFrame], go.Figure]) -> None:
+    """A Plotly chart drawn from `frame` alone, with a "Download CSV" of that same frame."""
+    if shown(frame, name):
+        st.plotly_chart(figure(frame))
+
+
+def table(frame: pd.DataFrame, name: str) -> None:
+    """A table, with a "Download CSV" of exactly the rows and columns shown."""
+    if shown(frame, name):
+        st.dataframe(frame, hide_index=True)
 
 
 def in_months(frame: pd.DataFrame, column: str, months: tuple[date, date]) -> pd.DataFrame:
@@ -56,6 +71,13 @@ def overview(months: tuple[date, date]) -> None:
     kpis = mart("kpi_summary")
     month = kpis["month"].dropna().max()
     st.subheader(f"Key metrics, {month:%B %Y}" if pd.notna(month) else "Key metrics (no complete month yet)")
+    revenue = mart("mrr_monthly")
+    latest = revenue[revenue["month"] == month]
+    if not latest.empty:
+        headline = latest.iloc[0]
+        left, right = st.columns(2)
+        left.metric("MRR", format_value(headline["mrr"], "usd"), signed(headline["net_new_mrr"], "usd"))
+        right.metric("Active customers", format_value(headline["active_customers"], "count"))
     columns = st.columns(4)
     for index, row in enumerate(kpis.sort_values("label").itertuples()):
         change = None if pd.isna(row.change) else signed(row.change, row.unit)
@@ -70,129 +92,145 @@ def overview(months: tuple[date, date]) -> None:
 
     monthly = in_months(mart("mrr_monthly"), "month", months)
     st.subheader("MRR")
-    if shown(monthly[["month", "mrr", "active_customers", "arpu"]], "mrr_monthly"):
-        st.plotly_chart(px.line(monthly, x="month", y="mrr", markers=True, labels={"mrr": "MRR ($)"}))
-        bridge = monthly.melt(id_vars="month", value_vars=MOVEMENTS, var_name="movement", value_name="usd")
-        bridge.loc[bridge["movement"].isin(["contraction_mrr", "churned_mrr"]), "usd"] *= -1
-        st.plotly_chart(px.bar(bridge, x="month", y="usd", color="movement", title="MRR movements"))
+    chart(
+        monthly[["month", "mrr"]],
+        "mrr",
+        lambda frame: px.line(frame, x="month", y="mrr", markers=True, labels={"mrr": "MRR ($)"}),
+    )
+    bridge = monthly.melt(id_vars="month", value_vars=MOVEMENTS, var_name="movement", value_name="usd")
+    bridge.loc[bridge["movement"].isin(["contraction_mrr", "churned_mrr"]), "usd"] *= -1
+    st.subheader("MRR movements (contraction and churn below zero)")
+    chart(bridge, "mrr_movements", lambda frame: px.bar(frame, x="month", y="usd", color="movement"))
 
     st.subheader("Health check")
     statuses = kpis[["label", "status", "value", "warning", "critical", "benchmark_note"]].copy()
     for column in ["value", "warning", "critical"]:
         statuses[column] = [format_value(v, u) for v, u in zip(kpis[column], kpis["unit"], strict=True)]
-    st.dataframe(statuses, hide_index=True)
-    download(statuses, "kpi_statuses")
+    table(statuses, "kpi_statuses")
     anomalies = mart("metric_anomalies").sort_values(["is_bad", "date_day"], ascending=[False, False])
     recent = anomalies[pd.to_datetime(anomalies["date_day"]).dt.date >= months[1].replace(day=1)]
-    st.caption("Anomalies this month, harmful first")
-    if shown(recent, "metric_anomalies"):
-        st.dataframe(
-            recent[["date_day", "metric", "direction", "severity", "is_bad", "value", "expected"]], hide_index=True
-        )
+    st.caption("Anomalies in the last month of the range, harmful first")
+    table(recent[["date_day", "metric", "direction", "severity", "is_bad", "value", "expected"]], "metric_anomalies")
 
 
 def funnel(channels: list[str], segments: list[str], months: tuple[date, date]) -> None:
     steps = mart("conversion_funnel")
     steps = steps[steps["acquisition_channel"].isin(channels) & steps["segment"].isin(segments)]
-    totals = steps.groupby(["step_order", "step"], as_index=False)["users"].sum()
-    st.subheader("Free-to-paid funnel")
-    if shown(totals, "conversion_funnel"):
-        st.plotly_chart(px.funnel(totals, x="users", y="step"))
+    st.subheader("Free-to-paid funnel (each step as a share of the one before and of signups)")
+    chart(
+        steps.groupby(["step_order", "step"], as_index=False)["users"].sum()[["step", "users"]],
+        "conversion_funnel",
+        lambda frame: px.funnel(frame, x="users", y="step").update_traces(
+            texttemplate="%{value:,}<br>%{percentPrevious:.0%} of previous, %{percentInitial:.0%} of signups"
+        ),
+    )
     left, right = st.columns(2)
     for column, by in ((left, "segment"), (right, "acquisition_channel")):
         with column:
-            split = steps.groupby([by, "step_order", "step"], as_index=False)["users"].sum()
-            if shown(split, f"conversion_funnel_by_{by}"):
-                st.plotly_chart(px.bar(split, x="step", y="users", color=by, barmode="group"))
+            chart(
+                steps.groupby([by, "step_order", "step"], as_index=False)["users"].sum()[[by, "step", "users"]],
+                f"conversion_funnel_by_{by}",
+                lambda frame, by=by: px.bar(frame, x="step", y="users", color=by, barmode="group"),
+            )
     by_month = in_months(mart("conversion_by_signup_month"), "signup_month", months)
     st.subheader("Conversion by signup month (7, 30 and 90 days; open 90-day windows are marked)")
-    if shown(by_month, "conversion_by_signup_month"):
-        rates = by_month.melt(
-            id_vars=["signup_month", "has_full_90_day_window"],
-            value_vars=["conversion_rate_7d", "conversion_rate_30d", "conversion_rate_90d"],
-            var_name="window",
-            value_name="rate",
-        )
-        st.plotly_chart(px.line(rates, x="signup_month", y="rate", color="window", symbol="has_full_90_day_window"))
+    rates = by_month.melt(
+        id_vars=["signup_month", "has_full_90_day_window"],
+        value_vars=["conversion_rate_7d", "conversion_rate_30d", "conversion_rate_90d"],
+        var_name="window",
+        value_name="rate",
+    )
+    chart(
+        rates,
+        "conversion_by_signup_month",
+        lambda frame: px.line(frame, x="signup_month", y="rate", color="window", symbol="has_full_90_day_window"),
+    )
 
 
 def cohorts(months: tuple[date, date]) -> None:
-    table = in_months(mart("cohort_retention"), "cohort_month", months)
     measure = st.radio(
         "Retention",
         ["logo_retention_rate", "revenue_retention_rate"],
         horizontal=True,
         format_func=lambda name: "Logo" if name.startswith("logo") else "Revenue",
     )
-    if shown(table, "cohort_retention"):
-        grid = table.pivot(index="cohort_month", columns="months_since_start", values=measure)
-        sizes = table[table["months_since_start"] == 0].set_index("cohort_month")["cohort_customers"]
-        grid.index = [f"{month:%b %Y} ({sizes.get(month, 0):,})" for month in grid.index]
-        st.plotly_chart(
-            px.imshow(
-                grid,
-                text_auto=".0%",
-                aspect="auto",
-                color_continuous_scale="Blues",
-                labels={"x": "months since start", "y": "cohort (customers)"},
-            )
+    columns = ["cohort_month", "months_since_start", "cohort_customers", measure]
+    cohort_table = in_months(mart("cohort_retention"), "cohort_month", months)[columns]
+
+    def heatmap(frame: pd.DataFrame) -> go.Figure:
+        grid = frame.pivot(index="cohort_month", columns="months_since_start", values=measure)
+        sizes = frame.groupby("cohort_month")["cohort_customers"].first()
+        grid.index = [f"{month:%b %Y} ({sizes[month]:,})" for month in grid.index]
+        return px.imshow(
+            grid,
+            text_auto=".0%",
+            aspect="auto",
+            color_continuous_scale="Blues",
+            labels={"x": "months since start", "y": "cohort (customers)"},
         )
+
+    chart(cohort_table, "cohort_retention", heatmap)
 
 
 def channels_and_segments(channels: list[str], months: tuple[date, date]) -> None:
     performance = mart("channel_performance")
     performance = performance[performance["acquisition_channel"].isin([*channels, "all"])]
-    st.subheader("Channels over the whole period")
-    if shown(performance, "channel_performance"):
-        st.dataframe(
-            performance[
-                [
-                    "acquisition_channel",
-                    "is_paid",
-                    "spend_usd",
-                    "new_customers",
-                    "cac",
-                    "ltv",
-                    "ltv_to_cac",
-                    "cac_payback_months",
-                ]
-            ],
-            hide_index=True,
-        )
+    columns = ["acquisition_channel", "is_paid", "spend_usd", "new_customers", "cac", "ltv", "ltv_to_cac"]
+    st.subheader("Channels over the whole period (paid channels first)")
+    table(
+        performance.sort_values(["is_paid", "acquisition_channel"], ascending=[False, True])[
+            [*columns, "cac_payback_months"]
+        ],
+        "channel_performance",
+    )
     monthly = in_months(mart("channel_monthly"), "month", months)
-    monthly = monthly[monthly["acquisition_channel"].isin(channels)]
     st.subheader("Monthly CAC per channel")
-    if shown(monthly, "channel_monthly"):
-        st.plotly_chart(px.line(monthly, x="month", y="cac", color="acquisition_channel", markers=True))
-    segments = mart("segment_performance")
+    chart(
+        monthly[monthly["acquisition_channel"].isin(channels)][["month", "acquisition_channel", "cac"]],
+        "channel_monthly",
+        lambda frame: px.line(frame, x="month", y="cac", color="acquisition_channel", markers=True),
+    )
     st.subheader("Segments")
-    if shown(segments, "segment_performance"):
-        st.dataframe(
-            segments[["segment", "conversion_rate", "conversion_lift_vs_all", "customer_churn_rate", "current_arpu"]],
-            hide_index=True,
-        )
+    table(
+        mart("segment_performance")[
+            ["segment", "conversion_rate", "conversion_lift_vs_all", "customer_churn_rate", "current_arpu"]
+        ],
+        "segment_performance",
+    )
 
 
 def product(months: tuple[date, date]) -> None:
-    daily = in_months(mart("scans_daily"), "date_day", months)
     st.subheader("Scans per day")
-    if shown(daily, "scans_daily"):
-        st.plotly_chart(px.line(daily, x="date_day", y="scans"))
+    chart(
+        in_months(mart("scans_daily"), "date_day", months)[["date_day", "scans"]],
+        "scans_daily",
+        lambda frame: px.line(frame, x="date_day", y="scans"),
+    )
     engagement = in_months(mart("engagement_daily"), "date_day", months)
-    st.subheader("Active users and stickiness")
-    if shown(engagement, "engagement_daily"):
-        st.plotly_chart(px.line(engagement, x="date_day", y=["dau", "wau", "mau"]))
-        st.plotly_chart(px.line(engagement, x="date_day", y="stickiness"))
+    st.subheader("Active users")
+    chart(
+        engagement[["date_day", "dau", "wau", "mau"]],
+        "active_users",
+        lambda frame: px.line(frame, x="date_day", y=["dau", "wau", "mau"]),
+    )
+    st.subheader("Stickiness (DAU / MAU)")
+    chart(
+        engagement[["date_day", "stickiness"]], "stickiness", lambda frame: px.line(frame, x="date_day", y="stickiness")
+    )
     iterations = mart("match_rate_by_iteration")
     st.subheader("Match rate by iteration on a job")
-    if shown(iterations, "match_rate_by_iteration"):
+    if not iterations.empty:
         first = iterations.iloc[0]
         left, right = st.columns(2)
         left.metric("Average lift per job", f"{first['avg_lift']:.1f} points")
         right.metric(
             "Jobs reaching the target match rate", format_value(first["share_of_jobs_reaching_target"], "rate")
         )
-        st.plotly_chart(px.bar(iterations, x="iteration", y="avg_match_rate", hover_data=["scans"]))
+    chart(
+        iterations[["iteration", "scans", "avg_match_rate"]],
+        "match_rate_by_iteration",
+        lambda frame: px.bar(frame, x="iteration", y="avg_match_rate", hover_data=["scans"]),
+    )
 
 
 def ask() -> None:
@@ -211,6 +249,16 @@ def ask() -> None:
             st.code(query.sql, language="sql")
 
 
+def render(title: str, page: Callable[[], None]) -> None:
+    """One tab; its server time is kept in the session for `make benchmark`."""
+    started = time.perf_counter()
+    try:
+        page()
+    except WarehouseUnavailable as error:
+        st.error(f"The warehouse cannot be read: {error}")
+    st.session_state.setdefault("render_seconds", {})[title] = time.perf_counter() - started
+
+
 def main() -> None:
     st.set_page_config(page_title="JobMetrics", layout="wide")
     st.title("JobMetrics")
@@ -223,29 +271,33 @@ def main() -> None:
         st.error(f"The warehouse cannot be read: {error} Run `make build`, then reload this page.")
         return
     all_months = sorted(pd.to_datetime(monthly["month"]).dt.date)
+    if not all_months:
+        st.info("The warehouse has no months of data yet; add raw data and run `make build`.")
+        return
     with st.sidebar:
         months = st.select_slider(
             "Months",
             options=all_months,
             value=(all_months[max(len(all_months) - 12, 0)], all_months[-1]),
-            format_func=str,
+            format_func=lambda month: f"{month:%b %Y}",
         )
         channels = st.multiselect("Channels", channel_names, default=channel_names)
         segments = st.multiselect("Segments", segment_names, default=segment_names)
-    st.caption(f"Showing {months[0]:%b %Y} to {months[1]:%b %Y}; {len(channels)} channels, {len(segments)} segments.")
-    tabs = st.tabs(["Overview", "Funnel", "Cohorts", "Channels and segments", "Product", "Ask"])
-    with tabs[0]:
-        overview(months)
-    with tabs[1]:
-        funnel(channels, segments, months)
-    with tabs[2]:
-        cohorts(months)
-    with tabs[3]:
-        channels_and_segments(channels, months)
-    with tabs[4]:
-        product(months)
-    with tabs[5]:
-        ask()
+    st.caption(
+        f"Showing {months[0]:%b %Y} to {months[1]:%b %Y}; channels: {', '.join(channels) or 'none'}; "
+        f"segments: {', '.join(segments) or 'none'}."
+    )
+    pages: dict[str, Callable[[], None]] = {
+        "Overview": lambda: overview(months),
+        "Funnel": lambda: funnel(channels, segments, months),
+        "Cohorts": lambda: cohorts(months),
+        "Channels and segments": lambda: channels_and_segments(channels, months),
+        "Product": lambda: product(months),
+        "Ask": ask,
+    }
+    for tab, (title, page) in zip(st.tabs(list(pages)), pages.items(), strict=True):
+        with tab:
+            render(title, page)
 
 
 main()

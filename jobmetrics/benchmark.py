@@ -1,8 +1,8 @@
 """Benchmark the whole pipeline at several sizes: each stage's wall time and peak memory, in child processes.
 
 Stages per size: generate the raw files, the gate, the load, the models, the tests, `make build` end to
-end, an incremental refresh after one more day, and the pandas peer (tests/python/reference.py
-computing the same revenue and product marts from the same files).
+end, an incremental refresh after one more day, the pandas peer (tests/python/reference.py computing
+the same revenue and product marts from the same files), and each dashboard tab's server time.
 """
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ class SizeResult:
     full_event_marts: float = 0.0
     refresh_models: float = 0.0
     full_models: float = 0.0
+    dashboard_tabs: dict[str, float] = field(default_factory=dict)
 
 
 def run_stage(command: list[str], env: dict[str, str] | None = None) -> Stage:
@@ -102,6 +103,13 @@ def measure(users: int, workdir: Path) -> SizeResult:
 
     published = workdir / "published.duckdb"
     stage("make build", [sys.executable, "scripts/build.py", "--raw-dir", str(folder), "--db", str(published)])
+    tab_seconds = workdir / "dashboard.json"
+    timing = (
+        "import sys; from pathlib import Path; from jobmetrics import benchmark; "
+        "benchmark.time_dashboard_tabs(Path(sys.argv[1]), Path(sys.argv[2]))"
+    )
+    stage("dashboard", [sys.executable, "-c", timing, str(published), str(tab_seconds)])
+    result.dashboard_tabs = json.loads(tab_seconds.read_text())
     stage("export", [sys.executable, "scripts/export.py", "--db", str(published), "--out", str(workdir / "exports")])
     # what publishing adds to a build: copying the published file to start from, and the rename
     copy = (
@@ -126,6 +134,19 @@ def measure(users: int, workdir: Path) -> SizeResult:
     result.refresh_event_marts = node_seconds(paths.target_dir(), EVENT_MARTS)
     stage("pandas peer", [sys.executable, "tests/python/reference.py", str(folder)])
     return result
+
+
+def time_dashboard_tabs(db: Path, out: Path) -> None:
+    """Each dashboard tab's server seconds on a second run, once the first has filled the cache (JSON to `out`)."""
+    from streamlit.testing.v1 import AppTest
+
+    os.environ["JOBMETRICS_DB"] = str(db)
+    app = AppTest.from_file(str(paths.PROJECT_ROOT / "dashboard" / "app.py"), default_timeout=600)
+    app.run()
+    app.run()
+    if app.exception:
+        raise RuntimeError(f"the dashboard failed: {app.exception[0].message}")
+    out.write_text(json.dumps(dict(app.session_state["render_seconds"])))
 
 
 def machine() -> str:
@@ -169,4 +190,9 @@ def table(results: list[SizeResult]) -> str:
             f"| {r.users:,} | {r.full_event_marts:.1f} s | {r.refresh_event_marts:.1f} s ({share:.0%}) | "
             f"{r.full_models:.1f} s | {r.refresh_models:.1f} s |"
         )
+    tabs = list(results[0].dashboard_tabs) if results else []
+    lines += ["", "Dashboard server time per tab, after the first load (goal: at most 1 s each):", ""]
+    lines += ["| users | " + " | ".join(tabs) + " |", "|---:|" + "---:|" * len(tabs)]
+    for r in results:
+        lines.append(f"| {r.users:,} | " + " | ".join(f"{r.dashboard_tabs[t]:.2f} s" for t in tabs) + " |")
     return "\n".join(lines)

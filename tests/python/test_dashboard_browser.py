@@ -1,0 +1,168 @@
+"""`make dashboard` in a real browser: every tab opens in headless Chromium without an error, shows its key
+numbers, and leaves a screenshot in docs/img/ (the README shows them)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from builds import PROJECT_ROOT, Build
+from playwright.sync_api import Locator, Page, expect, sync_playwright
+
+from jobmetrics.kpis import format_value
+
+pytestmark = pytest.mark.build
+
+SCREENSHOTS = PROJECT_ROOT / "docs" / "img"
+INSTALL_HINT = "no Chromium found: install it with `apt-get install -y chromium` (Debian), or set CHROMIUM=/path/to/it"
+
+
+def chromium() -> str:
+    found = os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+    if not found:
+        pytest.fail(INSTALL_HINT, pytrace=False)
+    return found
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def dashboard_url(default_company: Build) -> Iterator[str]:
+    port = free_port()
+    server = subprocess.Popen(
+        ["make", "--no-print-directory", "dashboard", f"DASHBOARD_PORT={port}"],
+        cwd=PROJECT_ROOT,
+        env={
+            **{name: value for name, value in os.environ.items() if name != "ANTHROPIC_API_KEY"},
+            "JOBMETRICS_DB": str(default_company.db),
+            "JOBMETRICS_MANIFEST": str(default_company.manifest),
+        },
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as health:
+                    if health.read() == b"ok":
+                        break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"`make dashboard` did not start on port {port}") from None
+                time.sleep(0.5)
+        yield url
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def page(dashboard_url: str) -> Iterator[Page]:
+    executable = chromium()
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=["--no-sandbox", "--disable-gpu"])
+        page = browser.new_page(viewport={"width": 1400, "height": 1600})
+        page.goto(dashboard_url)
+        expect(page.get_by_role("heading", name="JobMetrics")).to_be_visible(timeout=60_000)
+        yield page
+        browser.close()
+
+
+def open_tab(page: Page, name: str) -> None:
+    page.get_by_role("tab", name=name, exact=True).click()
+    expect(page.locator('[data-testid="stStatusWidget"]')).to_have_count(0, timeout=60_000)
+
+
+def assert_no_error(page: Page) -> None:
+    for selector in ('[data-testid="stException"]', '[data-testid="stAlertContentError"]'):
+        assert page.locator(selector).count() == 0, page.locator(selector).first.inner_text()
+
+
+def screenshot(page: Page, name: str) -> None:
+    page.wait_for_timeout(1500)  # Plotly draws once its tab is visible
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"dashboard-{name}.png"), full_page=True)
+
+
+def visible_tab(page: Page) -> Locator:
+    return page.locator('[role="tabpanel"]:visible')
+
+
+def test_overview_shows_mrr_and_kpis(page: Page, default_company: Build) -> None:
+    open_tab(page, "Overview")
+    latest = default_company.query(
+        "select mrr from marts.mrr_monthly where is_complete_month order by month desc limit 1"
+    ).iloc[0]
+    expect(visible_tab(page).get_by_text(format_value(latest.mrr, "usd"), exact=True)).to_be_visible()
+    churn = default_company.query("select value from marts.kpi_summary where kpi = 'customer_churn_rate'").iloc[0]
+    expect(visible_tab(page).get_by_text(format_value(churn.value, "rate"), exact=True).first).to_be_visible()
+    assert_no_error(page)
+    screenshot(page, "overview")
+
+
+def test_funnel_shows_signups(page: Page, default_company: Build) -> None:
+    open_tab(page, "Funnel")
+    steps = default_company.query("select step, sum(users) as users from marts.conversion_funnel group by step")
+    for step in steps.itertuples():
+        expect(visible_tab(page).locator("svg text").filter(has_text=f"{int(step.users):,}").first).to_be_visible()
+    assert_no_error(page)
+    screenshot(page, "funnel")
+
+
+def test_cohorts_show_the_heatmap(page: Page) -> None:
+    open_tab(page, "Cohorts")
+    expect(visible_tab(page).locator(".heatmaplayer").first).to_be_visible()
+    expect(visible_tab(page).get_by_text("100%").first).to_be_visible()
+    assert_no_error(page)
+    screenshot(page, "cohorts")
+
+
+def test_channels_and_segments_show_monthly_cac(page: Page, default_company: Build) -> None:
+    open_tab(page, "Channels and segments")
+    paid = default_company.query("select acquisition_channel from marts.channel_performance where is_paid limit 1")
+    expect(visible_tab(page).locator(".legend").get_by_text(paid.iloc[0, 0])).to_be_visible()
+    assert_no_error(page)
+    screenshot(page, "channels")
+
+
+def test_product_shows_lift_and_target_share(page: Page, default_company: Build) -> None:
+    open_tab(page, "Product")
+    iterations = default_company.query("select * from marts.match_rate_by_iteration limit 1").iloc[0]
+    share = format_value(iterations.share_of_jobs_reaching_target, "rate")
+    expect(visible_tab(page).get_by_text(share, exact=True)).to_be_visible()
+    assert_no_error(page)
+    screenshot(page, "product")
+
+
+def test_ask_answers_offline(page: Page) -> None:
+    open_tab(page, "Ask")
+    question = visible_tab(page).get_by_role("textbox")
+    question.fill("What's our churn rate?")
+    question.press("Enter")
+    expect(visible_tab(page).get_by_text("churned_customers / previous month's active_customers")).to_be_visible(
+        timeout=60_000
+    )
+    assert_no_error(page)
+    screenshot(page, "ask")
+
+
+def test_screenshots_are_in_the_readme() -> None:
+    readme = (PROJECT_ROOT / "README.md").read_text()
+    for name in ("overview", "funnel", "cohorts", "channels", "product", "ask"):
+        assert f"docs/img/dashboard-{name}.png" in readme, name
+        assert Path(SCREENSHOTS / f"dashboard-{name}.png").exists(), name
