@@ -13,7 +13,7 @@ TEST_DB := target/test_warehouse.duckdb
 # Raw files from JOBMETRICS_RAW_DIR (default data/sample), published to JOBMETRICS_DB (default
 # warehouse/jobmetrics.duckdb) only when every model and test passes; DBT_ARGS go to dbt build.
 build: $(VENV)/.installed
-	$(BIN)/python scripts/build.py $(if $(DBT_ARGS),-- $(DBT_ARGS))
+	$(BIN)/python scripts/build.py $(if $(TARGET),--target $(TARGET)) $(if $(DBT_ARGS),-- $(DBT_ARGS))
 
 # Lint runs beside pytest: the test builds spend much of their time waiting on each other.
 test: $(VENV)/.installed
@@ -86,4 +86,4 @@ export: $(VENV)/.installed
 	$(BIN)/python scripts/export.py
 
 clean:
-	rm -rf target logs exports warehouse/*.duckdb* warehouse/*.json $(VENV) $(DUCKDB1_VENV) *.egg-info
+	rm -rf target logs exports warehouse/*.duckdb* warehouse/*.json warehouse/spark $(VENV) $(DUCKDB1_VENV) *.egg-info

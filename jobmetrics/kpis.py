@@ -5,9 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-import duckdb
-
-from jobmetrics.warehouse import Row, WarehouseUnavailable, fetch_dicts
+from jobmetrics.warehouse import Queryable, Row, WarehouseUnavailable, fetch_dicts
 
 OVERVIEW_SQL = """
 with latest as (
@@ -59,7 +57,7 @@ def format_value(value: Any, unit: str) -> str:
     return formats.get(unit, f"{number:g}")
 
 
-def read_kpis(con: duckdb.DuckDBPyConnection) -> list[Row]:
+def read_kpis(con: Queryable) -> list[Row]:
     """kpi_summary: the latest complete month's value of each KPI, its thresholds and status."""
     return fetch_dicts(con, "select * from marts.kpi_summary order by label")
 
@@ -84,7 +82,7 @@ def kpi_lines(kpis: list[Row]) -> list[str]:
     return lines
 
 
-def read_overview(con: duckdb.DuckDBPyConnection) -> Row:
+def read_overview(con: Queryable) -> Row:
     """The headline figures of the latest month as a dict keyed by column name."""
     rows = fetch_dicts(con, OVERVIEW_SQL)
     if not rows:

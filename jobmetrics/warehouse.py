@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import duckdb
 
 Row = dict[str, Any]
+
+
+class Queryable(Protocol):
+    """What the readers need of a connection: DuckDB's own, or an engine's adapter (jobmetrics.engines)."""
+
+    def execute(self, query: str, parameters: Any = None, /) -> Any: ...
 
 
 class WarehouseUnavailable(Exception):
@@ -31,7 +37,7 @@ def connect_read_only(path: Path, config: dict[str, Any] | None = None) -> duckd
         raise WarehouseUnavailable(f"cannot open {path}: {error}") from error
 
 
-def fetch_dicts(con: duckdb.DuckDBPyConnection, sql: str, parameters: list[Any] | None = None) -> list[Row]:
+def fetch_dicts(con: Queryable, sql: str, parameters: list[Any] | None = None) -> list[Row]:
     """Rows of a query as dicts; a missing mart means the warehouse predates it."""
     try:
         cursor = con.execute(sql, parameters or [])

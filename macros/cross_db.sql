@@ -39,3 +39,30 @@
     )) as period_start
     from {{ bounds }}
 {% endmacro %}
+
+
+{#- Round a double to `places` decimals, keeping it a double (PostgreSQL rounds only numeric). -#}
+{% macro round_to(expression, places) %}
+    {{ return(adapter.dispatch('round_to', 'jobmetrics')(expression, places)) }}
+{% endmacro %}
+
+{% macro default__round_to(expression, places) %}round({{ expression }}, {{ places }}){% endmacro %}
+
+{% macro postgres__round_to(expression, places) -%}
+    cast(round(cast({{ expression }} as numeric), {{ places }}) as double precision)
+{%- endmacro %}
+
+
+{% macro postgres__row_hash(expressions) -%}
+    hashtext(concat_ws('|', {{ expressions | join(', ') }}))
+{%- endmacro %}
+
+
+{#-
+  The marts' contracts name their types as DuckDB and PostgreSQL both read them (double precision,
+  varchar); dbt checks a contract by casting null to each declared type, so Spark is given its names.
+-#}
+{% macro spark__cast(field, type) -%}
+    {%- set spark_types = {'double precision': 'double', 'varchar': 'string'} -%}
+    cast({{ field }} as {{ spark_types.get(type | lower, type) }})
+{%- endmacro %}

@@ -60,8 +60,8 @@
     {%- for input in jobmetrics.event_mart_inputs(name) -%}
         {%- set columns = input.columns | map('replace', '{after}', after) | list -%}
         {%- do parts.append(
-            "(select cast(count(*) as varchar) || ':' || cast(coalesce(sum(" ~ jobmetrics.row_hash(columns)
-            ~ "), 0) as varchar) from " ~ input.relation ~ " where " ~ input.date ~ " <= " ~ day ~ ")"
+            "(select cast(count(*) as " ~ dbt.type_string() ~ ") || ':' || cast(coalesce(sum("
+            ~ jobmetrics.row_hash(columns) ~ "), 0) as " ~ dbt.type_string() ~ ") from " ~ input.relation ~ " where " ~ input.date ~ " <= " ~ day ~ ")"
         ) -%}
     {%- endfor -%}
     {{ return(jobmetrics.single_value("select " ~ parts | join(" || '|' || "))) }}
@@ -70,11 +70,18 @@
 
 {#- The first date to (re)compute, as a date string, or none to compute the whole table. -#}
 {% macro event_mart_cutoff(date_column) %}
+    {{ return(adapter.dispatch('event_mart_cutoff', 'jobmetrics')(date_column)) }}
+{% endmacro %}
+
+{#- Without Delta Lake a Spark table cannot delete some of its rows: every build recomputes it whole. -#}
+{% macro spark__event_mart_cutoff(date_column) %}{{ return(none) }}{% endmacro %}
+
+{% macro default__event_mart_cutoff(date_column) %}
     {%- if not execute or not is_incremental() -%}{{ return(none) }}{%- endif -%}
-    {%- set watermark = jobmetrics.single_value("select cast(max(" ~ date_column ~ ") as varchar) from " ~ this) -%}
+    {%- set watermark = jobmetrics.single_value("select cast(max(" ~ date_column ~ ") as " ~ dbt.type_string() ~ ") from " ~ this) -%}
     {%- if watermark is none -%}{{ return(none) }}{%- endif -%}
     {%- set as_of = jobmetrics.single_value(
-        "select cast(as_of_date as varchar) from " ~ ref('int_reporting_period')) -%}
+        "select cast(as_of_date as " ~ dbt.type_string() ~ ") from " ~ ref('int_reporting_period')) -%}
     {%- if as_of is none or as_of < watermark -%}{{ return(none) }}{%- endif -%}
     {%- set state = jobmetrics.incremental_state_relation() -%}
     {%- if adapter.get_relation(state.database, state.schema, state.identifier) is none -%}{{ return(none) }}{%- endif -%}
@@ -85,12 +92,21 @@
         {{ return(none) }}
     {%- endif -%}
     {{ return(jobmetrics.single_value(
-        "select cast(cast(" ~ dbt.dateadd('day', 1, "cast('" ~ watermark ~ "' as date)") ~ " as date) as varchar)")) }}
+        "select cast(cast(" ~ dbt.dateadd('day', 1, "cast('" ~ watermark ~ "' as date)") ~ " as date) as "
+        ~ dbt.type_string() ~ ")")) }}
 {% endmacro %}
 
 
 {#- Pre-hook: remove the rows this build recomputes (all of them when it rebuilds). -#}
 {% macro clear_event_mart(date_column) %}
+    {{ return(adapter.dispatch('clear_event_mart', 'jobmetrics')(date_column)) }}
+{% endmacro %}
+
+{% macro spark__clear_event_mart(date_column) %}
+    {%- if execute and is_incremental() %}truncate table {{ this }}{% endif -%}
+{% endmacro %}
+
+{% macro default__clear_event_mart(date_column) %}
     {%- if not execute or not is_incremental() -%}{{ return('') }}{%- endif -%}
     {%- set cutoff = jobmetrics.event_mart_cutoff(date_column) -%}
     delete from {{ this }}
@@ -100,9 +116,16 @@
 
 {#- Post-hook: record the inputs' fingerprint at the new watermark. -#}
 {% macro remember_event_mart(date_column) %}
+    {{ return(adapter.dispatch('remember_event_mart', 'jobmetrics')(date_column)) }}
+{% endmacro %}
+
+{#- Spark always recomputes the event marts whole, so there is nothing to remember. -#}
+{% macro spark__remember_event_mart(date_column) %}{% endmacro %}
+
+{% macro default__remember_event_mart(date_column) %}
     {%- if not execute -%}{{ return('') }}{%- endif -%}
     {%- set state = jobmetrics.incremental_state_relation() -%}
-    {%- set watermark = jobmetrics.single_value("select cast(max(" ~ date_column ~ ") as varchar) from " ~ this) -%}
+    {%- set watermark = jobmetrics.single_value("select cast(max(" ~ date_column ~ ") as " ~ dbt.type_string() ~ ") from " ~ this) -%}
     {%- set fingerprint = jobmetrics.event_mart_fingerprint(this.identifier, watermark) if watermark else '' -%}
     create schema if not exists {{ state.schema }};
     create table if not exists {{ state }} (model varchar(200), watermark varchar(20), fingerprint varchar(2000));

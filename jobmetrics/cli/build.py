@@ -12,7 +12,7 @@ import os
 import sys
 from pathlib import Path
 
-from jobmetrics import build, paths, raw
+from jobmetrics import build, engines, paths, raw
 from jobmetrics.cli import kpi_overview
 
 EXIT_INTERRUPTED = 130
@@ -37,11 +37,19 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help=f"the published warehouse (default $JOBMETRICS_DB or {paths.DEFAULT_WAREHOUSE})",
     )
+    parser.add_argument(
+        "--target",
+        choices=engines.TARGETS,
+        default="duckdb",
+        help="the engine to build on (default duckdb; postgres reads PGHOST and friends, spark runs locally)",
+    )
     parser.add_argument("dbt_args", nargs="*", help="passed to dbt build")
     args = parser.parse_args(argv)
-    warehouse = build.Warehouse((args.db or paths.warehouse_path()).resolve())
     # With JOBMETRICS_RAW_SCHEMA the raw tables are already loaded, by another tool.
     raw_dir = None if os.environ.get("JOBMETRICS_RAW_SCHEMA") else (args.raw_dir or raw.raw_dir())
+    if args.target != "duckdb":
+        return build_elsewhere(args.target, raw_dir, args.dbt_args)
+    warehouse = build.Warehouse((args.db or paths.warehouse_path()).resolve())
     try:
         build.run(warehouse, raw_dir, args.dbt_args)
     except (build.BuildFailed, KeyboardInterrupt) as error:
@@ -51,3 +59,13 @@ def main(argv: list[str] | None = None) -> int:
         return error.code if isinstance(error, build.BuildFailed) else EXIT_INTERRUPTED
     print(f"Published {warehouse.published}")
     return kpi_overview.main(["--db", str(warehouse.published)])
+
+
+def build_elsewhere(target: str, raw_dir: Path | None, dbt_args: list[str]) -> int:
+    try:
+        engines.run(target, raw_dir, dbt_args)
+    except (build.BuildFailed, KeyboardInterrupt) as error:
+        reason = str(error) if isinstance(error, build.BuildFailed) else "interrupted"
+        print(f"build: {reason}", file=sys.stderr)
+        return error.code if isinstance(error, build.BuildFailed) else EXIT_INTERRUPTED
+    return kpi_overview.main(["--target", target])

@@ -6,8 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from jobmetrics import kpis, paths
-from jobmetrics.warehouse import WarehouseUnavailable, connect_read_only
+from jobmetrics import engines, kpis, paths
+from jobmetrics.warehouse import Queryable, WarehouseUnavailable, connect_read_only
 
 EXIT_NO_WAREHOUSE = 3
 
@@ -22,9 +22,17 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help=f"DuckDB warehouse file (default $JOBMETRICS_DB or {paths.DEFAULT_WAREHOUSE})",
     )
+    parser.add_argument(
+        "--target", choices=engines.TARGETS, default="duckdb", help="the engine whose marts to read (default duckdb)"
+    )
     args = parser.parse_args(argv)
     try:
-        with connect_read_only(args.db or paths.warehouse_path()) as con:
+        con: Queryable
+        with (
+            connect_read_only(args.db or paths.warehouse_path())
+            if args.target == "duckdb"
+            else engines.ENGINES[args.target].Connection()
+        ) as con:
             figures = kpis.read_overview(con)
             statuses = kpis.read_kpis(con)
     except WarehouseUnavailable as error:

@@ -13,12 +13,12 @@ snapshot_mrr as (
     select
         months.month,
         subscriptions.user_id,
-        round(sum(subscriptions.mrr), 6) as mrr
+        {{ jobmetrics.round_to('sum(subscriptions.mrr)', 6) }} as mrr
     from months
     inner join subscriptions
         on {{ is_active_on('months.snapshot_date', 'subscriptions') }}
     group by months.month, subscriptions.user_id
-    having round(sum(subscriptions.mrr), 6) > 0
+    having {{ jobmetrics.round_to('sum(subscriptions.mrr)', 6) }} > 0
 ),
 
 next_month_view as (
@@ -60,7 +60,7 @@ final as (
         user_id,
         mrr,
         previous_mrr,
-        round(mrr - previous_mrr, 6) as mrr_change,
+        {{ jobmetrics.round_to('mrr - previous_mrr', 6) }} as mrr_change,
         case
             when previous_mrr = 0 and month = first_paid_month then 'new'
             when previous_mrr = 0 then 'reactivation'

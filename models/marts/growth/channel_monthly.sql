@@ -67,7 +67,7 @@ final as (
     select
         grid.month,
         grid.acquisition_channel,
-        round(coalesce(spend.spend_usd, 0), 6) as spend_usd,
+        {{ jobmetrics.round_to('coalesce(spend.spend_usd, 0)', 6) }} as spend_usd,
         cast(coalesce(signups.signups, 0) as {{ dbt.type_bigint() }}) as signups,
         cast(coalesce(new_customers.new_customers, 0) as {{ dbt.type_bigint() }}) as new_customers,
         {{ safe_divide('coalesce(spend.spend_usd, 0)', 'new_customers.new_customers') }} as cac

@@ -38,7 +38,7 @@ final as (
         cast(combined.converted_users as {{ dbt.type_bigint() }}) as converted_users,
         {{ safe_divide('combined.converted_users', 'combined.users') }} as conversion_rate,
         cast(combined.active_customers as {{ dbt.type_bigint() }}) as active_customers,
-        round(combined.mrr, 6) as mrr,
+        {{ jobmetrics.round_to('combined.mrr', 6) }} as mrr,
         {{ safe_divide('combined.mrr', 'combined.active_customers') }} as current_arpu,
         {{ safe_divide('combined.churned_customers', 'combined.previous_customer_months') }} as customer_churn_rate,
         cast(combined.scans as {{ dbt.type_bigint() }}) as scans,

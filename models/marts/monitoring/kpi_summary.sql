@@ -14,7 +14,16 @@ kpi_months as (
 ),
 
 thresholds as (
-    select * from {{ ref('kpi_thresholds') }}
+    -- the seed's numbers are typed by what the file holds (whole numbers load as integers)
+    select
+        kpi,
+        label,
+        unit,
+        direction,
+        cast(warning as {{ jobmetrics.type_double() }}) as warning,
+        cast(critical as {{ jobmetrics.type_double() }}) as critical,
+        benchmark_note
+    from {{ ref('kpi_thresholds') }}
 ),
 
 latest_complete as (

@@ -65,7 +65,7 @@ series as (
     select
         date_day,
         'net_mrr_change' as metric,
-        round(net_mrr_change, 6) as metric_value
+        {{ jobmetrics.round_to('net_mrr_change', 6) }} as metric_value
     from mrr_changes
 ),
 

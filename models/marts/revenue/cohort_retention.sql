@@ -49,7 +49,7 @@ final as (
         cast(cohort_customers as {{ dbt.type_bigint() }}) as cohort_customers,
         cast(retained_customers as {{ dbt.type_bigint() }}) as retained_customers,
         {{ safe_divide('retained_customers', 'cohort_customers') }} as logo_retention_rate,
-        round(cohort_mrr, 6) as cohort_mrr,
+        {{ jobmetrics.round_to('cohort_mrr', 6) }} as cohort_mrr,
         {{ safe_divide(
             'cohort_mrr',
             'first_value(cohort_mrr) over (partition by cohort_month order by months_since_start)'

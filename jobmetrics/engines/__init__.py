@@ -1,0 +1,43 @@
+"""The same models on other engines: PostgreSQL and Spark beside the default DuckDB file.
+
+`make build TARGET=postgres` (or `spark`) does on that engine what `make build` does on DuckDB: the
+gate on the raw files, the load (PostgreSQL through COPY, Spark reading the files), `dbt build` with
+the tests through dbt's Python API (in this process, so Spark's local metastore has one user), and
+the KPI overview read from the engine's marts. There is no scratch copy to publish: dbt replaces each
+table as it builds it, as it does on any shared warehouse.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from types import ModuleType
+
+from jobmetrics import build, paths, raw
+from jobmetrics.engines import postgres, spark
+
+ENGINES: dict[str, ModuleType] = {"postgres": postgres, "spark": spark}
+TARGETS = ("duckdb", *ENGINES)
+
+
+def run(target: str, raw_dir: Path | None, dbt_args: list[str], say: Callable[[str], None] = print) -> None:
+    """The whole build on `target`; raw_dir None means the raw tables are already in JOBMETRICS_RAW_SCHEMA."""
+    from dbt.cli.main import dbtRunner
+
+    engine = ENGINES[target]
+    try:
+        files = raw.find_raw_files(raw_dir) if raw_dir is not None else {}
+    except raw.RawFilesMissing as error:
+        raise build.BuildFailed(build.EXIT_RAW_MISSING, str(error)) from error
+    if files:
+        say(f"Checking the raw files in {raw_dir} against the contract")
+        build.check_raw(files, paths.target_dir() / "validate_raw")
+        counts = engine.load(files)
+        say(f"Loaded into {target}: " + ", ".join(f"{table} {rows:,}" for table, rows in counts.items()))
+    for note in engine.NOT_RUN:
+        say(f"{target}: {note}")
+    root = str(paths.PROJECT_ROOT)
+    arguments = ["build", "--target", target, "--project-dir", root, "--profiles-dir", root]
+    result = dbtRunner().invoke([*arguments, *engine.DBT_ARGS, *dbt_args])
+    if not result.success:
+        raise build.BuildFailed(build.EXIT_DBT_FAILED, f"dbt build on {target} failed (see above)")

@@ -1,0 +1,104 @@
+"""Spark: the session dbt's `spark` target uses, loading the raw files into it, and reading the marts.
+
+The session's settings are written once, in profiles.yml (target `spark`); this module renders them
+from there. Everything that touches the local metastore runs in one process (one JVM), because the
+embedded metastore admits one process at a time: load, `dbt build` through dbt's Python API, then reads.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+import jinja2
+import yaml
+
+from jobmetrics import paths, raw
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+# The raw contract is written in DuckDB's type names; these are Spark's for the same types.
+TYPES = {"varchar": "string"}
+# dbt's unit tests cannot run on Spark (dbt-adapters issue 481); the data tests all run.
+DBT_ARGS = ["--exclude", "test_type:unit"]
+NOT_RUN = ["dbt unit tests are not run on Spark (dbt-adapters issue 481); DuckDB and PostgreSQL run them"]
+
+
+def env_var(name: str, default: str | None = None) -> str:
+    value = os.environ.get(name, default)
+    if value is None:
+        raise KeyError(f"profiles.yml needs the environment variable {name}")
+    return value
+
+
+@cache
+def settings() -> dict[str, str]:
+    """The spark target's server_side_parameters from profiles.yml, rendered as dbt renders them."""
+    profile = yaml.safe_load((paths.PROJECT_ROOT / "profiles.yml").read_text())
+    parameters = profile["jobmetrics"]["outputs"]["spark"]["server_side_parameters"]
+    rendered = {key: jinja2.Template(str(value)).render(env_var=env_var) for key, value in parameters.items()}
+    # relative folders are the project's, wherever the command runs
+    for key in ("spark.sql.warehouse.dir",):
+        rendered[key] = str(paths.from_root(rendered[key]))
+    url = "spark.hadoop.javax.jdo.option.ConnectionURL"
+    database = rendered[url].split("databaseName=", 1)[1].split(";", 1)[0]
+    rendered[url] = rendered[url].replace(database, str(paths.from_root(database)))
+    return rendered
+
+
+def session() -> SparkSession:
+    from pyspark.sql import SparkSession
+
+    builder = SparkSession.builder.enableHiveSupport()
+    for key, value in settings().items():
+        builder = builder.config(key, value)
+    return builder.getOrCreate()
+
+
+def load(files: dict[str, raw.RawFile], schema: str = "raw") -> dict[str, int]:
+    """Replace schema.<table> with each file's contract columns, cast to their declared types; row counts.
+
+    Spark reads the files itself: a CSV as text (cast here, as the DuckDB load casts it), a Parquet
+    file with its own types.
+    """
+    spark = session()
+    spark.sql(f"create database if not exists {schema}")
+    counts = {}
+    for table, columns in raw.contract().items():
+        raw_file = files[table]
+        reader = spark.read.format(raw_file.format)
+        if raw_file.format == "csv":
+            reader = reader.option("header", "true")
+        frame = reader.load(str(raw_file.path))
+        typed = frame.selectExpr(*(f"cast({c} as {TYPES.get(kind, kind)}) as {c}" for c, kind in columns.items()))
+        typed.write.mode("overwrite").format("parquet").saveAsTable(f"{schema}.{table}")
+        counts[table] = spark.table(f"{schema}.{table}").count()
+    return counts
+
+
+class Connection:
+    """The Spark session shaped like a DuckDB connection: execute() returns what fetchall() and description read."""
+
+    def __init__(self) -> None:
+        self.spark = session()
+        self.rows: list[Any] = []
+        self.description: list[tuple[str]] = []
+
+    def execute(self, query: str, parameters: Any = None, /) -> Connection:
+        if parameters:
+            raise ValueError("the Spark connection takes no query parameters")
+        frame = self.spark.sql(query)
+        self.description = [(name,) for name in frame.columns]
+        self.rows = [tuple(row) for row in frame.collect()]
+        return self
+
+    def fetchall(self) -> list[Any]:
+        return self.rows
+
+    def __enter__(self) -> Connection:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        pass
