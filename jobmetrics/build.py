@@ -25,7 +25,7 @@ from jobmetrics import contract, paths, raw
 
 # Every DuckDB 1.4+ client can open what this writes (2.x would otherwise write storage version 69).
 STORAGE_COMPATIBILITY = {"storage_compatibility_version": "v1.4.0"}
-EXIT_RAW_BROKEN, EXIT_RAW_MISSING, EXIT_DBT_FAILED, EXIT_BUILD_RUNNING = 1, 2, 3, 4
+EXIT_RAW_BROKEN, EXIT_RAW_MISSING, EXIT_DBT_FAILED, EXIT_BUILD_RUNNING, EXIT_ENGINE_UNREACHABLE = 1, 2, 3, 4, 5
 
 
 class BuildFailed(Exception):

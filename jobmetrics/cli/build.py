@@ -1,8 +1,8 @@
 """`make build`: gate, load, `dbt build` with every test, publish atomically, then print the KPI overview.
 
 Exit codes: 0 published; 1 the raw data breaks the contract; 2 a raw file is missing or unreadable;
-3 a model or test failed; 4 another build is running; 130 interrupted. On any failure the published
-warehouse is unchanged.
+3 a model or test failed; 4 another build is running; 5 the engine (--target postgres) cannot be
+reached; 130 interrupted. On any failure the published DuckDB warehouse is unchanged.
 """
 
 from __future__ import annotations

@@ -15,6 +15,7 @@ from types import ModuleType
 
 from jobmetrics import build, paths, raw
 from jobmetrics.engines import postgres, spark
+from jobmetrics.warehouse import WarehouseUnavailable
 
 ENGINES: dict[str, ModuleType] = {"postgres": postgres, "spark": spark}
 TARGETS = ("duckdb", *ENGINES)
@@ -32,6 +33,11 @@ def run(target: str, raw_dir: Path | None, dbt_args: list[str], say: Callable[[s
     if files:
         say(f"Checking the raw files in {raw_dir} against the contract")
         build.check_raw(files, paths.target_dir() / "validate_raw")
+    try:
+        engine.start()
+    except WarehouseUnavailable as error:
+        raise build.BuildFailed(build.EXIT_ENGINE_UNREACHABLE, str(error)) from error
+    if files:
         counts = engine.load(files)
         say(f"Loaded into {target}: " + ", ".join(f"{table} {rows:,}" for table, rows in counts.items()))
     for note in engine.NOT_RUN:

@@ -35,6 +35,11 @@ def connect() -> psycopg2.extensions.connection:
         ) from error
 
 
+def start() -> None:
+    """Fail early, with what to set, when PostgreSQL cannot be reached."""
+    connect().close()
+
+
 def load(files: dict[str, raw.RawFile], schema: str = "raw") -> dict[str, int]:
     """Replace schema.<table> with each file's contract columns, in one transaction; row counts."""
     counts = {}

@@ -27,10 +27,11 @@ NOT_RUN = ["dbt unit tests are not run on Spark (dbt-adapters issue 481); DuckDB
 
 
 def env_var(name: str, default: str | None = None) -> str:
+    """dbt's env_var for rendering profiles.yml; the Spark folder is taken from the project root, as make does."""
     value = os.environ.get(name, default)
     if value is None:
         raise KeyError(f"profiles.yml needs the environment variable {name}")
-    return value
+    return str(paths.from_root(value)) if name == "JOBMETRICS_SPARK_DIR" else value
 
 
 @cache
@@ -38,14 +39,12 @@ def settings() -> dict[str, str]:
     """The spark target's server_side_parameters from profiles.yml, rendered as dbt renders them."""
     profile = yaml.safe_load((paths.PROJECT_ROOT / "profiles.yml").read_text())
     parameters = profile["jobmetrics"]["outputs"]["spark"]["server_side_parameters"]
-    rendered = {key: jinja2.Template(str(value)).render(env_var=env_var) for key, value in parameters.items()}
-    # relative folders are the project's, wherever the command runs
-    for key in ("spark.sql.warehouse.dir",):
-        rendered[key] = str(paths.from_root(rendered[key]))
-    url = "spark.hadoop.javax.jdo.option.ConnectionURL"
-    database = rendered[url].split("databaseName=", 1)[1].split(";", 1)[0]
-    rendered[url] = rendered[url].replace(database, str(paths.from_root(database)))
-    return rendered
+    return {key: jinja2.Template(str(value)).render(env_var=env_var) for key, value in parameters.items()}
+
+
+def start() -> None:
+    """Start the session before dbt does, so its folders are the project's whatever the current folder."""
+    session()
 
 
 def session() -> SparkSession:
