@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -23,6 +24,9 @@ import duckdb
 from jobmetrics import paths, raw
 
 BIN = Path(sys.executable).parent
+# Stages of our own run as `python -m jobmetrics.benchmark <stage> ...` (see the end of this module), not
+# `python -c`: pyspark, which GX imports, takes a `-c` program for its doctests and exits.
+STAGE = [sys.executable, "-m", "jobmetrics.benchmark"]
 EVENT_MARTS = ("fct_scans", "scans_daily", "engagement_daily")
 
 
@@ -91,12 +95,7 @@ def measure(users: int, workdir: Path) -> SizeResult:
     stage(
         "gate", [sys.executable, "scripts/validate_raw.py", "--raw-dir", str(folder), "--docs", str(workdir / "docs")]
     )
-    load = (
-        "import duckdb, sys; from pathlib import Path; from jobmetrics import raw, build; "
-        "c = duckdb.connect(sys.argv[1], config=build.STORAGE_COMPATIBILITY); "
-        "raw.load(c, raw.find_raw_files(Path(sys.argv[2])))"
-    )
-    stage("load", [sys.executable, "-c", load, str(db), str(folder)])
+    stage("load", [*STAGE, "load", str(db), str(folder)])
     stage("models", dbt("build", "--exclude", "resource_type:test", "resource_type:unit_test", target=target))
     result.full_models, result.full_event_marts = node_seconds(target), node_seconds(target, EVENT_MARTS)
     stage("tests", dbt("test", target=target))
@@ -104,19 +103,10 @@ def measure(users: int, workdir: Path) -> SizeResult:
     published = workdir / "published.duckdb"
     stage("make build", [sys.executable, "scripts/build.py", "--raw-dir", str(folder), "--db", str(published)])
     tab_seconds = workdir / "dashboard.json"
-    timing = (
-        "import sys; from pathlib import Path; from jobmetrics import benchmark; "
-        "benchmark.time_dashboard_tabs(Path(sys.argv[1]), Path(sys.argv[2]))"
-    )
-    stage("dashboard", [sys.executable, "-c", timing, str(published), str(tab_seconds)])
+    stage("dashboard", [*STAGE, "dashboard", str(published), str(tab_seconds)])
     result.dashboard_tabs = json.loads(tab_seconds.read_text())
     stage("export", [sys.executable, "scripts/export.py", "--db", str(published), "--out", str(workdir / "exports")])
-    # what publishing adds to a build: copying the published file to start from, and the rename
-    copy = (
-        "import shutil, sys; from pathlib import Path; shutil.copyfile(sys.argv[1], sys.argv[2]); "
-        "Path(sys.argv[2]).replace(sys.argv[1])"
-    )
-    stage("publish", [sys.executable, "-c", copy, str(published), str(workdir / "published.copy")])
+    stage("publish", [*STAGE, "publish", str(published), str(workdir / "published.copy")])
 
     # One more day: publish the data as known the day before, then refresh with the full files.
     with duckdb.connect() as con:
@@ -196,3 +186,21 @@ def table(results: list[SizeResult]) -> str:
     for r in results:
         lines.append(f"| {r.users:,} | " + " | ".join(f"{r.dashboard_tabs[t]:.2f} s" for t in tabs) + " |")
     return "\n".join(lines)
+
+
+def load_stage(db: Path, folder: Path) -> None:
+    from jobmetrics import build
+
+    with duckdb.connect(str(db), config=dict(build.STORAGE_COMPATIBILITY)) as con:
+        raw.load(con, raw.find_raw_files(folder))
+
+
+def publish_stage(published: Path, copy: Path) -> None:
+    """What publishing adds to a build: copying the published file to start from, and the rename."""
+    shutil.copyfile(published, copy)
+    copy.replace(published)
+
+
+if __name__ == "__main__":
+    stages = {"load": load_stage, "publish": publish_stage, "dashboard": time_dashboard_tabs}
+    stages[sys.argv[1]](Path(sys.argv[2]), Path(sys.argv[3]))

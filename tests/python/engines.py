@@ -1,0 +1,176 @@
+"""Builds on the other engines for the tests: a throwaway PostgreSQL 15, a local Spark, and their marts.
+
+Each engine build runs the real command (`scripts/build.py --target ...`, what `make build TARGET=...`
+runs) and then writes every mart it built to Parquet, so the comparison with DuckDB reads all three
+engines the same way.
+"""
+
+from __future__ import annotations
+
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+from builds import PROJECT_ROOT, Build
+
+PG_BIN = Path(os.environ.get("JOBMETRICS_PG_BIN", "/usr/local/bin"))
+PG_HINT = "PostgreSQL 15 binaries (initdb, pg_ctl) not found in {}; set JOBMETRICS_PG_BIN to their folder"
+RELATIVE_TOLERANCE = 1e-9
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def as_postgres_user(command: list[str]) -> list[str]:
+    """PostgreSQL refuses to run as root; CI runs as root, so the server runs as the `postgres` user."""
+    return ["runuser", "-u", "postgres", "--", *command] if os.geteuid() == 0 else command
+
+
+@contextmanager
+def postgres_server() -> Iterator[dict[str, str]]:
+    """A new PostgreSQL cluster on a free port, stopped and deleted on exit; yields the libpq settings."""
+    if not (PG_BIN / "initdb").exists():
+        raise RuntimeError(PG_HINT.format(PG_BIN))
+    folder = Path(tempfile.mkdtemp(prefix="jobmetrics-pg-"))
+    if os.geteuid() == 0:
+        postgres = pwd.getpwnam("postgres")
+        os.chown(folder, postgres.pw_uid, postgres.pw_gid)
+    data, port = folder / "data", free_port()
+    try:
+        subprocess.run(
+            as_postgres_user([str(PG_BIN / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres"]),
+            check=True,
+            capture_output=True,
+        )
+        options = f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off"
+        subprocess.run(
+            as_postgres_user(
+                [str(PG_BIN / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(folder / "log"), "start"]
+            ),
+            check=True,
+            capture_output=True,
+        )
+        yield {"PGHOST": "127.0.0.1", "PGPORT": str(port), "PGUSER": "postgres", "PGDATABASE": "postgres"}
+    finally:
+        subprocess.run(
+            as_postgres_user([str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]), capture_output=True
+        )
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def dump_marts(target: str, out: Path) -> None:
+    """Every table of schema marts as <out>/<table>.parquet, read by the engine's own client."""
+    if target == "spark":
+        from jobmetrics.engines import spark
+
+        session = spark.session()
+        for table in session.catalog.listTables("marts"):
+            session.table(f"marts.{table.name}").coalesce(1).write.parquet(str(out / f"{table.name}.parquet"))
+        return
+    from jobmetrics.engines import postgres
+
+    with postgres.Connection() as con:
+        listed = con.execute("select table_name from information_schema.tables where table_schema = 'marts'")
+        for (table,) in listed.fetchall():
+            cursor = con.execute(f"select * from marts.{table}")
+            frame = pd.DataFrame(cursor.fetchall(), columns=[column[0] for column in cursor.description])
+            duckdb.from_df(frame).write_parquet(str(out / f"{table}.parquet"))
+
+
+def build_on(target: str, raw_dir: Path, workdir: Path, env: dict[str, str], *dbt_args: str) -> Build:
+    """`scripts/build.py --target <target>` from raw_dir, then every mart it built as Parquet in workdir/marts."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    run_env = {
+        **os.environ,
+        "DBT_TARGET_PATH": str(workdir / "target"),
+        "DBT_LOG_PATH": str(workdir / "logs"),
+        "JOBMETRICS_SPARK_DIR": str(workdir / "spark"),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
+        **env,
+    }
+    command = [sys.executable, "scripts/build.py", "--target", target, "--raw-dir", str(raw_dir)]
+    done = subprocess.run(
+        [*command, *(["--", *dbt_args] if dbt_args else [])],
+        cwd=PROJECT_ROOT,
+        env=run_env,
+        capture_output=True,
+        text=True,
+        timeout=1200,
+    )
+    output = done.stdout + done.stderr
+    if done.returncode == 0:
+        (workdir / "marts").mkdir(exist_ok=True)
+        dumped = subprocess.run(
+            [sys.executable, __file__, target, str(workdir / "marts")],
+            cwd=workdir,
+            env=run_env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        output += dumped.stdout + dumped.stderr
+        return Build(workdir, dumped.returncode, output)
+    return Build(workdir, done.returncode, output)
+
+
+def engine_marts(build: Build) -> dict[str, pd.DataFrame]:
+    with duckdb.connect() as con:
+        return {path.stem: con.read_parquet(str(path)).df() for path in sorted((build.workdir / "marts").glob("*"))}
+
+
+def normalised(frame: pd.DataFrame, like: pd.DataFrame) -> pd.DataFrame:
+    """The engine's frame in the reference's column types: floats as floats, times as timestamps, the rest as text."""
+    out = pd.DataFrame(index=range(len(frame)))
+    for column in like.columns:
+        values = frame[column].reset_index(drop=True) if column in frame else pd.Series([None] * len(frame))
+        kind = like[column].dtype
+        if pd.api.types.is_float_dtype(kind):
+            out[column] = pd.to_numeric(values, errors="coerce").astype(float)
+        elif pd.api.types.is_datetime64_any_dtype(kind):
+            out[column] = pd.to_datetime(values).astype("datetime64[us]")
+        else:
+            out[column] = [
+                None if pd.isna(v) else str(int(v) if isinstance(v, float | np.floating) else v) for v in values
+            ]
+    return out
+
+
+def differences(mart: str, engine: str, reference: pd.DataFrame, other: pd.DataFrame) -> list[str]:
+    """Every way `other` differs from `reference`: columns, rows, and values (floats within 1e-9 relative)."""
+    if list(other.columns) != list(reference.columns):
+        return [f"{mart}: columns differ: duckdb {list(reference.columns)}, {engine} {list(other.columns)}"]
+    if len(other) != len(reference):
+        return [f"{mart}: duckdb has {len(reference)} rows, {engine} {len(other)}"]
+    left, right = normalised(reference, reference), normalised(other, reference)
+    keys = [c for c in reference.columns if not pd.api.types.is_float_dtype(reference[c].dtype)]
+    floats = [c for c in reference.columns if c not in keys]
+    left = left.sort_values(keys + floats, na_position="last", key=lambda s: s.astype(str)).reset_index(drop=True)
+    right = right.sort_values(keys + floats, na_position="last", key=lambda s: s.astype(str)).reset_index(drop=True)
+    problems = []
+    for column in reference.columns:
+        a, b = left[column], right[column]
+        if column in floats:
+            same = np.isclose(a, b, rtol=RELATIVE_TOLERANCE, atol=1e-12, equal_nan=True)
+        else:
+            same = (a == b) | (a.isna() & b.isna())
+        for row in np.flatnonzero(~np.asarray(same))[:3]:
+            key = ", ".join(f"{k}={left.at[row, k]}" for k in keys[:3])
+            problems.append(f"{mart} ({key}): {column} duckdb={a[row]!r} {engine}={b[row]!r}")
+    return problems
+
+
+if __name__ == "__main__":
+    dump_marts(sys.argv[1], Path(sys.argv[2]))
