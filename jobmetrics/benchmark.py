@@ -24,8 +24,7 @@ import duckdb
 from jobmetrics import paths, raw
 
 BIN = Path(sys.executable).parent
-# Stages of our own run as `python -m jobmetrics.benchmark <stage> ...` (see the end of this module), not
-# `python -c`: pyspark, which GX imports, takes a `-c` program for its doctests and exits.
+# Stages of our own run as `python -m jobmetrics.benchmark <stage> ...` (see the end of this module).
 STAGE = [sys.executable, "-m", "jobmetrics.benchmark"]
 EVENT_MARTS = ("fct_scans", "scans_daily", "engagement_daily")
 
@@ -124,6 +123,46 @@ def measure(users: int, workdir: Path) -> SizeResult:
     result.refresh_event_marts = node_seconds(paths.target_dir(), EVENT_MARTS)
     stage("pandas peer", [sys.executable, "tests/python/reference.py", str(folder)])
     return result
+
+
+ENGINE_SIZES = (10_000, 100_000)
+
+
+def measure_engines(users: int, workdir: Path) -> dict[str, Stage]:
+    """`scripts/build.py --target <engine>` (gate, load, dbt build with the tests, overview) on each engine."""
+    from jobmetrics.engines import TARGETS, throwaway_postgres
+
+    folder = workdir / "raw"
+    run_stage([sys.executable, "generate_seeds.py", "--users", str(users), "--out", str(folder)])
+    builds = {}
+    for target in TARGETS:
+        print(f"  {users:>10,} users: make build TARGET={target} ...", flush=True)
+        command = [sys.executable, "scripts/build.py", "--target", target, "--raw-dir", str(folder)]
+        env = {
+            "DBT_TARGET_PATH": str(workdir / target / "target"),
+            "JOBMETRICS_DB": str(workdir / "duckdb.duckdb"),
+            "JOBMETRICS_SPARK_DIR": str(workdir / "spark"),
+        }
+        if target == "postgres":
+            with throwaway_postgres.server() as settings:
+                builds[target] = run_stage(command, {**env, **settings})
+        else:
+            builds[target] = run_stage(command, env)
+    return builds
+
+
+def engines_table(results: dict[int, dict[str, Stage]]) -> str:
+    targets = list(next(iter(results.values()))) if results else []
+    lines = [
+        "Build time per engine (`make build TARGET=...`: gate, load, dbt build with the tests, overview; "
+        "PostgreSQL 15 on this machine, Spark as a local session with 4 dbt threads):",
+        "",
+        "| users | " + " | ".join(targets) + " |",
+        "|---:|" + "---:|" * len(targets),
+    ]
+    for users, builds in results.items():
+        lines.append(f"| {users:,} | " + " | ".join(f"{builds[t].seconds:.1f} s" for t in targets) + " |")
+    return "\n".join(lines)
 
 
 def time_dashboard_tabs(db: Path, out: Path) -> None:

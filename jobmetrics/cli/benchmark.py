@@ -1,4 +1,5 @@
-"""`make benchmark`: the pipeline's stages at 10k, 100k and 1M users (10M with --with-10m), with peak memory.
+"""`make benchmark`: the pipeline's stages at 10k, 100k and 1M users (10M with --with-10m), with peak memory,
+each dashboard tab's server time, and the build on each engine (DuckDB, PostgreSQL, Spark) at 10k and 100k.
 
 Writes the table to docs/benchmarks.md with the machine described. Not part of `make test`.
 """
@@ -33,10 +34,19 @@ def main(argv: list[str] | None = None) -> int:
             results.append(benchmark.measure(users, workdir))
         finally:
             shutil.rmtree(workdir, ignore_errors=True)
+    engines = {}
+    for users in benchmark.ENGINE_SIZES:
+        workdir = Path(tempfile.mkdtemp(prefix=f"jobmetrics-benchmark-engines-{users}-"))
+        try:
+            engines[users] = benchmark.measure_engines(users, workdir)
+        finally:
+            shutil.rmtree(workdir, ignore_errors=True)
     text = (
         f"# Benchmarks\n\n`make benchmark` on {date.today():%Y-%m-%d}: {benchmark.machine()}.\n\n"
         "Each stage runs in its own process; peak memory is that process's maximum resident set.\n\n"
         + benchmark.table(results)
+        + "\n\n"
+        + benchmark.engines_table(engines)
         + "\n"
     )
     print(text)

@@ -19,6 +19,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if SHARED_BUILDS & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.build)
+    # The Spark builds are the longest by far: start them first, so one worker runs them while the
+    # other works through everything else.
+    items.sort(key=lambda item: "spark" not in item.nodeid)
 
 
 @pytest.fixture(scope="session")

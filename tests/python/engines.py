@@ -8,14 +8,8 @@ engines the same way.
 from __future__ import annotations
 
 import os
-import pwd
-import shutil
-import socket
 import subprocess
 import sys
-import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -23,52 +17,7 @@ import numpy as np
 import pandas as pd
 from builds import PROJECT_ROOT, Build
 
-PG_BIN = Path(os.environ.get("JOBMETRICS_PG_BIN", "/usr/local/bin"))
-PG_HINT = "PostgreSQL 15 binaries (initdb, pg_ctl) not found in {}; set JOBMETRICS_PG_BIN to their folder"
 RELATIVE_TOLERANCE = 1e-9
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def as_postgres_user(command: list[str]) -> list[str]:
-    """PostgreSQL refuses to run as root; CI runs as root, so the server runs as the `postgres` user."""
-    return ["runuser", "-u", "postgres", "--", *command] if os.geteuid() == 0 else command
-
-
-@contextmanager
-def postgres_server() -> Iterator[dict[str, str]]:
-    """A new PostgreSQL cluster on a free port, stopped and deleted on exit; yields the libpq settings."""
-    if not (PG_BIN / "initdb").exists():
-        raise RuntimeError(PG_HINT.format(PG_BIN))
-    folder = Path(tempfile.mkdtemp(prefix="jobmetrics-pg-"))
-    if os.geteuid() == 0:
-        postgres = pwd.getpwnam("postgres")
-        os.chown(folder, postgres.pw_uid, postgres.pw_gid)
-    data, port = folder / "data", free_port()
-    try:
-        subprocess.run(
-            as_postgres_user([str(PG_BIN / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres"]),
-            check=True,
-            capture_output=True,
-        )
-        options = f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off"
-        subprocess.run(
-            as_postgres_user(
-                [str(PG_BIN / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(folder / "log"), "start"]
-            ),
-            check=True,
-            capture_output=True,
-        )
-        yield {"PGHOST": "127.0.0.1", "PGPORT": str(port), "PGUSER": "postgres", "PGDATABASE": "postgres"}
-    finally:
-        subprocess.run(
-            as_postgres_user([str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]), capture_output=True
-        )
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 def dump_marts(target: str, out: Path) -> None:

@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 from builds import COMPANIES, SAMPLE, Build, shared_build
-from engines import build_on, differences, engine_marts, postgres_server
+from engines import build_on, differences, engine_marts
+
+from jobmetrics.engines import throwaway_postgres
 
 pytestmark = pytest.mark.build
 
@@ -20,7 +22,7 @@ def built(shared_dir: Path, engine: str, company: str) -> Build:
     def make(work: Path) -> Build:
         args = () if company == "sample" else MODELS_ONLY
         if engine == "postgres":
-            with postgres_server() as settings:
+            with throwaway_postgres.server() as settings:
                 return build_on(engine, RAW[company], work, settings, *args)
         return build_on(engine, RAW[company], work, {}, *args)
 

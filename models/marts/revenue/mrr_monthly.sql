@@ -48,7 +48,9 @@ final as (
         expansion_mrr,
         contraction_mrr,
         churned_mrr,
-        {{ jobmetrics.round_to('new_mrr + reactivation_mrr + expansion_mrr - contraction_mrr - churned_mrr', 6) }} as net_new_mrr,
+        {{ jobmetrics.round_to(
+            'new_mrr + reactivation_mrr + expansion_mrr - contraction_mrr - churned_mrr', 6
+        ) }} as net_new_mrr,
         new_customers,
         reactivated_customers,
         churned_customers,
