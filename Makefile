@@ -60,7 +60,7 @@ pylint: $(VENV)/.installed
 
 # Every dbt build the tests need (the sample with all data and unit tests among them) runs inside pytest.
 pytest: $(VENV)/.installed $(DUCKDB1_VENV)/.installed
-	$(BIN)/python -m pytest -n 2 --dist worksteal
+	$(BIN)/python -m pytest -n 2 --dist load
 
 # KPI statuses and anomalies of the last 7 days; exit 0 ok, 1 warning, 2 critical (see README).
 alerts: $(VENV)/.installed

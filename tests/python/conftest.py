@@ -19,8 +19,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if SHARED_BUILDS & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.build)
-    # The Spark builds are the longest by far: start them first, so one worker runs them while the
-    # other works through everything else.
+    # The Spark builds are the longest by far: put them first, so that `make test` (--dist load, which
+    # deals the first tests out in turn) starts one on each worker and the rest fills in around them.
     items.sort(key=lambda item: "spark" not in item.nodeid)
 
 

@@ -20,15 +20,8 @@ from builds import PROJECT_ROOT, Build
 RELATIVE_TOLERANCE = 1e-9
 
 
-def dump_marts(target: str, out: Path) -> None:
-    """Every table of schema marts as <out>/<table>.parquet, read by the engine's own client."""
-    if target == "spark":
-        from jobmetrics.engines import spark
-
-        session = spark.session()
-        for table in session.catalog.listTables("marts"):
-            session.table(f"marts.{table.name}").coalesce(1).write.parquet(str(out / f"{table.name}.parquet"))
-        return
+def dump_postgres_marts(out: Path) -> None:
+    """Every table of schema marts as <out>/<table>.parquet, read through psycopg2 (PG* settings)."""
     from jobmetrics.engines import postgres
 
     with postgres.Connection() as con:
@@ -40,7 +33,11 @@ def dump_marts(target: str, out: Path) -> None:
 
 
 def build_on(target: str, raw_dir: Path, workdir: Path, env: dict[str, str], *dbt_args: str) -> Build:
-    """`scripts/build.py --target <target>` from raw_dir, then every mart it built as Parquet in workdir/marts."""
+    """`scripts/build.py --target <target>` from raw_dir; then every mart it built as Parquet in marts_folder().
+
+    Spark's tables are Parquet files under its warehouse folder already, read there as Spark reads them
+    (a second JVM to export them would cost more than the comparison); PostgreSQL's are dumped.
+    """
     workdir.mkdir(parents=True, exist_ok=True)
     run_env = {
         **os.environ,
@@ -60,10 +57,10 @@ def build_on(target: str, raw_dir: Path, workdir: Path, env: dict[str, str], *db
         timeout=1200,
     )
     output = done.stdout + done.stderr
-    if done.returncode == 0:
+    if done.returncode == 0 and target == "postgres":
         (workdir / "marts").mkdir(exist_ok=True)
         dumped = subprocess.run(
-            [sys.executable, __file__, target, str(workdir / "marts")],
+            [sys.executable, __file__, str(workdir / "marts")],
             cwd=workdir,
             env=run_env,
             capture_output=True,
@@ -75,9 +72,18 @@ def build_on(target: str, raw_dir: Path, workdir: Path, env: dict[str, str], *db
     return Build(workdir, done.returncode, output)
 
 
+def marts_folder(build: Build) -> Path:
+    dumped = build.workdir / "marts"
+    return dumped if dumped.exists() else build.workdir / "spark" / "tables" / "marts.db"
+
+
 def engine_marts(build: Build) -> dict[str, pd.DataFrame]:
+    """Each mart: a Parquet file (dumped), or a folder of Parquet parts (a Spark table)."""
     with duckdb.connect() as con:
-        return {path.stem: con.read_parquet(str(path)).df() for path in sorted((build.workdir / "marts").glob("*"))}
+        return {
+            path.stem: con.read_parquet(str(path / "*.parquet") if path.is_dir() else str(path)).df()
+            for path in sorted(marts_folder(build).iterdir())
+        }
 
 
 def normalised(frame: pd.DataFrame, like: pd.DataFrame) -> pd.DataFrame:
@@ -122,4 +128,4 @@ def differences(mart: str, engine: str, reference: pd.DataFrame, other: pd.DataF
 
 
 if __name__ == "__main__":
-    dump_marts(sys.argv[1], Path(sys.argv[2]))
+    dump_postgres_marts(Path(sys.argv[1]))
