@@ -57,11 +57,12 @@
     {%- set day = "cast('" ~ up_to ~ "' as date)" -%}
     {%- set after = "cast(" ~ dbt.dateadd('day', 1, day) ~ " as date)" -%}
     {%- set parts = [] -%}
+    {%- set text = dbt.type_string() -%}
     {%- for input in jobmetrics.event_mart_inputs(name) -%}
         {%- set columns = input.columns | map('replace', '{after}', after) | list -%}
         {%- do parts.append(
-            "(select cast(count(*) as " ~ dbt.type_string() ~ ") || ':' || cast(coalesce(sum("
-            ~ jobmetrics.row_hash(columns) ~ "), 0) as " ~ dbt.type_string() ~ ") from " ~ input.relation ~ " where " ~ input.date ~ " <= " ~ day ~ ")"
+            "(select cast(count(*) as " ~ text ~ ") || ':' || cast(coalesce(sum(" ~ jobmetrics.row_hash(columns)
+            ~ "), 0) as " ~ text ~ ") from " ~ input.relation ~ " where " ~ input.date ~ " <= " ~ day ~ ")"
         ) -%}
     {%- endfor -%}
     {{ return(jobmetrics.single_value("select " ~ parts | join(" || '|' || "))) }}
@@ -78,7 +79,8 @@
 
 {% macro default__event_mart_cutoff(date_column) %}
     {%- if not execute or not is_incremental() -%}{{ return(none) }}{%- endif -%}
-    {%- set watermark = jobmetrics.single_value("select cast(max(" ~ date_column ~ ") as " ~ dbt.type_string() ~ ") from " ~ this) -%}
+    {%- set watermark = jobmetrics.single_value(
+        "select cast(max(" ~ date_column ~ ") as " ~ dbt.type_string() ~ ") from " ~ this) -%}
     {%- if watermark is none -%}{{ return(none) }}{%- endif -%}
     {%- set as_of = jobmetrics.single_value(
         "select cast(as_of_date as " ~ dbt.type_string() ~ ") from " ~ ref('int_reporting_period')) -%}
@@ -125,7 +127,8 @@
 {% macro default__remember_event_mart(date_column) %}
     {%- if not execute -%}{{ return('') }}{%- endif -%}
     {%- set state = jobmetrics.incremental_state_relation() -%}
-    {%- set watermark = jobmetrics.single_value("select cast(max(" ~ date_column ~ ") as " ~ dbt.type_string() ~ ") from " ~ this) -%}
+    {%- set watermark = jobmetrics.single_value(
+        "select cast(max(" ~ date_column ~ ") as " ~ dbt.type_string() ~ ") from " ~ this) -%}
     {%- set fingerprint = jobmetrics.event_mart_fingerprint(this.identifier, watermark) if watermark else '' -%}
     create schema if not exists {{ state.schema }};
     create table if not exists {{ state }} (model varchar(200), watermark varchar(20), fingerprint varchar(2000));
