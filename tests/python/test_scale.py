@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from builds import Build, build_from
+from builds import SAMPLE, Build, build_from, dbt_build, load_raw_files
 from reference import compute, load_raw
 from test_edge_company import compare_channels, compare_monthly
 
@@ -26,3 +26,19 @@ def test_a_100k_user_company(tmp_path: Path, edge_company: Build) -> None:
     users = built.query("select count(*) as n, sum(current_mrr) as mrr from marts.dim_users").iloc[0]
     assert users["n"] == len(reference.users) == 100_000
     assert users["mrr"] == pytest.approx(reference.users["current_mrr"].sum())
+
+
+def test_a_build_larger_than_its_memory_spills_to_disk(tmp_path: Path, default_company: Build) -> None:
+    """With 40 MB DuckDB must spill to disk; a spilled build once failed on its next connection."""
+    load_raw_files(SAMPLE, tmp_path)
+    limits = {
+        "JOBMETRICS_MEMORY_LIMIT": "40MB",
+        "JOBMETRICS_THREADS": "1",
+        "JOBMETRICS_TEMP_DIR": str(tmp_path / "spill"),
+    }
+    built = dbt_build(
+        tmp_path, "--threads", "1", "--exclude", "resource_type:test", "resource_type:unit_test", env=limits
+    )
+    assert built.returncode == 0, built.output[-3000:]
+    mrr = "select month, mrr, active_customers from marts.mrr_monthly order by month"
+    assert built.query(mrr).equals(default_company.query(mrr))
