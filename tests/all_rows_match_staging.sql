@@ -100,7 +100,7 @@ final as (
         blends.users != expected.users
         or blends.converted_users != expected.converted_users
         or blends.active_customers != expected.active_customers
-        or abs(blends.mrr - expected.mrr) > 0.001
+        or {{ jobmetrics.money_differs('blends.mrr', 'expected.mrr') }}
 )
 
 select * from final

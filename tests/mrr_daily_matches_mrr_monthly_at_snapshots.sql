@@ -21,7 +21,7 @@ final as (
         on monthly.snapshot_date = daily.date_day
     where
         daily.date_day is null
-        or abs(monthly.mrr - daily.mrr) > 0.001
+        or {{ jobmetrics.money_differs('monthly.mrr', 'daily.mrr') }}
         or monthly.active_customers != daily.active_customers
 )
 

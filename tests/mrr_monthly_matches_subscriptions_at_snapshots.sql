@@ -50,7 +50,7 @@ final as (
     left join recomputed
         on monthly.month = recomputed.month
     where
-        abs(monthly.mrr - coalesce(recomputed.mrr, 0)) > 0.001
+        {{ jobmetrics.money_differs('monthly.mrr', 'coalesce(recomputed.mrr, 0)') }}
         or monthly.active_customers != coalesce(recomputed.active_customers, 0)
 )
 

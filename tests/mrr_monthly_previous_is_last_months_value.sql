@@ -14,7 +14,7 @@ final as (
     left join monthly as last_month
         on this_month.month = cast({{ dbt.dateadd('month', 1, 'last_month.month') }} as date)
     where
-        abs(this_month.previous_mrr - coalesce(last_month.mrr, 0)) > 0.001
+        {{ jobmetrics.money_differs('this_month.previous_mrr', 'coalesce(last_month.mrr, 0)') }}
         or this_month.previous_active_customers != coalesce(last_month.active_customers, 0)
 )
 
