@@ -66,3 +66,17 @@
     {%- set spark_types = {'double precision': 'double', 'varchar': 'string'} -%}
     cast({{ field }} as {{ spark_types.get(type | lower, type) }})
 {%- endmacro %}
+
+
+{#- The aggregate: `value` of the row with the largest `order_by` in the group, in one pass. -#}
+{% macro value_at_max(value, order_by) %}
+    {{ return(adapter.dispatch('value_at_max', 'jobmetrics')(value, order_by)) }}
+{% endmacro %}
+
+{% macro default__value_at_max(value, order_by) %}arg_max({{ value }}, {{ order_by }}){% endmacro %}
+
+{% macro spark__value_at_max(value, order_by) %}max_by({{ value }}, {{ order_by }}){% endmacro %}
+
+{% macro postgres__value_at_max(value, order_by) -%}
+    (array_agg({{ value }} order by {{ order_by }} desc))[1]
+{%- endmacro %}

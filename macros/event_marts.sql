@@ -48,7 +48,26 @@
 
 
 {% macro incremental_state_relation() %}
-    {{ return(api.Relation.create(database=this.database, schema='audit', identifier='incremental_state')) }}
+    {{ return(api.Relation.create(database=target.database, schema='audit', identifier='incremental_state')) }}
+{% endmacro %}
+
+
+{#-
+  on-run-start: the table of fingerprints exists before any model runs. Created by the event marts'
+  own post-hooks, two of them running at once on a new warehouse conflicted ("Catalog write-write
+  conflict on create with audit").
+-#}
+{% macro create_incremental_state() %}
+    {{ return(adapter.dispatch('create_incremental_state', 'jobmetrics')()) }}
+{% endmacro %}
+
+{#- Spark always recomputes the event marts whole, so it keeps no fingerprints. -#}
+{% macro spark__create_incremental_state() %}{% endmacro %}
+
+{% macro default__create_incremental_state() %}
+    {%- set state = jobmetrics.incremental_state_relation() -%}
+    create schema if not exists {{ state.schema }};
+    create table if not exists {{ state }} (model varchar(200), watermark varchar(20), fingerprint varchar(2000))
 {% endmacro %}
 
 
@@ -130,8 +149,6 @@
     {%- set watermark = jobmetrics.single_value(
         "select cast(max(" ~ date_column ~ ") as " ~ dbt.type_string() ~ ") from " ~ this) -%}
     {%- set fingerprint = jobmetrics.event_mart_fingerprint(this.identifier, watermark) if watermark else '' -%}
-    create schema if not exists {{ state.schema }};
-    create table if not exists {{ state }} (model varchar(200), watermark varchar(20), fingerprint varchar(2000));
     delete from {{ state }} where model = '{{ this.identifier }}';
     insert into {{ state }} values ('{{ this.identifier }}', '{{ watermark or '' }}', '{{ fingerprint }}')
 {% endmacro %}
