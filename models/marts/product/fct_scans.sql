@@ -47,7 +47,7 @@ earlier_scans as (
 ),
 
 numbered as (
-    -- numbered before the joins: the window then sorts six columns, not eleven (3.4 s -> 2.8 s at 1M users)
+    -- numbered before the joins, so the window sorts the six columns of a scan, not the eleven of the mart
     select
         scans.scan_id,
         scans.user_id,
