@@ -14,7 +14,7 @@ from builds import DBT, PROJECT_ROOT
 CASES = {
     # left, right, differs
     "a cent on $100": ("100.00", "100.01", True),
-    "a tenth of a cent on $100": ("100.000", "100.0011", True),
+    "just over a tenth of a cent on $100": ("100.000", "100.0011", True),
     "noise on $100": ("100.0000000", "100.0000001", False),
     "the drift of a parallel sum on $67M (measured at 10M users)": ("66841480.949536", "66841480.949203", False),
     "two tenths of a cent of drift on $67M": ("66841480.949536", "66841480.951536", False),
