@@ -1,29 +1,39 @@
-# The two front-door commands: `make build` and `make test`. Everything runs from the project's own .venv.
+# The two front-door commands: `make build` and `make test`. Everything runs from the project's own .venv
+# through the one `jobmetrics` command. GNU make reports any failure as exit code 2: scripts that read
+# the documented codes (cron, CI) call `.venv/bin/jobmetrics <command>` directly.
 SHELL := /bin/bash
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
+JOBMETRICS := $(BIN)/jobmetrics
 export DBT_PROFILES_DIR := $(CURDIR)
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False
-# The scratch warehouse `make test` builds into; the real one is left alone.
+# The scratch warehouse the SQL linter compiles against; the real one is left alone.
 TEST_DB := target/test_warehouse.duckdb
 
-.PHONY: build test test-fast install sample validate lint sqllint pylint pytest benchmark dashboard export alerts ask clean
+.PHONY: build test test-fast install install-dev system-deps sample validate lint sqllint pylint pytest \
+	benchmark dashboard export alerts ask overview screenshots clean
 
 # Raw files from JOBMETRICS_RAW_DIR (default data/sample), published to JOBMETRICS_DB (default
 # warehouse/jobmetrics.duckdb) only when every model and test passes; DBT_ARGS go to dbt build.
 build: $(VENV)/.installed
-	$(BIN)/python scripts/build.py $(if $(TARGET),--target $(TARGET)) $(if $(DBT_ARGS),-- $(DBT_ARGS))
+	$(JOBMETRICS) build $(if $(TARGET),--target $(TARGET)) $(if $(DBT_ARGS),-- $(DBT_ARGS))
 
-# Lint runs beside pytest: the test builds spend much of their time waiting on each other.
-test: $(VENV)/.installed
+# System packages first (Chromium, PostgreSQL, Java: installed when root with apt, else one line saying how),
+# then lint beside pytest: the test builds spend much of their time waiting on each other.
+test: system-deps $(VENV)/.installed-dev
 	$(MAKE) --no-print-directory -j2 --output-sync=target lint pytest
 
 # The inner loop: lint, types and the tests that need no full dbt build.
-test-fast: $(VENV)/.installed pylint
+test-fast: $(VENV)/.installed-dev pylint
 	$(BIN)/python -m pytest -n 2 -m "not build"
 
 install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+system-deps:
+	@command -v $(PYTHON) >/dev/null || { echo "make: $(PYTHON) not found; install Python 3.11 or run make PYTHON=/path/to/python3.11" >&2; exit 1; }
+	@$(PYTHON) -m devtools.provision
 
 # A DuckDB 1.x client, for the test that proves the published warehouse opens there too.
 DUCKDB1_VENV := .venv-duckdb1
@@ -39,51 +49,61 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
 	@touch $@
 
+$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@touch $@
+
 # Regenerate the committed synthetic sample in data/sample (deterministic).
 sample: $(VENV)/.installed
-	$(BIN)/python generate_seeds.py
+	$(JOBMETRICS) sample
 
-# The Great Expectations gate on the raw files alone (make build runs it first).
+# The raw-data gate on the raw files alone (make build runs it first).
 validate: $(VENV)/.installed
-	$(BIN)/python scripts/validate_raw.py
+	$(JOBMETRICS) validate
 
 lint: sqllint pylint
 
-sqllint: $(VENV)/.installed
+sqllint: $(VENV)/.installed-dev
 	@mkdir -p target
 	JOBMETRICS_DB=$(TEST_DB) $(BIN)/sqlfluff lint --processes 2 models tests
 
-pylint: $(VENV)/.installed
+pylint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
 # Every dbt build the tests need (the sample with all data and unit tests among them) runs inside pytest.
-pytest: $(VENV)/.installed $(DUCKDB1_VENV)/.installed
+pytest: $(VENV)/.installed-dev $(DUCKDB1_VENV)/.installed
 	$(BIN)/python -m pytest -n 2 --dist load
 
-# KPI statuses and anomalies of the last 7 days; exit 0 ok, 1 warning, 2 critical (see README).
+# The browser test again, writing its screenshots to docs/img/ (the README's) instead of target/.
+screenshots: system-deps $(VENV)/.installed-dev
+	JOBMETRICS_SCREENSHOTS=$(CURDIR)/docs/img $(BIN)/python -m pytest tests/python/test_dashboard_browser.py
+
+# KPI statuses and anomalies of the last 7 days (`jobmetrics alerts --help` for its exit codes).
 alerts: $(VENV)/.installed
-	$(BIN)/python scripts/alerts.py
+	$(JOBMETRICS) alerts
+
+overview: $(VENV)/.installed
+	$(JOBMETRICS) overview
 
 # Ask a question: make ask Q="What's our churn rate?" (Claude with ANTHROPIC_API_KEY, else offline).
 ask: $(VENV)/.installed
 	@test -n "$(Q)" || { echo 'make ask: give the question as Q="..."' >&2; exit 2; }
-	$(BIN)/python ai_ask.py "$(Q)"
+	$(JOBMETRICS) ask "$(Q)"
 
-benchmark: $(VENV)/.installed
-	$(BIN)/python scripts/benchmark.py
+benchmark: $(VENV)/.installed-dev
+	$(JOBMETRICS) benchmark
 
 # The dashboard at http://$(DASHBOARD_ADDRESS):$(DASHBOARD_PORT), reading the published warehouse read-only.
 DASHBOARD_PORT ?= 8501
 DASHBOARD_ADDRESS ?= 127.0.0.1
 dashboard: $(VENV)/.installed
-	$(BIN)/streamlit run dashboard/app.py --server.port $(DASHBOARD_PORT) --server.address $(DASHBOARD_ADDRESS) \
-		--server.headless true --browser.gatherUsageStats false --client.toolbarMode viewer
+	$(JOBMETRICS) dashboard --port $(DASHBOARD_PORT) --address $(DASHBOARD_ADDRESS)
 
 # Every mart of the published warehouse as exports/<mart>.parquet and .csv, with exports/manifest.json.
 export: $(VENV)/.installed
-	$(BIN)/python scripts/export.py
+	$(JOBMETRICS) export
 
 clean:
-	rm -rf target logs exports warehouse/*.duckdb* warehouse/*.json warehouse/spark $(VENV) $(DUCKDB1_VENV) *.egg-info
+	rm -rf target logs exports warehouse/*.duckdb* warehouse/*.json warehouse/spark warehouse/tenants $(VENV) $(DUCKDB1_VENV) *.egg-info

@@ -1,8 +1,8 @@
-"""Ask the JobMetrics warehouse a question in plain English (see `ai_ask.py --help`)."""
+"""Ask the JobMetrics warehouse a question in plain English: `jobmetrics ask` (see `ai_ask.py --help`)."""
 
 import sys
 
-from jobmetrics.cli.ask import main
+from jobmetrics.cli import main
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(["ask", *sys.argv[1:]]))

@@ -1,8 +1,8 @@
-"""Write the five raw CSVs of a synthetic Jobscan-style business (see `generate_seeds.py --help`)."""
+"""Write the five raw CSVs of a synthetic Jobscan-style business: `jobmetrics sample` (see `--help`)."""
 
 import sys
 
-from jobmetrics.cli.generate_seeds import main
+from jobmetrics.cli import main
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(["sample", *sys.argv[1:]]))

@@ -23,7 +23,7 @@ def positive_int(text: str) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="alerts",
+        prog="jobmetrics alerts",
         description="Report KPI statuses (kpi_summary) and recent anomalies (metric_anomalies). "
         "Exit 0 all ok, 1 warnings only, 2 critical, 3 warehouse unreadable, 4 webhook failed.",
     )
@@ -42,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
         with connect_read_only(args.db or paths.warehouse_path()) as con:
             report = monitoring.read_report(con, args.days)
     except WarehouseUnavailable as error:
-        print(f"alerts: {error}", file=sys.stderr)
+        print(f"jobmetrics alerts: {error}", file=sys.stderr)
         return monitoring.EXIT_NO_WAREHOUSE
 
     print(monitoring.to_json(report) if args.json else monitoring.format_text(report))
@@ -50,6 +50,9 @@ def main(argv: list[str] | None = None) -> int:
         try:
             monitoring.post_webhook(args.webhook, monitoring.slack_payload(report))
         except monitoring.WebhookFailed as reason:
-            print(f"alerts: could not post to the webhook ({reason}); check the URL and the network.", file=sys.stderr)
+            print(
+                f"jobmetrics alerts: could not post to the webhook ({reason}); check the URL and the network.",
+                file=sys.stderr,
+            )
             return monitoring.EXIT_WEBHOOK_FAILED
     return monitoring.exit_code(report["status"])

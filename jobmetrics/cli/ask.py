@@ -18,7 +18,7 @@ from jobmetrics.ask import agent, engine
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        prog="ai_ask.py",
+        prog="jobmetrics ask",
         description="Ask the JobMetrics warehouse a question; Claude answers from the marts and shows its queries. "
         "Without ANTHROPIC_API_KEY, known metrics, --insights and --explain are answered offline.",
         epilog='Examples: ai_ask.py "What\'s our churn rate?"  |  ai_ask.py --insights  |  ai_ask.py --explain arpu',
@@ -59,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         answer = engine.answer(request)
     except engine.AskFailed as error:
-        print(f"ai_ask: {error}", file=sys.stderr)
+        print(f"jobmetrics ask: {error}", file=sys.stderr)
         return error.code
     outcome = agent.Outcome(answer.text, answer.queries, answer.tool_calls, answer.hit_limit)
     if args.json:

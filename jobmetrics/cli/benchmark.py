@@ -1,59 +1,25 @@
-"""`make benchmark`: the pipeline's stages at 10k, 100k and 1M users (10M with --with-10m), with peak memory,
-each dashboard tab's server time, and the build on each engine (DuckDB, PostgreSQL, Spark) at 10k and 100k.
+"""`jobmetrics benchmark`: the development harness in devtools/ (a clone with `make install`), run from the root.
 
-Writes the table to docs/benchmarks.md with the machine described. Not part of `make test`.
+Exit codes: the harness's own; 2 when this installation has no devtools/ (installed without a clone).
 """
 
 from __future__ import annotations
 
-import argparse
-import shutil
-import tempfile
-from datetime import date
-from pathlib import Path
+import subprocess
+import sys
 
-from jobmetrics import benchmark, paths
+from jobmetrics import paths
+
+EXIT_NO_DEVTOOLS = 2
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="benchmark", description=__doc__)
-    parser.add_argument("--sizes", default="10000,100000,1000000", help="comma-separated user counts")
-    parser.add_argument(
-        "--with-10m",
-        action="store_true",
-        help="add 10,000,000 users, without the pandas peer (about 30 minutes more)",
-    )
-    parser.add_argument(
-        "--write",
-        type=Path,
-        default=paths.PROJECT_ROOT / "docs" / "benchmarks.md",
-        help="where to write the results (default docs/benchmarks.md); '-' to only print",
-    )
-    args = parser.parse_args(argv)
-    sizes = [int(n) for n in args.sizes.split(",")] + ([10_000_000] if args.with_10m else [])
-    results = []
-    for users in sizes:
-        workdir = Path(tempfile.mkdtemp(prefix=f"jobmetrics-benchmark-{users}-"))
-        try:
-            results.append(benchmark.measure(users, workdir))
-        finally:
-            shutil.rmtree(workdir, ignore_errors=True)
-    engines = {}
-    for users in benchmark.ENGINE_SIZES:
-        workdir = Path(tempfile.mkdtemp(prefix=f"jobmetrics-benchmark-engines-{users}-"))
-        try:
-            engines[users] = benchmark.measure_engines(users, workdir)
-        finally:
-            shutil.rmtree(workdir, ignore_errors=True)
-    text = (
-        f"# Benchmarks\n\n`make benchmark` on {date.today():%Y-%m-%d}: {benchmark.machine()}.\n\n"
-        "Each stage runs in its own process; peak memory is that process's maximum resident set.\n\n"
-        + benchmark.table(results)
-        + "\n\n"
-        + benchmark.engines_table(engines)
-        + "\n"
-    )
-    print(text)
-    if str(args.write) != "-":
-        args.write.write_text(text)
-    return 0
+    if not (paths.PROJECT_ROOT / "devtools" / "benchmark_cli.py").exists():
+        print(
+            "jobmetrics benchmark: the benchmark is a development tool; run it from a clone of the repository "
+            "after `make install`.",
+            file=sys.stderr,
+        )
+        return EXIT_NO_DEVTOOLS
+    command = [sys.executable, "-m", "devtools.benchmark_cli", *(argv or [])]
+    return subprocess.run(command, cwd=paths.PROJECT_ROOT, check=False).returncode

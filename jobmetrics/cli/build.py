@@ -13,14 +13,14 @@ import sys
 from pathlib import Path
 
 from jobmetrics import build, engines, paths, raw
-from jobmetrics.cli import kpi_overview
+from jobmetrics.cli import overview
 
 EXIT_INTERRUPTED = 130
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="build",
+        prog="jobmetrics build",
         description="Build the warehouse from the raw files: check them (Great Expectations), load them, run "
         "dbt build with every test in a scratch copy, and only then replace the published warehouse. "
         "Arguments after -- go to dbt build (e.g. -- --vars '{as_of_date: 2025-06-30}').",
@@ -55,10 +55,13 @@ def main(argv: list[str] | None = None) -> int:
     except (build.BuildFailed, KeyboardInterrupt) as error:
         state = "is unchanged" if warehouse.published.exists() else "was not created"
         reason = str(error) if isinstance(error, build.BuildFailed) else "interrupted"
-        print(f"build: {reason}\nbuild: the published warehouse {warehouse.published} {state}.", file=sys.stderr)
+        print(
+            f"jobmetrics build: {reason}\njobmetrics build: the published warehouse {warehouse.published} {state}.",
+            file=sys.stderr,
+        )
         return error.code if isinstance(error, build.BuildFailed) else EXIT_INTERRUPTED
     print(f"Published {warehouse.published}")
-    return kpi_overview.main(["--db", str(warehouse.published)])
+    return overview.main(["--db", str(warehouse.published)])
 
 
 def build_elsewhere(target: str, raw_dir: Path | None, dbt_args: list[str]) -> int:
@@ -66,6 +69,6 @@ def build_elsewhere(target: str, raw_dir: Path | None, dbt_args: list[str]) -> i
         engines.run(target, raw_dir, dbt_args)
     except (build.BuildFailed, KeyboardInterrupt) as error:
         reason = str(error) if isinstance(error, build.BuildFailed) else "interrupted"
-        print(f"build: {reason}", file=sys.stderr)
+        print(f"jobmetrics build: {reason}", file=sys.stderr)
         return error.code if isinstance(error, build.BuildFailed) else EXIT_INTERRUPTED
-    return kpi_overview.main(["--target", target])
+    return overview.main(["--target", target])

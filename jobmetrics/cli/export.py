@@ -17,7 +17,7 @@ EXIT_NO_WAREHOUSE = 3
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="export",
+        prog="jobmetrics export",
         description="Export every mart of the published warehouse "
         "to Parquet and CSV, with a manifest of rows and column types.",
     )
@@ -31,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         manifest = exports.export(args.db or paths.warehouse_path(), args.out)
     except WarehouseUnavailable as error:
-        print(f"export: {error}", file=sys.stderr)
+        print(f"jobmetrics export: {error}", file=sys.stderr)
         return EXIT_NO_WAREHOUSE
     print(f"Exported {len(manifest['tables'])} marts as of {manifest['as_of_date']} to {args.out}")
     return 0

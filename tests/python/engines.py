@@ -1,6 +1,6 @@
 """Builds on the other engines for the tests: a throwaway PostgreSQL 15, a local Spark, and their marts.
 
-Each engine build runs the real command (`scripts/build.py --target ...`, what `make build TARGET=...`
+Each engine build runs the real command (`jobmetrics build --target ...`, what `make build TARGET=...`
 runs) and then writes every mart it built to Parquet, so the comparison with DuckDB reads all three
 engines the same way.
 """
@@ -33,7 +33,7 @@ def dump_postgres_marts(out: Path) -> None:
 
 
 def build_on(target: str, raw_dir: Path, workdir: Path, env: dict[str, str], *dbt_args: str) -> Build:
-    """`scripts/build.py --target <target>` from raw_dir; then every mart it built as Parquet in marts_folder().
+    """`jobmetrics build --target <target>` from raw_dir; then every mart it built as Parquet in marts_folder().
 
     Spark's tables are Parquet files under its warehouse folder already, read there as Spark reads them
     (a second JVM to export them would cost more than the comparison); PostgreSQL's are dumped.
@@ -47,7 +47,14 @@ def build_on(target: str, raw_dir: Path, workdir: Path, env: dict[str, str], *db
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
         **env,
     }
-    command = [sys.executable, "scripts/build.py", "--target", target, "--raw-dir", str(raw_dir)]
+    command = [
+        str(Path(sys.executable).with_name("jobmetrics")),
+        "build",
+        "--target",
+        target,
+        "--raw-dir",
+        str(raw_dir),
+    ]
     done = subprocess.run(
         [*command, *(["--", *dbt_args] if dbt_args else [])],
         cwd=PROJECT_ROOT,

@@ -11,7 +11,7 @@ from builds import SAMPLE, Build
 from reference import compute, load_raw, product
 from test_edge_company import compare_channels, compare_monthly
 
-from jobmetrics.cli import kpi_overview
+from jobmetrics.cli import overview
 
 
 @pytest.fixture(scope="module")
@@ -87,7 +87,7 @@ def test_default_data_is_a_believable_business(reference) -> None:
 
 
 def test_kpi_overview_prints_the_warehouse_numbers(default_company: Build, reference, capsys) -> None:
-    assert kpi_overview.main(["--db", str(default_company.db)]) == 0
+    assert overview.main(["--db", str(default_company.db)]) == 0
     printed = capsys.readouterr().out
     december = reference.monthly.iloc[-1]
     assert "as of 2025-12-31" in printed
@@ -101,7 +101,7 @@ def test_kpi_overview_prints_the_warehouse_numbers(default_company: Build, refer
 
 
 def test_kpi_overview_without_a_warehouse(tmp_path, capsys) -> None:
-    assert kpi_overview.main(["--db", str(tmp_path / "missing.duckdb")]) == kpi_overview.EXIT_NO_WAREHOUSE
+    assert overview.main(["--db", str(tmp_path / "missing.duckdb")]) == overview.EXIT_NO_WAREHOUSE
     assert "make build" in capsys.readouterr().err
 
 

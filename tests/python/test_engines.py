@@ -9,7 +9,7 @@ import pytest
 from builds import COMPANIES, SAMPLE, Build, shared_build
 from engines import build_on, differences, engine_marts
 
-from jobmetrics.engines import throwaway_postgres
+from devtools import throwaway_postgres
 
 pytestmark = pytest.mark.build
 

@@ -12,28 +12,28 @@ import pytest
 from builds import PROJECT_ROOT, SAMPLE
 from reference import RAW_TABLES
 
-from jobmetrics.cli import generate_seeds
+from jobmetrics.cli import sample
 
 CHANNELS = {"organic_search", "paid_search", "paid_social", "referral", "content", "partnerships"}
 SEGMENTS = {"active_job_seeker", "career_changer", "recent_graduate", "passive_candidate"}
 
 
 def test_default_arguments_reproduce_the_committed_seeds(tmp_path: Path) -> None:
-    assert generate_seeds.main(["--out", str(tmp_path)]) == 0
+    assert sample.main(["--out", str(tmp_path)]) == 0
     for name in RAW_TABLES:
         assert (tmp_path / f"{name}.csv").read_bytes() == (SAMPLE / f"{name}.csv").read_bytes(), name
 
 
 def test_other_seed_gives_other_data(tmp_path: Path) -> None:
-    generate_seeds.main(["--users", "300", "--seed", "1", "--out", str(tmp_path / "a")])
-    generate_seeds.main(["--users", "300", "--seed", "2", "--out", str(tmp_path / "b")])
+    sample.main(["--users", "300", "--seed", "1", "--out", str(tmp_path / "a")])
+    sample.main(["--users", "300", "--seed", "2", "--out", str(tmp_path / "b")])
     assert (tmp_path / "a" / "raw_scans.csv").read_bytes() != (tmp_path / "b" / "raw_scans.csv").read_bytes()
 
 
 @pytest.mark.parametrize("seed", [3, 4])
 def test_generated_data_meets_the_contract(tmp_path: Path, seed: int) -> None:
     start, end = date(2024, 3, 1), date(2024, 8, 31)
-    generate_seeds.main(
+    sample.main(
         ["--users", "2000", "--start", str(start), "--end", str(end), "--seed", str(seed), "--out", str(tmp_path)]
     )
     users = pd.read_csv(tmp_path / "raw_users.csv", parse_dates=["signup_at"])
@@ -98,5 +98,5 @@ def test_help_and_bad_arguments() -> None:
 def test_any_folder_name_works(tmp_path: Path) -> None:
     """The output path reaches DuckDB as a value, not as SQL text, so quotes in it are harmless."""
     out = tmp_path / 'it\'s a "folder"; drop table x'
-    assert generate_seeds.main(["--users", "200", "--out", str(out)]) == 0
+    assert sample.main(["--users", "200", "--out", str(out)]) == 0
     assert pd.read_csv(out / "raw_users.csv")["user_id"].tolist() == list(range(1, 201))

@@ -17,7 +17,7 @@ from test_edge_company import compare_channels, compare_monthly
 
 from jobmetrics import contract, raw
 from jobmetrics.cli import build as build_cli
-from jobmetrics.cli import validate_raw
+from jobmetrics.cli import validate
 
 EDGE = COMPANIES / "edge_company"
 Edit = Callable[[str], str]
@@ -81,13 +81,13 @@ def to_parquet(folder: Path, tables: list[str] | None = None, types: dict[str, d
 
 
 def gate(folder: Path, docs: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
-    code = validate_raw.main(["--raw-dir", str(folder), "--docs", str(docs)])
+    code = validate.main(["--raw-dir", str(folder), "--docs", str(docs)])
     return code, capsys.readouterr().err
 
 
 def test_gate_reports_every_broken_rule_in_a_csv_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, err = gate(broken_folder(tmp_path / "raw", with_csv_only=True), tmp_path / "docs", capsys)
-    assert code == validate_raw.EXIT_BROKEN
+    assert code == validate.EXIT_BROKEN
     for line in [e.format(ext="csv") for e in EXPECTED] + CSV_ONLY_EXPECTED:
         assert line in err, f"{line!r} not in:\n{err}"
     assert "Traceback" not in err
@@ -97,7 +97,7 @@ def test_gate_reports_the_same_rules_in_a_parquet_folder(tmp_path: Path, capsys:
     folder = broken_folder(tmp_path / "raw", with_csv_only=False)
     to_parquet(folder)
     code, err = gate(folder, tmp_path / "docs", capsys)
-    assert code == validate_raw.EXIT_BROKEN
+    assert code == validate.EXIT_BROKEN
     for line in [e.format(ext="parquet") for e in EXPECTED]:
         assert line in err, f"{line!r} not in:\n{err}"
 
@@ -110,13 +110,13 @@ def test_a_parquet_column_of_the_wrong_type_is_an_error(tmp_path: Path, capsys: 
     types["raw_scans"]["scanned_at"] = "varchar"
     to_parquet(folder, ["raw_users", "raw_scans"], types)
     code, err = gate(folder, tmp_path / "docs", capsys)
-    assert code == validate_raw.EXIT_BROKEN
+    assert code == validate.EXIT_BROKEN
     assert "raw_users.parquet: user_id: has Parquet type VARCHAR; the contract needs BIGINT" in err
     assert "raw_scans.parquet: scanned_at: has Parquet type VARCHAR; the contract needs TIMESTAMP" in err
 
 
 def test_gate_passes_the_sample_and_writes_data_docs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert validate_raw.main(["--raw-dir", str(SAMPLE), "--docs", str(tmp_path)]) == 0
+    assert validate.main(["--raw-dir", str(SAMPLE), "--docs", str(tmp_path)]) == 0
     assert (tmp_path / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html").exists()
     assert "meet the data contract" in capsys.readouterr().out
 
@@ -127,7 +127,7 @@ def test_gate_names_a_missing_or_doubled_file(tmp_path: Path, capsys: pytest.Cap
     (folder / "raw_plans.csv").unlink()
     shutil.copy(folder / "raw_users.csv", folder / "raw_users.parquet")
     code, err = gate(folder, tmp_path / "docs", capsys)
-    assert code == validate_raw.EXIT_UNREADABLE
+    assert code == validate.EXIT_UNREADABLE
     assert "raw_plans.csv or raw_plans.parquet is missing" in err
     assert "both raw_users.csv and raw_users.parquet exist" in err
 

@@ -10,14 +10,14 @@ from builds import SAMPLE, Build, build_from, dbt_build, load_raw_files
 from reference import compute, load_raw
 from test_edge_company import compare_channels, compare_monthly
 
-from jobmetrics.cli import generate_seeds
+from jobmetrics.cli import sample
 
 pytestmark = pytest.mark.build
 
 
 def test_a_100k_user_company(tmp_path: Path, edge_company: Build) -> None:
     folder = tmp_path / "raw"
-    assert generate_seeds.main(["--users", "100000", "--seed", "7", "--out", str(folder)]) == 0
+    assert sample.main(["--users", "100000", "--seed", "7", "--out", str(folder)]) == 0
     built = build_from(folder, tmp_path / "build", "--exclude", "test_type:unit", parsed=edge_company)
     assert built.returncode == 0, built.output[-3000:]
     reference = compute(load_raw(folder))

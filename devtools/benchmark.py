@@ -26,8 +26,9 @@ import duckdb
 from jobmetrics import paths, raw
 
 BIN = Path(sys.executable).parent
-# Stages of our own run as `python -m jobmetrics.benchmark <stage> ...` (see the end of this module).
-STAGE = [sys.executable, "-m", "jobmetrics.benchmark"]
+# Stages of our own run as `python -m devtools.benchmark <stage> ...` from the project root (see the end).
+STAGE = [sys.executable, "-m", "devtools.benchmark"]
+JOBMETRICS = [str(BIN / "jobmetrics")]
 EVENT_MARTS = ("fct_scans", "scans_daily", "engagement_daily")
 PEER_MAX_USERS = 1_000_000
 
@@ -90,13 +91,11 @@ def measure(users: int, workdir: Path) -> SizeResult:
         print(f"  {users:>10,} users: {name} ...", flush=True)
         result.stages[name] = run_stage(command, {**env, **(stage_env or {})})
 
-    stage("generate", [sys.executable, "generate_seeds.py", "--users", str(users), "--out", str(folder)])
+    stage("generate", [*JOBMETRICS, "sample", "--users", str(users), "--out", str(folder)])
     files = raw.find_raw_files(folder)
     with duckdb.connect() as con:
         result.rows = {t: con.read_csv(str(f.path), header=True, all_varchar=True).shape[0] for t, f in files.items()}
-    stage(
-        "gate", [sys.executable, "scripts/validate_raw.py", "--raw-dir", str(folder), "--docs", str(workdir / "docs")]
-    )
+    stage("gate", [*JOBMETRICS, "validate", "--raw-dir", str(folder), "--docs", str(workdir / "docs")])
     stage("load", [*STAGE, "load", str(db), str(folder)])
     # Parsed once on its own, so "models" times running them, as a repeated build does (partial parse).
     stage("parse", dbt("parse", target=target))
@@ -105,11 +104,11 @@ def measure(users: int, workdir: Path) -> SizeResult:
     stage("tests", dbt("test", target=target))
 
     published = workdir / "published.duckdb"
-    stage("make build", [sys.executable, "scripts/build.py", "--raw-dir", str(folder), "--db", str(published)])
+    stage("make build", [*JOBMETRICS, "build", "--raw-dir", str(folder), "--db", str(published)])
     tab_seconds = workdir / "dashboard.json"
     stage("dashboard", [*STAGE, "dashboard", str(published), str(tab_seconds)])
     result.dashboard_tabs = json.loads(tab_seconds.read_text())
-    stage("export", [sys.executable, "scripts/export.py", "--db", str(published), "--out", str(workdir / "exports")])
+    stage("export", [*JOBMETRICS, "export", "--db", str(published), "--out", str(workdir / "exports")])
     stage("publish", [*STAGE, "publish", str(published), str(workdir / "published.copy")])
 
     # One more day: publish the data as known the day before, then refresh with the full files.
@@ -121,9 +120,9 @@ def measure(users: int, workdir: Path) -> SizeResult:
     refreshed = workdir / "refreshed.duckdb"
     stage(
         "build day before",
-        [sys.executable, "scripts/build.py", "--raw-dir", str(workdir / "day_before"), "--db", str(refreshed)],
+        [*JOBMETRICS, "build", "--raw-dir", str(workdir / "day_before"), "--db", str(refreshed)],
     )
-    stage("refresh", [sys.executable, "scripts/build.py", "--raw-dir", str(folder), "--db", str(refreshed)])
+    stage("refresh", [*JOBMETRICS, "build", "--raw-dir", str(folder), "--db", str(refreshed)])
     result.refresh_models = node_seconds(paths.target_dir())
     result.refresh_event_marts = node_seconds(paths.target_dir(), EVENT_MARTS)
     if users <= PEER_MAX_USERS:
@@ -135,15 +134,16 @@ ENGINE_SIZES = (10_000, 100_000)
 
 
 def measure_engines(users: int, workdir: Path) -> dict[str, Stage]:
-    """`scripts/build.py --target <engine>` (gate, load, dbt build with the tests, overview) on each engine."""
-    from jobmetrics.engines import TARGETS, throwaway_postgres
+    """`jobmetrics build --target <engine>` (gate, load, dbt build with the tests, overview) on each engine."""
+    from devtools import throwaway_postgres
+    from jobmetrics.engines import TARGETS
 
     folder = workdir / "raw"
-    run_stage([sys.executable, "generate_seeds.py", "--users", str(users), "--out", str(folder)])
+    run_stage([*JOBMETRICS, "sample", "--users", str(users), "--out", str(folder)])
     builds = {}
     for target in TARGETS:
         print(f"  {users:>10,} users: make build TARGET={target} ...", flush=True)
-        command = [sys.executable, "scripts/build.py", "--target", target, "--raw-dir", str(folder)]
+        command = [*JOBMETRICS, "build", "--target", target, "--raw-dir", str(folder)]
         env = {
             "DBT_TARGET_PATH": str(workdir / target / "target"),
             "JOBMETRICS_DB": str(workdir / "duckdb.duckdb"),

@@ -26,7 +26,7 @@ def positive_int(text: str) -> int:
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        prog="generate_seeds.py",
+        prog="jobmetrics sample",
         description="Write the five raw CSVs (users, plans, subscriptions, scans, marketing spend) of a "
         "synthetic resume-scanning SaaS. Same arguments give byte-identical files.",
     )
@@ -49,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         counts = generator.generate(args.users, args.start, args.end, args.seed, args.out)
     except (ValueError, OSError) as error:
-        print(f"generate_seeds: {error}", file=sys.stderr)
+        print(f"jobmetrics sample: {error}", file=sys.stderr)
         return 2
     for name, rows in counts.items():
         print(f"{args.out / (name + '.csv')}: {rows:,} rows")

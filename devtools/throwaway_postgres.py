@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-PG_BIN = Path(os.environ.get("JOBMETRICS_PG_BIN", "/usr/local/bin"))
+from devtools import provision
 
 
 def free_port() -> int:
@@ -30,18 +30,17 @@ def as_postgres_user(command: list[str]) -> list[str]:
 @contextmanager
 def server() -> Iterator[dict[str, str]]:
     """Yields the libpq settings (PGHOST, PGPORT, PGUSER, PGDATABASE) of a new, empty cluster."""
-    if not (PG_BIN / "initdb").exists():
-        raise FileNotFoundError(
-            f"PostgreSQL 15 binaries (initdb, pg_ctl) not found in {PG_BIN}; set JOBMETRICS_PG_BIN to their folder"
-        )
+    pg_bin = provision.postgres_bin()
+    if pg_bin is None:
+        raise FileNotFoundError("PostgreSQL 15+ server binaries not found; run `make test` (it installs them)")
     folder = Path(tempfile.mkdtemp(prefix="jobmetrics-pg-"))
     if os.geteuid() == 0:
         postgres = pwd.getpwnam("postgres")
         os.chown(folder, postgres.pw_uid, postgres.pw_gid)
     data, port = folder / "data", free_port()
-    pg_ctl = [str(PG_BIN / "pg_ctl"), "-D", str(data)]
+    pg_ctl = [str(pg_bin / "pg_ctl"), "-D", str(data)]
     try:
-        initdb = [str(PG_BIN / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres"]
+        initdb = [str(pg_bin / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres"]
         subprocess.run(as_postgres_user(initdb), check=True, capture_output=True)
         # a test server: no durability needed, so no fsync
         options = f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off"

@@ -28,7 +28,7 @@ def data_docs_index(docs: Path) -> Path:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="validate_raw",
+        prog="jobmetrics validate",
         description="Check the raw files (CSV or Parquet) against the JobMetrics data contract with Great "
         "Expectations. Exit 0 when they meet it, 1 when they do not, 2 when a file is missing or unreadable.",
     )
@@ -49,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
         files = raw.find_raw_files(args.raw_dir or raw.raw_dir())
         failures = contract.validate(files, args.docs)
     except (raw.RawFilesMissing, contract.RawFileUnreadable) as error:
-        print(f"validate_raw: {error}", file=sys.stderr)
+        print(f"jobmetrics validate: {error}", file=sys.stderr)
         return EXIT_UNREADABLE
     if failures:
         report(failures, args.docs)

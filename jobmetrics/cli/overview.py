@@ -14,7 +14,7 @@ EXIT_NO_WAREHOUSE = 3
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="kpi_overview", description="Print the headline KPIs from the JobMetrics warehouse."
+        prog="jobmetrics overview", description="Print the headline KPIs from the JobMetrics warehouse."
     )
     parser.add_argument(
         "--db",
@@ -36,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
             figures = kpis.read_overview(con)
             statuses = kpis.read_kpis(con)
     except WarehouseUnavailable as error:
-        print(f"kpi_overview: {error}", file=sys.stderr)
+        print(f"jobmetrics overview: {error}", file=sys.stderr)
         return EXIT_NO_WAREHOUSE
     print(kpis.format_overview(figures))
     print(kpis.format_status(statuses))

@@ -1,0 +1,67 @@
+"""`jobmetrics benchmark` (`make benchmark`): the pipeline's stages at 10k, 100k and 1M users (10M with
+--with-10m), with peak memory, each dashboard tab's server time, and the build on each engine (DuckDB,
+PostgreSQL, Spark) at 10k and 100k.
+
+Writes the table to docs/benchmarks.md with the machine described. Not part of `make test`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import tempfile
+from datetime import date
+from pathlib import Path
+
+from devtools import benchmark
+from jobmetrics import paths
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="jobmetrics benchmark", description=__doc__)
+    parser.add_argument("--sizes", default="10000,100000,1000000", help="comma-separated user counts")
+    parser.add_argument(
+        "--with-10m",
+        action="store_true",
+        help="add 10,000,000 users, without the pandas peer (about 30 minutes more)",
+    )
+    parser.add_argument(
+        "--write",
+        type=Path,
+        default=paths.PROJECT_ROOT / "docs" / "benchmarks.md",
+        help="where to write the results (default docs/benchmarks.md); '-' to only print",
+    )
+    args = parser.parse_args(argv)
+    sizes = [int(n) for n in args.sizes.split(",")] + ([10_000_000] if args.with_10m else [])
+    results = []
+    for users in sizes:
+        workdir = Path(tempfile.mkdtemp(prefix=f"jobmetrics-benchmark-{users}-"))
+        try:
+            results.append(benchmark.measure(users, workdir))
+        finally:
+            shutil.rmtree(workdir, ignore_errors=True)
+    engines = {}
+    for users in benchmark.ENGINE_SIZES:
+        workdir = Path(tempfile.mkdtemp(prefix=f"jobmetrics-benchmark-engines-{users}-"))
+        try:
+            engines[users] = benchmark.measure_engines(users, workdir)
+        finally:
+            shutil.rmtree(workdir, ignore_errors=True)
+    text = (
+        f"# Benchmarks\n\n`make benchmark` on {date.today():%Y-%m-%d}: {benchmark.machine()}.\n\n"
+        "Each stage runs in its own process; peak memory is that process's maximum resident set.\n\n"
+        + benchmark.table(results)
+        + "\n\n"
+        + benchmark.engines_table(engines)
+        + "\n"
+    )
+    print(text)
+    if str(args.write) != "-":
+        args.write.write_text(text)
+    return 0
+
+
+if __name__ == "__main__":
+    import sys
+
+    sys.exit(main())
