@@ -10,6 +10,7 @@ reference files in seeds/.
 from __future__ import annotations
 
 import csv
+import re
 import shutil
 import warnings
 from dataclasses import dataclass, field
@@ -27,34 +28,8 @@ from great_expectations import expectations as gxe  # noqa: E402
 from great_expectations.data_context.types.base import ProgressBarsConfig  # noqa: E402
 
 from jobmetrics import paths  # noqa: E402
-from jobmetrics.raw import RawFile, contract  # noqa: E402
+from jobmetrics.raw import SOURCES_YML, DeclaredTest, RawFile, contract, declared_tests  # noqa: E402
 
-PRIMARY_KEYS = {
-    "raw_users": "user_id",
-    "raw_plans": "plan_id",
-    "raw_subscriptions": "subscription_id",
-    "raw_scans": "scan_id",
-}
-OPTIONAL = {("raw_subscriptions", "ended_at"), ("raw_subscriptions", "end_reason"), ("raw_plans", "plan_name")}
-ALLOWED = {
-    ("raw_plans", "billing_interval_months"): ["1", "3", "12"],
-    ("raw_subscriptions", "end_reason"): ["cancelled", "payment_failed", "plan_change"],
-}
-REFERENCE_LISTS = {  # (table, column): (reference file, its column)
-    ("raw_users", "acquisition_channel"): ("acquisition_channels.csv", "acquisition_channel"),
-    ("raw_users", "segment"): ("segments.csv", "segment"),
-    ("raw_marketing_spend", "channel"): ("acquisition_channels.csv", "acquisition_channel"),
-}
-RANGES = {  # (min, max, strictly above min)
-    ("raw_scans", "match_rate"): (0, 100, False),
-    ("raw_plans", "price_usd"): (0, None, True),
-    ("raw_marketing_spend", "spend_usd"): (0, None, False),
-}
-FOREIGN_KEYS = {
-    ("raw_subscriptions", "user_id"): ("raw_users", "user_id"),
-    ("raw_subscriptions", "plan_id"): ("raw_plans", "plan_id"),
-    ("raw_scans", "user_id"): ("raw_users", "user_id"),
-}
 TEXT_FORMATS = {  # how a CSV writes each type: (SQL test of the text `v`, words for the report)
     "bigint": ("regexp_full_match(v, '-?[0-9]+')", "whole numbers"),
     "integer": ("regexp_full_match(v, '-?[0-9]+')", "whole numbers"),
@@ -71,6 +46,10 @@ PARQUET_TYPES = {  # DuckDB types a Parquet column may have for each contract ty
     "varchar": {"VARCHAR"},
 }
 NUMERIC = {"bigint", "integer", "double"}
+
+
+class ContractUnknown(Exception):
+    """_sources.yml declares something the gate cannot apply; str() names it."""
 
 
 class RawFileUnreadable(Exception):
@@ -143,91 +122,97 @@ def reference_values(path: Path, column: str) -> list[str]:
         return [row[column].strip().lower() for row in csv.DictReader(handle)]
 
 
+def raw_name(column: str) -> str:
+    """The column as the file wrote it, beside its typed value in the typed view."""
+    return f"{column}__raw"
+
+
+def typed_view(table: str) -> str:
+    return f"typed_{table}"
+
+
+def reference_name(to: str) -> str:
+    """The table a test points at: "ref('segments')" -> segments, "source('raw', 'raw_users')" -> raw_users."""
+    found = re.search(r"'([^']+)'\)\s*$", to)
+    if not found:
+        raise ContractUnknown(
+            f"{SOURCES_YML.name}: cannot read the relation {to!r}; write ref('...') or source('raw', '...')"
+        )
+    return found.group(1)
+
+
 def shown_value(column: str, kind: str) -> str:
-    """Numbers as written, text in quotes, as the report has always shown offending values."""
-    text = f"cast({quoted(column)} as varchar)"
-    return text if kind in NUMERIC else f"'''' || {text} || ''''"
+    """An offending value as the file wrote it: numbers as they are, text in quotes."""
+    text = f"cast({quoted(raw_name(column))} as varchar)"
+    return text if kind in NUMERIC else f"chr(39) || {text} || chr(39)"
 
 
-def column_rules(table: str, column: str, kind: str, is_text: bool, file_names: dict[str, str]) -> list[Rule]:
-    rules = []
-    shown = shown_value(column, kind)
-    if (table, column) not in OPTIONAL:
-        rules.append(Rule(f"{column}__not_empty", column, f"{quoted(column)} is not null", "empty values", "'(empty)'"))
-    if is_text and kind in TEXT_FORMATS:
-        test, words = TEXT_FORMATS[kind]
-        ok = f"{quoted(column)} is null or " + test.replace("v", quoted(column), 1)
-        rules.append(Rule(f"{column}__format", column, ok, f"values that are not {words}", shown))
-    if PRIMARY_KEYS.get(table) == column:
-        key = typed(column, kind) if kind in NUMERIC else f"trim({quoted(column)})"
-        ok = f"{quoted(column)} is null or count(*) over (partition by {key}) = 1"
-        rules.append(Rule(f"{column}__unique", column, ok, "duplicate values", shown))
-    if (table, column) in RANGES:
-        low, high, strict = RANGES[(table, column)]
-        value = typed(column, "double")
-        bounds = [f"{value} {'>' if strict else '>='} {low}"] + ([f"{value} <= {high}"] if high is not None else [])
-        words = f"values outside {'(' if strict else '['}{low}, {high if high is not None else 'inf'}]"
-        rules.append(Rule(f"{column}__range", column, f"{value} is null or ({' and '.join(bounds)})", words, shown))
-    if (table, column) in FOREIGN_KEYS:
-        parent, parent_column = FOREIGN_KEYS[(table, column)]
-        if kind in NUMERIC:
-            child_key, parent_key = typed(column, kind), typed(parent_column, kind)
-        else:
-            child_key, parent_key = f"trim({quoted(column)})", f"trim({quoted(parent_column)})"
-        ok = f"{child_key} is null or {child_key} in (select {parent_key} from {parent})"
-        words = f"values not found in {file_names[parent]} {parent_column}"
-        rules.append(Rule(f"{column}__known", column, ok, words, shown))
-    return rules
+def column_rules(table: str, column: str, kind: str, is_text: bool) -> list[Rule]:
+    """What the contract's type says of a column's text: it must read as that type."""
+    if not (is_text and kind in TEXT_FORMATS):
+        return []
+    test, words = TEXT_FORMATS[kind]
+    raw_value = quoted(raw_name(column))
+    ok = f"{raw_value} is null or " + test.replace("v", raw_value, 1)
+    return [Rule(f"{column}__format", column, ok, f"values that are not {words}", shown_value(column, kind))]
 
 
-def table_rules(table: str, present: list[str]) -> list[Rule]:
-    """Rules that span columns."""
-    rules = []
-    if table == "raw_users" and "country" in present:
-        ok = "country is null or regexp_full_match(lower(trim(country)), '[a-z]{2}')"
-        rules.append(
-            Rule(
-                "country__code",
-                "country",
-                ok,
-                "values that are not two-letter country codes",
-                shown_value("country", "varchar"),
-            )
+def declared_rule(test: DeclaredTest, file_names: dict[str, str], columns: dict[str, str]) -> Rule | None:
+    """A test declared in _sources.yml as the gate applies it: the same meaning as the dbt test's SQL in
+    tests/generic/ (or dbt's own), over the file's values cast to the contract's types."""
+    args, column = test.arguments, test.column
+    value, kind = quoted(column), columns.get(column, "varchar")
+    if test.name == "not_null":
+        return Rule(test.flag, column, f"{quoted(raw_name(column))} is not null", "empty values", "'(empty)'")
+    if test.name == "unique":
+        ok = f"{value} is null or count(*) over (partition by {value}) = 1"
+        return Rule(test.flag, column, ok, "duplicate values", shown_value(column, kind))
+    if test.name == "accepted_range":
+        low, high, inclusive = args.get("min_value"), args.get("max_value"), args.get("inclusive", True)
+        bounds = ([f"{value} {'>=' if inclusive else '>'} {low}"] if low is not None else []) + (
+            [f"{value} {'<=' if inclusive else '<'} {high}"] if high is not None else []
         )
-    if table == "raw_subscriptions" and {"subscription_id", "started_at", "ended_at"} <= set(present):
-        started, ended = typed("started_at", "timestamp"), typed("ended_at", "timestamp")
-        rules.append(
-            Rule(
-                "ended_at__after_start",
-                "ended_at",
-                f"{started} is null or {ended} is null or {ended} >= {started}",
-                "before started_at",
-                "'subscription_id=' || subscription_id || ' started_at=' || started_at || ' ended_at=' || ended_at",
-            )
+        words = (
+            f"values outside {'[' if inclusive else '('}{'-inf' if low is None else low}, "
+            f"{'inf' if high is None else high}{']' if inclusive else ')'}"
         )
-    if table == "raw_subscriptions" and {"subscription_id", "ended_at", "end_reason"} <= set(present):
-        rules.append(
-            Rule(
-                "end_reason__when_ended",
-                "end_reason",
-                "(ended_at is null) = (nullif(trim(end_reason), '') is null)",
-                "must be set exactly when ended_at is set",
-                "'subscription_id=' || subscription_id || ' ended_at=' || coalesce(cast(ended_at as varchar), 'None')"
-                " || ' end_reason=' || coalesce(end_reason, 'None')",
-            )
+        return Rule(test.flag, column, f"{value} is null or ({' and '.join(bounds)})", words, shown_value(column, kind))
+    if test.name == "matches_pattern":
+        ok = f"{value} is null or regexp_full_match(trim(cast({value} as varchar)), '{args['pattern']}')"
+        words = f"values that are not {args.get('words') or args['pattern']}"
+        return Rule(test.flag, column, ok, words, shown_value(column, kind))
+    if test.name == "relationships":
+        parent, field = reference_name(args["to"]), args["field"]
+        known = f"select {quoted(field)} from {typed_view(parent)} where {quoted(field)} is not null"
+        ok = f"{value} is null or {value} in ({known})"
+        words = f"values not found in {file_names[parent]} {field}"
+        return Rule(test.flag, column, ok, words, shown_value(column, kind))
+    if test.name == "expression_is_true":
+        expression = args["expression"]
+        key = next(iter(columns))  # the row's id, then the columns the rule reads
+        mentioned = [name for name in columns if name == key or re.search(rf"\b{name}\b", expression)]
+        shown = " || ' ' || ".join(
+            f"'{name}=' || coalesce(cast({quoted(raw_name(name))} as varchar), 'None')" for name in mentioned
         )
-    if table == "raw_marketing_spend" and {"spend_date", "channel"} <= set(present):
-        key = f"{typed('spend_date', 'date')}, {tidy('channel')}"
-        rules.append(
-            Rule(
-                "spend_date_channel__unique",
-                "spend_date, channel",
-                f"count(*) over (partition by {key}) = 1",
-                "duplicate combinations",
-                "cast(spend_date as varchar) || ' ' || channel",
-            )
-        )
-    return rules
+        ok = f"coalesce(({expression}), false)"
+        return Rule(test.flag, column, ok, f'rows breaking "{expression}"', shown or "'(row)'")
+    if test.name == "unique_combination":
+        combination = args["combination"]
+        ok = f"count(*) over (partition by {', '.join(combination)}) = 1"
+        shown = " || ' ' || ".join(f"cast({part} as varchar)" for part in combination)
+        return Rule(test.flag, column, ok, "duplicate combinations", shown)
+    return None
+
+
+def declared_list(test: DeclaredTest, reference_dir: Path) -> ValueList | None:
+    """one_of and in_reference_list: tidied values from a list (GX checks them as a set)."""
+    if test.name == "one_of":
+        return ValueList(test.column, tidy(test.column), [str(v).lower() for v in test.arguments["values"]])
+    if test.name == "in_reference_list":
+        seed, field = reference_name(test.arguments["to"]), test.arguments["field"]
+        allowed = reference_values(reference_dir / f"{seed}.csv", field)
+        return ValueList(test.column, tidy(test.column), allowed, f"seeds/{seed}.csv")
+    return None
 
 
 def checks_for(
@@ -238,15 +223,21 @@ def checks_for(
     checks = TableChecks(raw_file, columns, [c for c in columns if c in header])
     is_text = raw_file.format == "csv"
     for column in checks.present:
-        checks.rules += column_rules(table, column, columns[column], is_text, file_names)
-        if (table, column) in ALLOWED:
-            value = f"cast({typed(column, columns[column])} as varchar)" if columns[column] in NUMERIC else tidy(column)
-            checks.lists.append(ValueList(column, value, ALLOWED[(table, column)]))
-        if (table, column) in REFERENCE_LISTS:
-            file_name, reference_column = REFERENCE_LISTS[(table, column)]
-            allowed = reference_values(reference_dir / file_name, reference_column)
-            checks.lists.append(ValueList(column, tidy(column), allowed, f"seeds/{file_name}"))
-    checks.rules += table_rules(table, checks.present)
+        checks.rules += column_rules(table, column, columns[column], is_text)
+    for test in declared_tests()[table]:
+        if not set(test.columns) <= set(checks.present):
+            continue  # reported as a missing column
+        values = declared_list(test, reference_dir)
+        if values is not None:
+            checks.lists.append(values)
+            continue
+        rule = declared_rule(test, file_names, columns)
+        if rule is None:
+            raise ContractUnknown(
+                f"{SOURCES_YML.name}: {table}: the gate does not know the test {test.name!r}; "
+                "use one it knows (see jobmetrics/contract.py) so both doors apply it"
+            )
+        checks.rules.append(rule)
     return checks
 
 
@@ -274,11 +265,12 @@ def type_failures(con: duckdb.DuckDBPyConnection, checks: TableChecks) -> list[F
 
 def reduce(con: duckdb.DuckDBPyConnection, checks: TableChecks) -> pd.DataFrame:
     """The file as its distinct check outcomes and listed values, each with its number of rows."""
-    outcomes = [f"({rule.ok}) as {quoted(rule.flag)}" for rule in checks.rules]
+    # a rule that cannot say (null) has not been kept: GX would pass a null
+    outcomes = [f"coalesce(({rule.ok}), false) as {quoted(rule.flag)}" for rule in checks.rules]
     outcomes += [f"{values.value} as {quoted(values.outcome)}" for values in checks.lists]
     con.execute(
         f"create or replace temp view checked_{checks.raw_file.table} as "
-        f"select *, {', '.join(outcomes) or 'true as nothing_to_check'} from {checks.raw_file.table}"
+        f"select *, {', '.join(outcomes) or 'true as nothing_to_check'} from {typed_view(checks.raw_file.table)}"
     )
     names = [quoted(rule.flag) for rule in checks.rules] + [quoted(values.outcome) for values in checks.lists]
     grouped = ", ".join(names) or "nothing_to_check"
@@ -336,7 +328,9 @@ def open_context(docs_dir: Path | None) -> Any:
 
 
 def register(con: duckdb.DuckDBPyConnection, files: dict[str, RawFile]) -> None:
-    """Each file as a view named after its table; DuckDB reads it where it lies."""
+    """Each file as a view named after its table (DuckDB reads it where it lies), and beside it the typed
+    view the rules read: each contract column cast to its type (null where the text is not of that type,
+    which the format rule reports) next to the text as written."""
     for table, raw_file in files.items():
         try:
             if raw_file.format == "parquet":
@@ -346,6 +340,13 @@ def register(con: duckdb.DuckDBPyConnection, files: dict[str, RawFile]) -> None:
             relation.create_view(table)
         except duckdb.Error as error:
             raise RawFileUnreadable(f"cannot read {raw_file.path}: {str(error).splitlines()[0]}") from error
+        header = {name.lower(): name for name in con.table(table).columns}
+        columns = [
+            f"{typed(header[column], kind)} as {quoted(column)}, {quoted(header[column])} as {quoted(raw_name(column))}"
+            for column, kind in contract()[table].items()
+            if column in header
+        ]
+        con.execute(f"create view {typed_view(table)} as select {', '.join(columns) or '1 as nothing'} from {table}")
 
 
 def validate(files: dict[str, RawFile], docs_dir: Path | None, reference_dir: Path = paths.SEEDS_DIR) -> list[Failure]:

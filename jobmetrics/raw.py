@@ -6,9 +6,11 @@ Files are read by DuckDB itself (read_csv, read_parquet), so no row ever passes 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import yaml
@@ -81,6 +83,49 @@ def contract() -> dict[str, dict[str, str]]:
     return {
         table["name"]: {column["name"]: column["data_type"] for column in table["columns"]} for table in raw["tables"]
     }
+
+
+@dataclass(frozen=True)
+class DeclaredTest:
+    """One rule of the contract: a dbt data test declared on a raw source table or column."""
+
+    table: str
+    name: str
+    column: str  # the column it is declared on, or the one its meta names (table-level tests)
+    arguments: dict[str, Any] = field(default_factory=dict)
+    columns: tuple[str, ...] = ()  # every contract column it reads
+
+    @property
+    def flag(self) -> str:
+        return f"{self.column}__{self.name}"
+
+
+def parse_test(table: str, column: str | None, entry: str | dict[str, Any], names: list[str]) -> DeclaredTest:
+    body: dict[str, Any] = {}
+    if isinstance(entry, str):
+        name = entry
+    else:
+        ((name, body),) = entry.items()
+    arguments = dict(body.get("arguments", {}))
+    where = column or body.get("config", {}).get("meta", {}).get("column", "")
+    text = " ".join(str(value) for value in arguments.values())
+    read = [n for n in names if n == column or re.search(rf"\b{n}\b", text)]
+    return DeclaredTest(table, name, where, arguments, tuple(read))
+
+
+@cache
+def declared_tests() -> dict[str, list[DeclaredTest]]:
+    """Every rule of the contract, per raw table, as declared in models/staging/_sources.yml."""
+    sources = yaml.safe_load(SOURCES_YML.read_text())["sources"]
+    raw = next(source for source in sources if source["name"] == "raw")
+    declared: dict[str, list[DeclaredTest]] = {}
+    for table in raw["tables"]:
+        names = [column["name"] for column in table["columns"]]
+        tests = [parse_test(table["name"], None, entry, names) for entry in table.get("data_tests", [])]
+        for column in table["columns"]:
+            tests += [parse_test(table["name"], column["name"], entry, names) for entry in column.get("data_tests", [])]
+        declared[table["name"]] = tests
+    return declared
 
 
 def load(con: duckdb.DuckDBPyConnection, files: dict[str, RawFile], schema: str = "raw") -> dict[str, int]:

@@ -80,3 +80,27 @@
 {% macro postgres__value_at_max(value, order_by) -%}
     (array_agg({{ value }} order by {{ order_by }} desc))[1]
 {%- endmacro %}
+
+
+{#- Text as the contract compares coded values: trimmed and lower-case. -#}
+{% macro tidy_text(expression) -%}
+    lower(trim(cast({{ expression }} as {{ dbt.type_string() }})))
+{%- endmacro %}
+
+
+{#- True when the whole of `expression` matches the regular expression `pattern`. -#}
+{% macro regex_full_match(expression, pattern) %}
+    {{ return(adapter.dispatch('regex_full_match', 'jobmetrics')(expression, pattern)) }}
+{% endmacro %}
+
+{% macro default__regex_full_match(expression, pattern) -%}
+    regexp_full_match({{ expression }}, '{{ pattern }}')
+{%- endmacro %}
+
+{% macro postgres__regex_full_match(expression, pattern) -%}
+    ({{ expression }} ~ '^(?:{{ pattern }})$')
+{%- endmacro %}
+
+{% macro spark__regex_full_match(expression, pattern) -%}
+    ({{ expression }} rlike '^(?:{{ pattern }})$')
+{%- endmacro %}

@@ -1,14 +1,14 @@
 {#-
-  Guards for the raw data contract. The sources YAML lists the contract's columns; a staging model
-  calls assert_raw_columns first so a missing column fails with the table and column named, and the
-  on-run-end hook turns failed staging tests into one line per broken rule with the offending values.
+  Guards for the raw data contract. The sources YAML declares the contract's columns and rules; a staging
+  model calls assert_raw_columns first so a missing column fails with the table and column named, and the
+  on-run-end hook turns failed tests on the raw source into one line per broken rule with the offending values.
 -#}
 
-{% macro assert_raw_columns(source_name, table_name) %}
-    {%- if not execute -%}{{ return('') }}{%- endif -%}
+{#- The contract's columns missing from a raw table, as one sentence; '' when none is (or the table is absent,
+    which fails on its own with a clearer message than ours). -#}
+{% macro missing_raw_columns(source_name, table_name) %}
     {%- set relation = source(source_name, table_name) -%}
     {%- set actual = adapter.get_columns_in_relation(relation) | map(attribute='name') | map('lower') | list -%}
-    {#- An absent table fails on its own with a clearer message than ours. -#}
     {%- if actual | length == 0 -%}{{ return('') }}{%- endif -%}
     {%- set contract = graph.sources.values()
         | selectattr('source_name', 'equalto', source_name)
@@ -17,12 +17,16 @@
     {%- for column in contract.columns.keys() if column | lower not in actual -%}
         {%- do missing.append(column) -%}
     {%- endfor -%}
-    {%- if missing -%}
-        {{ exceptions.raise_compiler_error(
-            "Raw data contract broken in " ~ relation ~ ": missing column(s) "
-            ~ missing | join(', ') ~ "; found " ~ actual | join(', ') ~ ". Fix the raw file or table and run again."
-        ) }}
-    {%- endif -%}
+    {%- if not missing -%}{{ return('') }}{%- endif -%}
+    {{ return("Raw data contract broken in " ~ relation ~ ": missing column(s) " ~ missing | join(', ')
+        ~ "; found " ~ actual | join(', ') ~ ". Fix the raw file or table and run again.") }}
+{% endmacro %}
+
+
+{% macro assert_raw_columns(source_name, table_name) %}
+    {%- if not execute -%}{{ return('') }}{%- endif -%}
+    {%- set missing = jobmetrics.missing_raw_columns(source_name, table_name) -%}
+    {%- if missing -%}{{ exceptions.raise_compiler_error(missing) }}{%- endif -%}
 {% endmacro %}
 
 
@@ -31,14 +35,21 @@
     {%- set kwargs = test_node.test_metadata.kwargs.get('arguments', test_node.test_metadata.kwargs) -%}
     {%- if name == 'unique' -%}duplicate values
     {%- elif name == 'not_null' -%}empty values
-    {%- elif name == 'accepted_values' -%}values outside {{ kwargs['values'] | join(', ') }}
-    {%- elif name == 'relationships' -%}values with no match in {{ kwargs['to'] | replace("ref('", '') | replace("')", '') }}.{{ kwargs['field'] }}
+    {%- elif name in ('accepted_values', 'one_of') -%}values outside {{ kwargs['values'] | join(', ') }}
+    {%- elif name in ('relationships', 'in_reference_list') -%}values with no match in {{ jobmetrics.relation_words(kwargs['to']) }}.{{ kwargs['field'] }}
+    {%- elif name == 'matches_pattern' -%}values that are not {{ kwargs.get('words') or kwargs['pattern'] }}
     {%- elif name == 'accepted_range' -%}values outside [{{ kwargs.get('min_value', '-inf') }}, {{ kwargs.get('max_value', 'inf') }}]
     {%- elif name == 'expression_is_true' -%}rows breaking "{{ kwargs['expression'] }}"
     {%- elif name == 'unique_combination' -%}duplicate combinations of {{ kwargs['combination'] | join(', ') }}
     {%- else -%}rows failing {{ name }}
     {%- endif -%}
 {% endmacro %}
+
+
+{#- "ref('segments')" or "source('raw', 'raw_users')" as the table's name. -#}
+{% macro relation_words(to) -%}
+    {{ to.split(',')[-1] | replace("ref(", '') | replace("source(", '') | replace("'", '') | replace(")", '') | trim }}
+{%- endmacro %}
 
 
 {#- Offending values of a failed test, read from its stored failures (a few, comma-separated). -#}
@@ -69,14 +80,22 @@
 
 {% macro report_raw_contract_failures(results) %}
     {%- if not execute -%}{{ return('') }}{%- endif -%}
+    {#- A test on a column the table lacks errors; say first which columns are missing. -#}
+    {%- set errored = results | selectattr('status', 'equalto', 'error') | map(attribute='node')
+        | selectattr('resource_type', 'equalto', 'test') | map(attribute='sources') | sum(start=[])
+        | map('last') | unique | list -%}
+    {%- for table_name in errored -%}
+        {%- set missing = jobmetrics.missing_raw_columns('raw', table_name) -%}
+        {%- if missing -%}{{ log(missing, info=true) }}{%- endif -%}
+    {%- endfor -%}
     {%- for result in results
         if result.node.resource_type == 'test' and result.status in ('fail', 'error')
-        and result.node.attached_node in graph.nodes
-        and graph.nodes[result.node.attached_node].fqn[1] == 'staging' -%}
+        and result.node.sources | length > 0 and result.node.fqn[1] == 'staging' -%}
         {%- set test_node = result.node -%}
-        {%- set model = graph.nodes[test_node.attached_node] -%}
-        {%- set raw_tables = model.sources | map('last') | list -%}
-        {%- set where = raw_tables | join(', ') ~ (('.' ~ test_node.column_name) if test_node.column_name else '') -%}
+        {%- set tested = test_node.test_metadata.kwargs.get('model', '') -%}
+        {%- set raw_tables = test_node.sources | map('last') | select('in', tested) | list -%}
+        {%- set column = test_node.column_name or test_node.config.meta.get('column') -%}
+        {%- set where = raw_tables | join(', ') ~ (('.' ~ column) if column else '') -%}
         {%- if result.status == 'fail' and test_node.relation_name -%}
             {%- set offending = jobmetrics.sample_failures(test_node) -%}
             {{ log("Raw data contract broken: " ~ where ~ " has " ~ jobmetrics.describe_contract_rule(test_node)

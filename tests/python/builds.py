@@ -79,8 +79,10 @@ def dbt_build(
     parsed: Build | None = None,
     env: dict[str, str] | None = None,
     project: Path = PROJECT_ROOT,
+    command: str = "build",
 ) -> Build:
-    """`dbt build` of the project into the warehouse in workdir; a previous build's parse is reused."""
+    """`dbt build` (or another dbt command) of the project into the warehouse in workdir; a previous build's
+    parse is reused."""
     (workdir / "target").mkdir(parents=True, exist_ok=True)
     if parsed is not None and parsed.workdir != workdir and (parsed.target / PARSE_FILE).exists():
         shutil.copy(parsed.target / PARSE_FILE, workdir / "target" / PARSE_FILE)
@@ -94,7 +96,7 @@ def dbt_build(
     done = subprocess.run(
         [
             DBT,
-            "build",
+            command,
             "--no-use-colors",
             "--project-dir",
             str(project),

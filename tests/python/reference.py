@@ -29,6 +29,13 @@ def read_table(folder: Path, name: str) -> pd.DataFrame:
 
 def load_raw(seed_dir: Path) -> dict[str, pd.DataFrame]:
     raw = {name: read_table(seed_dir, name) for name in RAW_TABLES}
+    # the contract compares channel and segment names trimmed and in lower case
+    for table, column in (
+        ("raw_users", "acquisition_channel"),
+        ("raw_users", "segment"),
+        ("raw_marketing_spend", "channel"),
+    ):
+        raw[table][column] = raw[table][column].str.strip().str.lower()
     raw["raw_users"]["signup_date"] = pd.to_datetime(raw["raw_users"]["signup_at"]).dt.date
     subs = raw["raw_subscriptions"]
     subs["start_date"] = pd.to_datetime(subs["started_at"]).dt.date

@@ -9,7 +9,7 @@ marketing_spend as (
 ),
 
 reference_channels as (
-    select * from {{ ref('acquisition_channels') }}
+    select * from {{ ref('stg_acquisition_channels') }}
 ),
 
 seen as (

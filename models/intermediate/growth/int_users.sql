@@ -17,7 +17,7 @@ user_months as (
 ),
 
 reference_channels as (
-    select * from {{ ref('acquisition_channels') }}
+    select * from {{ ref('stg_acquisition_channels') }}
 ),
 
 first_subscriptions as (

@@ -1,0 +1,14 @@
+with
+
+source as (
+    select * from {{ ref('acquisition_channels') }}
+),
+
+final as (
+    select
+        {{ tidy_text('acquisition_channel') }} as acquisition_channel,
+        cast(is_paid as boolean) as is_paid
+    from source
+)
+
+select * from final

@@ -1,0 +1,143 @@
+"""The raw-data contract is declared once (models/staging/_sources.yml) and both doors apply it alike: for
+every declared rule, the same broken row is refused by the gate (files, JOBMETRICS_RAW_DIR) and by dbt's
+tests on the raw source (tables another tool loaded, JOBMETRICS_RAW_SCHEMA), each naming the column."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+from builds import COMPANIES, Build, dbt_build, shared_build
+
+from jobmetrics import contract, raw
+
+EDGE = COMPANIES / "edge_company"
+TIME = "2025-03-01 10:00:00"
+
+# (table, the rule's flag: column__test) -> a CSV line that breaks that rule and no other
+BROKEN_ROWS = {
+    ("raw_users", "user_id__not_null"): f",{TIME},referral,career_changer,US",
+    ("raw_users", "user_id__unique"): f"1,{TIME},referral,career_changer,US",
+    ("raw_users", "signup_at__not_null"): "901,,referral,career_changer,US",
+    ("raw_users", "acquisition_channel__not_null"): f"902,{TIME},,career_changer,US",
+    ("raw_users", "acquisition_channel__in_reference_list"): f"903,{TIME},podcast,career_changer,US",
+    ("raw_users", "segment__not_null"): f"904,{TIME},referral,,US",
+    ("raw_users", "segment__in_reference_list"): f"905,{TIME},referral,student,US",
+    ("raw_users", "country__not_null"): f"906,{TIME},referral,career_changer,",
+    ("raw_users", "country__matches_pattern"): f"907,{TIME},referral,career_changer,1x",
+    ("raw_plans", "plan_id__not_null"): ",Nameless,1,10.00",
+    ("raw_plans", "plan_id__unique"): "basic,Basic again,1,30.00",
+    ("raw_plans", "billing_interval_months__not_null"): "gold,Gold,,10.00",
+    ("raw_plans", "billing_interval_months__one_of"): "silver,Silver,2,10.00",
+    ("raw_plans", "price_usd__not_null"): "bronze,Bronze,1,",
+    ("raw_plans", "price_usd__accepted_range"): "tin,Tin,1,0",
+    (
+        "raw_subscriptions",
+        "ended_at__expression_is_true",
+    ): "92,1,basic,2025-03-05 10:00:00,2025-03-01 10:00:00,cancelled",
+    ("raw_subscriptions", "end_reason__expression_is_true"): "93,1,basic,2025-03-05 10:00:00,,cancelled",
+    ("raw_subscriptions", "subscription_id__not_null"): f",1,basic,{TIME},,",
+    ("raw_subscriptions", "subscription_id__unique"): f"11,1,basic,{TIME},,",
+    ("raw_subscriptions", "user_id__not_null"): f"94,,basic,{TIME},,",
+    ("raw_subscriptions", "user_id__relationships"): f"95,999,basic,{TIME},,",
+    ("raw_subscriptions", "plan_id__not_null"): f"96,1,,{TIME},,",
+    ("raw_subscriptions", "plan_id__relationships"): f"97,1,platinum,{TIME},,",
+    ("raw_subscriptions", "started_at__not_null"): "98,1,basic,,,",
+    ("raw_subscriptions", "end_reason__one_of"): f"99,1,basic,{TIME},2025-03-02 10:00:00,refunded",
+    ("raw_scans", "scan_id__not_null"): f",1,{TIME},201,50",
+    ("raw_scans", "scan_id__unique"): f"1,1,{TIME},201,50",
+    ("raw_scans", "user_id__not_null"): f"61,,{TIME},201,50",
+    ("raw_scans", "user_id__relationships"): f"62,999,{TIME},201,50",
+    ("raw_scans", "scanned_at__not_null"): "63,1,,201,50",
+    ("raw_scans", "job_id__not_null"): f"64,1,{TIME},,50",
+    ("raw_scans", "match_rate__not_null"): f"65,1,{TIME},201,",
+    ("raw_scans", "match_rate__accepted_range"): f"66,1,{TIME},201,140",
+    # paid_search is spent on 2025-01-01 already: the same channel in other case is the same channel
+    ("raw_marketing_spend", "spend_date, channel__unique_combination"): "2025-01-01,Paid_Search,5.00",
+    ("raw_marketing_spend", "spend_date__not_null"): ",paid_search,5.00",
+    ("raw_marketing_spend", "channel__not_null"): "2025-03-03,,5.00",
+    ("raw_marketing_spend", "channel__in_reference_list"): "2025-03-04,tv,5.00",
+    ("raw_marketing_spend", "spend_usd__not_null"): "2025-03-05,paid_search,",
+    ("raw_marketing_spend", "spend_usd__accepted_range"): "2025-03-06,paid_search,-1",
+}
+# what each door says of a broken rule, by the test's name: (the gate, dbt)
+WORDS = {
+    "not_null": ("empty values", "empty values"),
+    "unique": ("duplicate values", "duplicate values"),
+    "relationships": ("values not found in", "values with no match in"),
+    "in_reference_list": ("is not in seeds/", "values with no match in"),
+    "one_of": ("values outside", "values outside"),
+    "accepted_range": ("values outside", "values outside"),
+    "matches_pattern": ("values that are not two-letter country codes", "values that are not two-letter country codes"),
+    "expression_is_true": ("rows breaking", "rows breaking"),
+    "unique_combination": ("duplicate combinations", "duplicate combinations"),
+}
+DECLARED = [test for tests in raw.declared_tests().values() for test in tests]
+
+
+def test_every_declared_rule_has_a_broken_row() -> None:
+    assert {(test.table, test.flag) for test in DECLARED} == set(BROKEN_ROWS)
+    assert {test.name for test in DECLARED} <= set(WORDS)
+
+
+def broken_folder(folder: Path) -> Path:
+    shutil.copytree(EDGE, folder)
+    for (table, _), line in BROKEN_ROWS.items():
+        with (folder / f"{table}.csv").open("a") as handle:
+            handle.write(line + "\n")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def gate_report(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
+    folder = broken_folder(tmp_path_factory.mktemp("contract") / "raw")
+    return [str(failure) for failure in contract.validate(raw.find_raw_files(folder), None)]
+
+
+@pytest.mark.parametrize("test", DECLARED, ids=lambda test: f"{test.table}.{test.flag}")
+def test_the_gate_refuses_the_broken_row(test: raw.DeclaredTest, gate_report: list[str]) -> None:
+    expected = f"{test.table}.csv: {test.column}: "
+    lines = [line for line in gate_report if line.startswith(expected) and WORDS[test.name][0] in line]
+    assert lines, f"{expected}... {WORDS[test.name][0]} not in:\n" + "\n".join(gate_report)
+
+
+@pytest.fixture(scope="module")
+def tables_build(edge_company: Build, shared_dir: Path) -> Build:
+    """The same broken rows as tables another tool loaded (types guessed by DuckDB), tested by dbt."""
+
+    def make(workdir: Path) -> Build:
+        folder = broken_folder(workdir / "raw")
+        shutil.copy(edge_company.db, workdir / edge_company.db.name)
+        with duckdb.connect(str(workdir / edge_company.db.name)) as con:
+            con.execute("create schema their_raw")
+            for table in raw.RAW_TABLES:
+                con.read_csv(str(folder / f"{table}.csv")).create(f"their_raw.{table}")
+        return dbt_build(
+            workdir,
+            "--select",
+            "source:raw",
+            parsed=edge_company,
+            env={"JOBMETRICS_RAW_SCHEMA": "their_raw"},
+            command="test",
+        )
+
+    return shared_build(shared_dir, "contract_tables", make, must_pass=False)
+
+
+@pytest.mark.parametrize("test", DECLARED, ids=lambda test: f"{test.table}.{test.flag}")
+def test_dbt_refuses_the_broken_row(test: raw.DeclaredTest, tables_build: Build) -> None:
+    assert tables_build.returncode != 0
+    expected = f"Raw data contract broken: {test.table}.{test.column} has {WORDS[test.name][1]}"
+    assert expected in tables_build.output, f"{expected!r} not in:\n{tables_build.output[-6000:]}"
+
+
+def test_the_gate_stops_at_a_rule_it_cannot_apply(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A test added to _sources.yml that the gate does not know stops the gate instead of passing one door."""
+    unknown = raw.DeclaredTest("raw_users", "dbt_utils_at_least_one", "country", {}, ("country",))
+    declared = {table: list(tests) for table, tests in raw.declared_tests().items()}
+    declared["raw_users"].append(unknown)
+    monkeypatch.setattr(contract, "declared_tests", lambda: declared)
+    with pytest.raises(contract.ContractUnknown, match="dbt_utils_at_least_one"):
+        contract.validate(raw.find_raw_files(EDGE), None)
