@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import duckdb
 
 from jobmetrics.ask.catalog import Catalog
@@ -10,27 +12,17 @@ from jobmetrics.warehouse import Row, fetch_dicts
 
 OFFLINE_NOTE = "(Answered offline from the marts; set ANTHROPIC_API_KEY to ask open questions.)"
 
-# For a non-technical reader: what the number means in everyday words. The formula is in docs/metrics.md.
-PLAIN = {
-    "mrr": "The money the business earns every month from subscriptions, with quarterly and annual plans "
-    "counted per month.",
-    "active_customers": "How many people are paying at the end of the month.",
-    "mrr_growth_rate": "How much bigger monthly revenue is than a month before.",
-    "customer_churn_rate": "Out of the customers paying at the start of the month, the share who stopped paying "
-    "by its end.",
-    "gross_mrr_churn_rate": "The share of last month's revenue lost to cancellations and downgrades.",
-    "net_mrr_retention": "How much of last month's revenue the same customers still bring, counting upgrades; "
-    "above 100% the base grows on its own.",
-    "quick_ratio": "Revenue gained (new, returning and upgrading customers) for every dollar lost to "
-    "cancellations and downgrades.",
-    "arpu": "What an average paying customer pays per month.",
-    "conversion_rate": "The share of people who signed up that went on to pay.",
-    "month1_logo_retention": "Of last month's brand-new customers, the share still paying a month later.",
-    "ltv_to_cac": "What a customer is worth over their lifetime compared with what it cost to win them.",
-    "cac_payback_months": "How many months of a customer's margin it takes to earn back what acquiring them cost.",
-    "avg_match_rate": "How well resumes match the job descriptions they are scanned against, 0 to 100.",
+# What the two headline figures that are not KPIs mean in everyday words (the KPIs' words are in
+# seeds/kpi_thresholds.csv, read through kpi_summary), and how to format them.
+HEADLINES = {
+    "mrr": (
+        "The money the business earns every month from subscriptions, with quarterly and annual plans "
+        "counted per month.",
+        "usd",
+    ),
+    "active_customers": ("How many people are paying at the end of the month.", "count"),
 }
-UNITS = {"mrr": "usd", "active_customers": "count"}
+HEADLINE_ALIASES = {"customers": "active_customers", "revenue": "mrr"}
 
 
 def kpi_rows(con: duckdb.DuckDBPyConnection) -> dict[str, Row]:
@@ -56,12 +48,13 @@ def explain(con: duckdb.DuckDBPyConnection, catalog: Catalog, metric: str) -> st
     """Definition, current value, how it moved and the benchmark, in words a non-analyst can follow."""
     key = resolve_metric(metric, catalog, con)
     if key is None:
-        known = ", ".join(sorted(set(PLAIN) | set(kpi_rows(con))))
+        known = ", ".join(sorted(set(HEADLINES) | set(kpi_rows(con))))
         raise UnknownMetric(f"unknown metric {metric!r}; try one of: {known}")
     kpis = kpi_rows(con)
     lines = [f"{kpis[key]['label'] if key in kpis else key.replace('_', ' ').capitalize()} ({key})"]
-    if key in PLAIN:
-        lines.append(f"In plain words: {PLAIN[key]}")
+    plain = kpis[key]["in_plain_words"] if key in kpis else HEADLINES[key][0]
+    if plain:
+        lines.append(f"In plain words: {plain}")
     definition = catalog.definition(key) or catalog.definition(key.removeprefix("kpi_"))
     if key in kpis:
         definition = kpis[key]["description"] or definition
@@ -83,135 +76,126 @@ def explain(con: duckdb.DuckDBPyConnection, catalog: Catalog, metric: str) -> st
             f"Benchmark: {row['benchmark_note']}. Warning {beyond} {format_value(row['warning'], unit)}, "
             f"critical {beyond} {format_value(row['critical'], unit)}; status now: {row['status']}."
         )
-    elif key in UNITS:
-        lines.append(f"Recent months: {monthly_trend(con, key, UNITS[key])}.")
+    else:
+        lines.append(f"Recent months: {monthly_trend(con, key, HEADLINES[key][1])}.")
     return "\n".join(lines)
 
 
 def resolve_metric(name: str, catalog: Catalog, con: duckdb.DuckDBPyConnection) -> str | None:
     wanted = name.strip().lower().replace(" ", "_").replace("-", "_")
     kpis = kpi_rows(con)
-    labels = {(row["label"] or "").lower().replace(" ", "_"): kpi for kpi, row in kpis.items()}
-    aliases = {
-        "churn": "customer_churn_rate",
-        "nrr": "net_mrr_retention",
-        "ltv_cac": "ltv_to_cac",
-        "ltv:cac": "ltv_to_cac",
-        "conversion": "conversion_rate",
-        "match_rate": "avg_match_rate",
-        "growth": "mrr_growth_rate",
-        "payback": "cac_payback_months",
-        "customers": "active_customers",
-    }
-    for candidate in (wanted, aliases.get(wanted), labels.get(wanted)):
-        if candidate and (candidate in kpis or candidate in PLAIN):
+    names = {(row["label"] or "").lower().replace(" ", "_"): kpi for kpi, row in kpis.items()}
+    names |= {alias: kpi for kpi, row in kpis.items() for alias in (row["also_called"] or "").split()}
+    names |= HEADLINE_ALIASES
+    for candidate in (wanted, names.get(wanted)):
+        if candidate and (candidate in kpis or candidate in HEADLINES):
             return candidate
     return None
 
 
+def channels_answer(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> str:
+    rows = fetch_dicts(
+        con,
+        "select * from marts.channel_performance order by acquisition_channel = 'all', "
+        "ltv_to_cac desc nulls last, acquisition_channel",
+    )
+    lines = [
+        "Channel economics over the whole period (CAC = spend / new customers; LTV = ARPU x gross margin / churn):"
+    ]
+    for r in rows:
+        lines.append(
+            f"- {r['acquisition_channel']}: {r['new_customers']:,} new customers, spend "
+            f"{format_value(r['spend_usd'], 'usd')}, CAC {format_value(r['cac'], 'usd')}, "
+            f"LTV {format_value(r['ltv'], 'usd')}, LTV:CAC {format_value(r['ltv_to_cac'], 'multiple')}, "
+            f"payback {format_value(r['cac_payback_months'], 'months')}"
+        )
+    return "\n".join(lines)
+
+
+def cohorts_answer(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> str:
+    rows = fetch_dicts(
+        con,
+        "select cohort_month, cohort_customers, logo_retention_rate from marts.cohort_retention "
+        "where months_since_start = 1 order by cohort_month desc limit 3",
+    )
+    latest = "; ".join(
+        f"{r['cohort_month']:%b %Y} cohort {format_value(r['logo_retention_rate'], 'rate')} "
+        f"of {r['cohort_customers']:,}"
+        for r in rows
+    )
+    return f"Month-1 logo retention of the latest cohorts: {latest}.\n" + explain(con, catalog, "month1_logo_retention")
+
+
+def churn_answer(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> str:
+    segments = fetch_dicts(
+        con,
+        "select segment, customer_churn_rate from marts.segment_performance "
+        "where segment != 'all' order by customer_churn_rate desc",
+    )
+    by_segment = ", ".join(f"{s['segment']} {format_value(s['customer_churn_rate'], 'rate')}" for s in segments)
+    gross = kpi_rows(con)["gross_mrr_churn_rate"]["value"]
+    return (
+        explain(con, catalog, "customer_churn_rate")
+        + f"\nRecent months: {monthly_trend(con, 'customer_churn_rate', 'rate')}."
+        + f"\nBy segment, whole period: {by_segment}."
+        + f"\nGross MRR churn: {format_value(gross, 'rate')}."
+    )
+
+
+def conversion_answer(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> str:
+    segments = fetch_dicts(
+        con,
+        "select segment, conversion_rate, conversion_lift_vs_all "
+        "from marts.segment_performance order by conversion_rate desc",
+    )
+    by_segment = ", ".join(f"{s['segment']} {format_value(s['conversion_rate'], 'rate')}" for s in segments)
+    return explain(con, catalog, "conversion_rate") + f"\nBy segment: {by_segment}."
+
+
+def match_rate_answer(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> str:
+    lift = fetch_dicts(
+        con,
+        "select avg_lift as lift, share_of_jobs_reaching_target as reached from marts.match_rate_by_iteration limit 1",
+    )[0]
+    return (
+        explain(con, catalog, "avg_match_rate") + f"\nIterating on one job lifts the match rate by "
+        f"{lift['lift']:.1f} points on average; {format_value(lift['reached'], 'rate')} of jobs reach "
+        "the target match rate."
+    )
+
+
+def kpi_trend_answer(kpi: str) -> Callable[[duckdb.DuckDBPyConnection, Catalog], str]:
+    def answer_kpi(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> str:
+        unit = kpi_rows(con)[kpi]["unit"]
+        return explain(con, catalog, kpi) + f"\nRecent months: {monthly_trend(con, kpi, unit)}."
+
+    return answer_kpi
+
+
+def explain_answer(metric: str) -> Callable[[duckdb.DuckDBPyConnection, Catalog], str]:
+    return lambda con, catalog: explain(con, catalog, metric)
+
+
 # Topics are tried in order: the first whose keywords appear in the question answers it.
-TOPICS = [
-    ("channels", ("ltv", "cac", "channel", "invest", "acquisition", "payback")),
-    ("cohorts", ("cohort", "logo retention", "month-1", "month 1")),
-    ("net_mrr_retention", ("nrr", "net revenue retention", "net mrr retention", "net retention")),
-    ("churn", ("churn", "cancel")),
-    ("arpu", ("arpu", "revenue per user", "average revenue")),
-    ("conversion", ("conversion", "convert", "free to paid", "free-to-paid", "funnel")),
-    ("match_rate", ("match rate", "match rates", "matching", "resume score")),
-    ("growth", ("growth", "growing", "grow")),
-    ("mrr", ("mrr", "recurring revenue", "revenue")),
-    ("customers", ("customers", "subscribers", "paying users")),
+TOPICS: list[tuple[tuple[str, ...], Callable[[duckdb.DuckDBPyConnection, Catalog], str]]] = [
+    (("ltv", "cac", "channel", "invest", "acquisition", "payback"), channels_answer),
+    (("cohort", "logo retention", "month-1", "month 1"), cohorts_answer),
+    (("nrr", "net revenue retention", "net mrr retention", "net retention"), kpi_trend_answer("net_mrr_retention")),
+    (("churn", "cancel"), churn_answer),
+    (("arpu", "revenue per user", "average revenue"), kpi_trend_answer("arpu")),
+    (("conversion", "convert", "free to paid", "free-to-paid", "funnel"), conversion_answer),
+    (("match rate", "match rates", "matching", "resume score"), match_rate_answer),
+    (("growth", "growing", "grow"), kpi_trend_answer("mrr_growth_rate")),
+    (("mrr", "recurring revenue", "revenue"), explain_answer("mrr")),
+    (("customers", "subscribers", "paying users"), explain_answer("active_customers")),
 ]
-
-
-def topic_of(question: str) -> str | None:
-    text = question.lower()
-    return next((topic for topic, words in TOPICS if any(word in text for word in words)), None)
 
 
 def answer(con: duckdb.DuckDBPyConnection, catalog: Catalog, question: str) -> str | None:
     """A deterministic answer for questions about known metrics, or None when the question is open."""
-    topic = topic_of(question)
-    if topic is None:
-        return None
-    kpis = kpi_rows(con)
-    if topic == "channels":
-        rows = fetch_dicts(
-            con,
-            "select * from marts.channel_performance order by acquisition_channel = 'all', "
-            "ltv_to_cac desc nulls last, acquisition_channel",
-        )
-        lines = [
-            "Channel economics over the whole period (CAC = spend / new customers; LTV = ARPU x gross margin / churn):"
-        ]
-        for r in rows:
-            lines.append(
-                f"- {r['acquisition_channel']}: {r['new_customers']:,} new customers, spend "
-                f"{format_value(r['spend_usd'], 'usd')}, CAC {format_value(r['cac'], 'usd')}, "
-                f"LTV {format_value(r['ltv'], 'usd')}, LTV:CAC {format_value(r['ltv_to_cac'], 'multiple')}, "
-                f"payback {format_value(r['cac_payback_months'], 'months')}"
-            )
-        body = "\n".join(lines)
-    elif topic == "cohorts":
-        rows = fetch_dicts(
-            con,
-            "select cohort_month, cohort_customers, logo_retention_rate from marts.cohort_retention "
-            "where months_since_start = 1 order by cohort_month desc limit 3",
-        )
-        body = (
-            "Month-1 logo retention of the latest cohorts: "
-            + "; ".join(
-                f"{r['cohort_month']:%b %Y} cohort {format_value(r['logo_retention_rate'], 'rate')} of "
-                f"{r['cohort_customers']:,}"
-                for r in rows
-            )
-            + "."
-        )
-        body += "\n" + explain(con, catalog, "month1_logo_retention")
-    elif topic == "churn":
-        segments = fetch_dicts(
-            con,
-            "select segment, customer_churn_rate from marts.segment_performance "
-            "where segment != 'all' order by customer_churn_rate desc",
-        )
-        body = (
-            explain(con, catalog, "customer_churn_rate")
-            + f"\nRecent months: {monthly_trend(con, 'customer_churn_rate', 'rate')}."
-            + "\nBy segment, whole period: "
-            + ", ".join(f"{s['segment']} {format_value(s['customer_churn_rate'], 'rate')}" for s in segments)
-            + "."
-            + f"\nGross MRR churn: {format_value(kpis['gross_mrr_churn_rate']['value'], 'rate')}."
-        )
-    elif topic == "conversion":
-        segments = fetch_dicts(
-            con,
-            "select segment, conversion_rate, conversion_lift_vs_all "
-            "from marts.segment_performance order by conversion_rate desc",
-        )
-        body = (
-            explain(con, catalog, "conversion_rate")
-            + "\nBy segment: "
-            + ", ".join(f"{s['segment']} {format_value(s['conversion_rate'], 'rate')}" for s in segments)
-            + "."
-        )
-    elif topic == "match_rate":
-        lift = fetch_dicts(
-            con,
-            "select avg_lift as lift, share_of_jobs_reaching_target as reached from marts.match_rate_by_iteration "
-            "limit 1",
-        )[0]
-        body = (
-            explain(con, catalog, "avg_match_rate") + f"\nIterating on one job lifts the match rate by "
-            f"{lift['lift']:.1f} points on average; {format_value(lift['reached'], 'rate')} of jobs reach "
-            "the target match rate."
-        )
-    elif topic in ("net_mrr_retention", "arpu", "growth"):
-        key = {"growth": "mrr_growth_rate"}.get(topic, topic)
-        body = explain(con, catalog, key) + f"\nRecent months: {monthly_trend(con, key, kpis[key]['unit'])}."
-    else:  # mrr, customers
-        key = "mrr" if topic == "mrr" else "active_customers"
-        body = explain(con, catalog, key)
-    return body + "\n" + OFFLINE_NOTE
+    text = question.lower()
+    respond = next((respond for words, respond in TOPICS if any(word in text for word in words)), None)
+    return None if respond is None else respond(con, catalog) + "\n" + OFFLINE_NOTE
 
 
 def insights(con: duckdb.DuckDBPyConnection) -> str:
