@@ -1,6 +1,6 @@
 {#- Engine-specific pieces live here behind adapter.dispatch, so models stay portable. -#}
 
-{% macro type_double() %}
+{% macro jobmetrics.type_double() %}
     {{ return(adapter.dispatch('type_double', 'jobmetrics')()) }}
 {% endmacro %}
 
@@ -10,10 +10,11 @@
 {% macro spark__type_double() %}double{% endmacro %}
 
 
-{#- numerator / denominator as a double, null when the denominator is 0 or null. -#}
-{% macro safe_divide(numerator, denominator) %}
-    cast({{ numerator }} as {{ jobmetrics.type_double() }}) / nullif({{ denominator }}, 0)
-{% endmacro %}
+{#- numerator / denominator as a double, null when the denominator is 0 or null; parenthesised, so that
+    `1 - jobmetrics.safe_divide(a, b)` and `jobmetrics.safe_divide(a, b) * c` mean what they say. -#}
+{% macro jobmetrics.safe_divide(numerator, denominator) -%}
+    (cast({{ numerator }} as {{ jobmetrics.type_double() }}) / nullif({{ denominator }}, 0))
+{%- endmacro %}
 
 
 {#- One row per period start (as a date) from start_column through end_column of a one-row relation. -#}
@@ -52,6 +53,13 @@
     cast(round(cast({{ expression }} as numeric), {{ places }}) as double precision)
 {%- endmacro %}
 
+
+{#- A number per row from its values, for fingerprints. -#}
+{% macro row_hash(expressions) %}
+    {{ return(adapter.dispatch('row_hash', 'jobmetrics')(expressions)) }}
+{% endmacro %}
+
+{% macro default__row_hash(expressions) %}hash({{ expressions | join(', ') }}){% endmacro %}
 
 {% macro postgres__row_hash(expressions) -%}
     hashtext(concat_ws('|', {{ expressions | join(', ') }}))

@@ -118,6 +118,19 @@
 {% endmacro %}
 
 
+{#- The filter that keeps the rows from the cutoff on (days_before earlier, for windows that look back), or
+    nothing when the table is computed whole. The one form every event mart and its pre-hook use. -#}
+{% macro from_cutoff(date_column, cutoff, days_before=0) -%}
+    {%- if cutoff is not none -%}
+        {%- set first_day = "cast('" ~ cutoff ~ "' as date)" -%}
+        {%- if days_before -%}
+            {%- set first_day = "cast(" ~ dbt.dateadd('day', -days_before, first_day) ~ " as date)" -%}
+        {%- endif -%}
+        where {{ date_column }} >= {{ first_day }}
+    {%- endif -%}
+{%- endmacro %}
+
+
 {#- Pre-hook: remove the rows this build recomputes (all of them when it rebuilds). -#}
 {% macro clear_event_mart(date_column) %}
     {{ return(adapter.dispatch('clear_event_mart', 'jobmetrics')(date_column)) }}
@@ -130,8 +143,7 @@
 {% macro default__clear_event_mart(date_column) %}
     {%- if not execute or not is_incremental() -%}{{ return('') }}{%- endif -%}
     {%- set cutoff = jobmetrics.event_mart_cutoff(date_column) -%}
-    delete from {{ this }}
-    {%- if cutoff is not none %} where {{ date_column }} >= cast('{{ cutoff }}' as date){% endif %}
+    delete from {{ this }} {{ jobmetrics.from_cutoff(date_column, cutoff) }}
 {% endmacro %}
 
 
@@ -152,11 +164,3 @@
     delete from {{ state }} where model = '{{ this.identifier }}';
     insert into {{ state }} values ('{{ this.identifier }}', '{{ watermark or '' }}', '{{ fingerprint }}')
 {% endmacro %}
-
-
-{#- A number per row from its values, for fingerprints. -#}
-{% macro row_hash(expressions) %}
-    {{ return(adapter.dispatch('row_hash', 'jobmetrics')(expressions)) }}
-{% endmacro %}
-
-{% macro default__row_hash(expressions) %}hash({{ expressions | join(', ') }}){% endmacro %}

@@ -4,13 +4,13 @@
 -#}
 
 {% macro ltv(arpu, churn_rate) %}
-    {{- safe_divide('(' ~ arpu ~ ') * ' ~ var('gross_margin'), churn_rate) -}}
+    {{- jobmetrics.safe_divide('(' ~ arpu ~ ') * ' ~ var('gross_margin'), churn_rate) -}}
 {% endmacro %}
 
 {% macro ltv_to_cac(arpu, churn_rate, cac) %}
-    {{- safe_divide(ltv(arpu, churn_rate), cac) -}}
+    {{- jobmetrics.safe_divide(ltv(arpu, churn_rate), cac) -}}
 {% endmacro %}
 
 {% macro cac_payback_months(cac, arpu) %}
-    {{- safe_divide(cac, '(' ~ arpu ~ ') * ' ~ var('gross_margin')) -}}
+    {{- jobmetrics.safe_divide(cac, '(' ~ arpu ~ ') * ' ~ var('gross_margin')) -}}
 {% endmacro %}

@@ -6,7 +6,7 @@ source as (
 
 final as (
     select
-        {{ tidy_text('acquisition_channel') }} as acquisition_channel,
+        {{ jobmetrics.tidy_text('acquisition_channel') }} as acquisition_channel,
         cast(is_paid as boolean) as is_paid
     from source
 )

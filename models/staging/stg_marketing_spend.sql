@@ -10,7 +10,7 @@ final as (
     select
         cast(spend_date as date) as spend_date,
         lower(trim(channel)) as acquisition_channel,
-        cast(spend_usd as {{ type_double() }}) as spend_usd
+        cast(spend_usd as {{ jobmetrics.type_double() }}) as spend_usd
     from source
 )
 

@@ -13,7 +13,7 @@ final as (
         cast(scanned_at as {{ dbt.type_timestamp() }}) as scanned_at,
         cast(scanned_at as date) as scan_date,
         cast(job_id as {{ dbt.type_bigint() }}) as job_id,
-        cast(match_rate as {{ type_double() }}) as match_rate
+        cast(match_rate as {{ jobmetrics.type_double() }}) as match_rate
     from source
 )
 

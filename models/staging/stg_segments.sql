@@ -5,7 +5,7 @@ source as (
 ),
 
 final as (
-    select {{ tidy_text('segment') }} as segment
+    select {{ jobmetrics.tidy_text('segment') }} as segment
     from source
 )
 

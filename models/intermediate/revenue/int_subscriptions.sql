@@ -32,7 +32,7 @@ final as (
         plans.billing_interval_months,
         plans.price_usd,
         -- rounded so a quarterly price like 119.85 / 3 reads 39.95, not 39.949999999999996
-        {{ jobmetrics.round_to(safe_divide('plans.price_usd', 'plans.billing_interval_months'), 6) }} as mrr
+        {{ jobmetrics.round_to(jobmetrics.safe_divide('plans.price_usd', 'plans.billing_interval_months'), 6) }} as mrr
     from subscriptions
     cross join reporting_period
     left join plans

@@ -70,7 +70,7 @@ final as (
         {{ jobmetrics.round_to('coalesce(spend.spend_usd, 0)', 6) }} as spend_usd,
         cast(coalesce(signups.signups, 0) as {{ dbt.type_bigint() }}) as signups,
         cast(coalesce(new_customers.new_customers, 0) as {{ dbt.type_bigint() }}) as new_customers,
-        {{ safe_divide('coalesce(spend.spend_usd, 0)', 'new_customers.new_customers') }} as cac
+        {{ jobmetrics.safe_divide('coalesce(spend.spend_usd, 0)', 'new_customers.new_customers') }} as cac
     from grid
     left join spend
         on grid.month = spend.month and grid.acquisition_channel = spend.acquisition_channel

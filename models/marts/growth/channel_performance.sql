@@ -72,10 +72,10 @@ unit_economics as (
         spend_usd,
         new_customers,
         churned_customers,
-        {{ safe_divide('converted_users', 'signups') }} as conversion_rate,
-        {{ safe_divide('spend_usd', 'new_customers') }} as cac,
-        {{ safe_divide('customer_month_mrr', 'customer_months') }} as arpu_per_customer_month,
-        {{ safe_divide('churned_customers', 'previous_customer_months') }} as customer_churn_rate
+        {{ jobmetrics.safe_divide('converted_users', 'signups') }} as conversion_rate,
+        {{ jobmetrics.safe_divide('spend_usd', 'new_customers') }} as cac,
+        {{ jobmetrics.safe_divide('customer_month_mrr', 'customer_months') }} as arpu_per_customer_month,
+        {{ jobmetrics.safe_divide('churned_customers', 'previous_customer_months') }} as customer_churn_rate
     from combined
 ),
 

@@ -29,9 +29,9 @@ final as (
         cast(conversions.converted_7d as {{ dbt.type_bigint() }}) as converted_7d,
         cast(conversions.converted_30d as {{ dbt.type_bigint() }}) as converted_30d,
         cast(conversions.converted_90d as {{ dbt.type_bigint() }}) as converted_90d,
-        {{ safe_divide('conversions.converted_7d', 'conversions.users') }} as conversion_rate_7d,
-        {{ safe_divide('conversions.converted_30d', 'conversions.users') }} as conversion_rate_30d,
-        {{ safe_divide('conversions.converted_90d', 'conversions.users') }} as conversion_rate_90d,
+        {{ jobmetrics.safe_divide('conversions.converted_7d', 'conversions.users') }} as conversion_rate_7d,
+        {{ jobmetrics.safe_divide('conversions.converted_30d', 'conversions.users') }} as conversion_rate_30d,
+        {{ jobmetrics.safe_divide('conversions.converted_90d', 'conversions.users') }} as conversion_rate_90d,
         {{ dbt.dateadd('day', 90, dbt.last_day('conversions.signup_month', 'month')) }}
         <= reporting_period.as_of_date as has_full_90_day_window
     from conversions

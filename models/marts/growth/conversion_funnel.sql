@@ -57,11 +57,11 @@ final as (
         step_order,
         step,
         cast(users as {{ dbt.type_bigint() }}) as users,
-        {{ safe_divide(
+        {{ jobmetrics.safe_divide(
             'users',
             'first_value(users) over (partition by acquisition_channel, segment order by step_order)'
         ) }} as pct_of_signups,
-        {{ safe_divide(
+        {{ jobmetrics.safe_divide(
             'users',
             'lag(users) over (partition by acquisition_channel, segment order by step_order)'
         ) }} as pct_of_previous_step

@@ -36,16 +36,16 @@ final as (
         combined.segment,
         cast(combined.users as {{ dbt.type_bigint() }}) as users,
         cast(combined.converted_users as {{ dbt.type_bigint() }}) as converted_users,
-        {{ safe_divide('combined.converted_users', 'combined.users') }} as conversion_rate,
+        {{ jobmetrics.safe_divide('combined.converted_users', 'combined.users') }} as conversion_rate,
         cast(combined.active_customers as {{ dbt.type_bigint() }}) as active_customers,
         {{ jobmetrics.round_to('combined.mrr', 6) }} as mrr,
-        {{ safe_divide('combined.mrr', 'combined.active_customers') }} as current_arpu,
-        {{ safe_divide('combined.churned_customers', 'combined.previous_customer_months') }} as customer_churn_rate,
+        {{ jobmetrics.safe_divide('combined.mrr', 'combined.active_customers') }} as current_arpu,
+        {{ jobmetrics.safe_divide('combined.churned_customers', 'combined.previous_customer_months') }} as customer_churn_rate,
         cast(combined.scans as {{ dbt.type_bigint() }}) as scans,
-        {{ safe_divide('combined.scans', 'combined.users') }} as scans_per_user,
-        {{ safe_divide('combined.match_rate_sum', 'combined.scans') }} as avg_match_rate,
-        {{ safe_divide('combined.converted_users', 'combined.users') }}
-        / nullif({{ safe_divide('blended.converted_users', 'blended.users') }}, 0) - 1 as conversion_lift_vs_all
+        {{ jobmetrics.safe_divide('combined.scans', 'combined.users') }} as scans_per_user,
+        {{ jobmetrics.safe_divide('combined.match_rate_sum', 'combined.scans') }} as avg_match_rate,
+        {{ jobmetrics.safe_divide('combined.converted_users', 'combined.users') }}
+        / nullif({{ jobmetrics.safe_divide('blended.converted_users', 'blended.users') }}, 0) - 1 as conversion_lift_vs_all
     from combined
     cross join blended
 )

@@ -54,10 +54,10 @@ cumulative_revenue as (
 unit_economics as (
     select
         cumulative_revenue.month,
-        {{ safe_divide('cumulative_spend.spend_usd', 'cumulative_revenue.new_customers') }} as cac,
-        {{ safe_divide('cumulative_revenue.customer_month_mrr', 'cumulative_revenue.customer_months') }}
+        {{ jobmetrics.safe_divide('cumulative_spend.spend_usd', 'cumulative_revenue.new_customers') }} as cac,
+        {{ jobmetrics.safe_divide('cumulative_revenue.customer_month_mrr', 'cumulative_revenue.customer_months') }}
             as arpu_per_customer_month,
-        {{ safe_divide('cumulative_revenue.churned_customers', 'cumulative_revenue.previous_customer_months') }}
+        {{ jobmetrics.safe_divide('cumulative_revenue.churned_customers', 'cumulative_revenue.previous_customer_months') }}
             as churn_rate
     from cumulative_revenue
     left join cumulative_spend
@@ -99,7 +99,7 @@ conversion as (
     -- users signed up by the snapshot who had started a subscription by then
     select
         monthly.month,
-        {{ safe_divide(
+        {{ jobmetrics.safe_divide(
             'sum(coalesce(conversions_by_month.conversions, 0)) over cumulative',
             'sum(coalesce(signups_by_month.signups, 0)) over cumulative'
         ) }} as conversion_rate

@@ -1,11 +1,11 @@
 {#- The KPIs are the rows of seeds/kpi_thresholds.csv; each is a column of kpi_monthly, whose YAML description
     is the one-line definition shown here. The build stops when the two disagree. -#}
-{%- set kpis = seed_values('kpi_thresholds', 'kpi') -%}
+{%- set kpis = jobmetrics.seed_values('kpi_thresholds', 'kpi') -%}
 {#- the graph is empty in unit tests, where descriptions are not under test -#}
 {%- set kpi_node = graph.get('nodes', {}).get('model.jobmetrics.kpi_monthly', {}) if execute else {} -%}
 {%- set kpi_columns = kpi_node.get('columns', {}) -%}
 {%- if kpi_columns -%}
-    {{ assert_same_list(
+    {{ jobmetrics.assert_same_list(
         kpis, kpi_columns.keys() | reject('in', ['month', 'is_complete_month']) | list,
         'seeds/kpi_thresholds.csv', 'the columns of kpi_monthly'
     ) }}

@@ -88,7 +88,7 @@ scored as (
         case when history_days >= {{ var('anomaly_min_history_days') }} then stddev_floored end as stddev,
         case
             when history_days >= {{ var('anomaly_min_history_days') }}
-                then {{ safe_divide('scaled_value - expected_scaled', 'stddev_floored') }}
+                then {{ jobmetrics.safe_divide('scaled_value - expected_scaled', 'stddev_floored') }}
         end as z_score,
         case
             when history_weekdays >= {{ var('anomaly_min_weekday_history') }}
@@ -98,7 +98,7 @@ scored as (
         case
             when history_weekdays >= {{ var('anomaly_min_weekday_history') }}
                 and history_days >= {{ var('anomaly_min_history_days') }}
-                then {{ safe_divide('scaled_value - expected_weekday_scaled', 'stddev_weekday_floored') }}
+                then {{ jobmetrics.safe_divide('scaled_value - expected_weekday_scaled', 'stddev_weekday_floored') }}
         end as z_score_weekday
     from noise_floored
 ),

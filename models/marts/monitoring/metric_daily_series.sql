@@ -3,8 +3,10 @@
 {%- set computed = [
     'signups', 'scans', 'avg_match_rate', 'new_subscriptions', 'cancellations', 'net_mrr_change'
 ] -%}
-{%- set metrics = seed_values('monitored_metrics', 'metric') -%}
-{{ assert_same_list(metrics, computed, 'seeds/monitored_metrics.csv', 'the series of metric_daily_series') }}
+{%- set metrics = jobmetrics.seed_values('monitored_metrics', 'metric') -%}
+{{ jobmetrics.assert_same_list(
+    metrics, computed, 'seeds/monitored_metrics.csv', 'the series of metric_daily_series'
+) }}
 
 with
 
@@ -37,14 +39,14 @@ ended as (
 signups as (
     select
         date_day,
-        cast(signups as {{ type_double() }}) as metric_value
+        cast(signups as {{ jobmetrics.type_double() }}) as metric_value
     from scans_daily
 ),
 
 scans as (
     select
         date_day,
-        cast(scans as {{ type_double() }}) as metric_value
+        cast(scans as {{ jobmetrics.type_double() }}) as metric_value
     from scans_daily
 ),
 
@@ -58,14 +60,14 @@ avg_match_rate as (
 new_subscriptions as (
     select
         date_day,
-        cast(new_subscriptions as {{ type_double() }}) as metric_value
+        cast(new_subscriptions as {{ jobmetrics.type_double() }}) as metric_value
     from mrr_daily
 ),
 
 cancellations as (
     select
         mrr_daily.date_day,
-        cast(coalesce(ended.cancellations, 0) as {{ type_double() }}) as metric_value
+        cast(coalesce(ended.cancellations, 0) as {{ jobmetrics.type_double() }}) as metric_value
     from mrr_daily
     left join ended
         on mrr_daily.date_day = ended.date_day

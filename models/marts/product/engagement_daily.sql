@@ -16,17 +16,13 @@ with
 
 days as (
     select * from {{ ref('int_days') }}
-    {%- if cutoff is not none %}
-        where date_day >= cast('{{ cutoff }}' as date)
-    {%- endif %}
+    {{ jobmetrics.from_cutoff('date_day', cutoff) }}
 ),
 
 scans as (
     -- a day's monthly actives scanned within the 30 days up to it
     select * from {{ ref('int_scans') }}
-    {%- if cutoff is not none %}
-        where scan_date >= cast({{ dbt.dateadd('day', -30, "cast('" ~ cutoff ~ "' as date)") }} as date)
-    {%- endif %}
+    {{ jobmetrics.from_cutoff('scan_date', cutoff, days_before=30) }}
 ),
 
 user_days as (
@@ -67,7 +63,7 @@ final as (
         cast(coalesce(daily_users.dau, 0) as {{ dbt.type_bigint() }}) as dau,
         cast(weekly_active.users as {{ dbt.type_bigint() }}) as wau,
         cast(monthly_active.users as {{ dbt.type_bigint() }}) as mau,
-        {{ safe_divide('coalesce(daily_users.dau, 0)', 'monthly_active.users') }} as stickiness
+        {{ jobmetrics.safe_divide('coalesce(daily_users.dau, 0)', 'monthly_active.users') }} as stickiness
     from days
     left join daily_users
         on days.date_day = daily_users.date_day

@@ -13,9 +13,7 @@ with
 
 scans as (
     select * from {{ ref('int_scans') }}
-    {%- if cutoff is not none %}
-        where scan_date >= cast('{{ cutoff }}' as date)
-    {%- endif %}
+    {{ jobmetrics.from_cutoff('scan_date', cutoff) }}
 ),
 
 users as (

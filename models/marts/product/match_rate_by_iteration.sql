@@ -32,7 +32,7 @@ final as (
         by_iteration.avg_match_rate,
         cast(all_jobs.jobs as {{ dbt.type_bigint() }}) as jobs,
         all_jobs.avg_lift,
-        {{ safe_divide('all_jobs.jobs_reaching_target', 'all_jobs.jobs') }} as share_of_jobs_reaching_target
+        {{ jobmetrics.safe_divide('all_jobs.jobs_reaching_target', 'all_jobs.jobs') }} as share_of_jobs_reaching_target
     from by_iteration
     cross join all_jobs
 )

@@ -8,13 +8,12 @@
 {#- Incremental: only the days after the last day built (see macros/event_marts.sql for when it rebuilds). -#}
 -- depends_on: {{ ref('int_reporting_period') }} {{ ref('int_scans') }} {{ ref('int_paid_spans') }}
 {%- set cutoff = jobmetrics.event_mart_cutoff('date_day') %}
-{%- set from_cutoff = "where {} >= cast('" ~ cutoff ~ "' as date)" if cutoff is not none else "" %}
 
 with
 
 days as (
     select * from {{ ref('int_days') }}
-    {{ from_cutoff.format('date_day') }}
+    {{ jobmetrics.from_cutoff('date_day', cutoff) }}
 ),
 
 all_scans as (
@@ -23,12 +22,12 @@ all_scans as (
 
 scans as (
     select * from all_scans
-    {{ from_cutoff.format('scan_date') }}
+    {{ jobmetrics.from_cutoff('scan_date', cutoff) }}
 ),
 
 users as (
     select * from {{ ref('int_users') }}
-    {{ from_cutoff.format('signup_date') }}
+    {{ jobmetrics.from_cutoff('signup_date', cutoff) }}
 ),
 
 first_scans as (

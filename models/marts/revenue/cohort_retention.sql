@@ -48,9 +48,9 @@ final as (
         cast(months_since_start as {{ dbt.type_bigint() }}) as months_since_start,
         cast(cohort_customers as {{ dbt.type_bigint() }}) as cohort_customers,
         cast(retained_customers as {{ dbt.type_bigint() }}) as retained_customers,
-        {{ safe_divide('retained_customers', 'cohort_customers') }} as logo_retention_rate,
+        {{ jobmetrics.safe_divide('retained_customers', 'cohort_customers') }} as logo_retention_rate,
         {{ jobmetrics.round_to('cohort_mrr', 6) }} as cohort_mrr,
-        {{ safe_divide(
+        {{ jobmetrics.safe_divide(
             'cohort_mrr',
             'first_value(cohort_mrr) over (partition by cohort_month order by months_since_start)'
         ) }} as revenue_retention_rate

@@ -88,7 +88,7 @@ ends as (
 final as (
     select
         days.date_day,
-        cast(running.mrr as {{ type_double() }}) as mrr,
+        cast(running.mrr as {{ jobmetrics.type_double() }}) as mrr,
         cast(running.active_customers as {{ dbt.type_bigint() }}) as active_customers,
         cast(running.active_subscriptions as {{ dbt.type_bigint() }}) as active_subscriptions,
         cast(coalesce(starts.new_subscriptions, 0) as {{ dbt.type_bigint() }}) as new_subscriptions,

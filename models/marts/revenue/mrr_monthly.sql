@@ -42,7 +42,7 @@ final as (
         previous_mrr,
         active_customers,
         previous_active_customers,
-        {{ safe_divide('mrr', 'active_customers') }} as arpu,
+        {{ jobmetrics.safe_divide('mrr', 'active_customers') }} as arpu,
         new_mrr,
         reactivation_mrr,
         expansion_mrr,
@@ -54,12 +54,12 @@ final as (
         new_customers,
         reactivated_customers,
         churned_customers,
-        {{ safe_divide('churned_customers', 'previous_active_customers') }} as customer_churn_rate,
-        {{ safe_divide('churned_mrr + contraction_mrr', 'previous_mrr') }} as gross_mrr_churn_rate,
-        {{ safe_divide('previous_mrr + expansion_mrr - contraction_mrr - churned_mrr', 'previous_mrr') }}
+        {{ jobmetrics.safe_divide('churned_customers', 'previous_active_customers') }} as customer_churn_rate,
+        {{ jobmetrics.safe_divide('churned_mrr + contraction_mrr', 'previous_mrr') }} as gross_mrr_churn_rate,
+        {{ jobmetrics.safe_divide('previous_mrr + expansion_mrr - contraction_mrr - churned_mrr', 'previous_mrr') }}
             as net_mrr_retention,
-        {{ safe_divide('mrr - previous_mrr', 'previous_mrr') }} as mrr_growth_rate,
-        {{ safe_divide('new_mrr + reactivation_mrr + expansion_mrr', 'churned_mrr + contraction_mrr') }}
+        {{ jobmetrics.safe_divide('mrr - previous_mrr', 'previous_mrr') }} as mrr_growth_rate,
+        {{ jobmetrics.safe_divide('new_mrr + reactivation_mrr + expansion_mrr', 'churned_mrr + contraction_mrr') }}
             as quick_ratio
     from filled
 )

@@ -1,0 +1,107 @@
+"""The front door: one `jobmetrics` command with help on every subcommand, the runtime free of development
+tools, versions that agree, and `make test`'s provisioning that never skips a system package silently."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+import yaml
+from builds import PROJECT_ROOT
+
+from devtools import provision
+from jobmetrics import cli
+
+JOBMETRICS = str(Path(sys.executable).with_name("jobmetrics"))
+DEV_TOOLS = {"playwright", "mypy", "ruff", "pytest", "pytest-xdist", "sqlfluff", "filelock"}
+
+
+def pyproject() -> dict[str, object]:
+    return tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text())
+
+
+def test_every_command_answers_help() -> None:
+    listed = subprocess.run([JOBMETRICS, "--help"], capture_output=True, text=True, check=True).stdout
+    for command in cli.COMMANDS:
+        assert f"  {command} " in listed, command
+        done = subprocess.run([JOBMETRICS, command, "--help"], capture_output=True, text=True, check=False)
+        assert done.returncode == 0, (command, done.stderr)
+        assert f"usage: jobmetrics {command}" in done.stdout, (command, done.stdout[:200])
+
+
+def test_an_unknown_command_is_refused_in_one_line() -> None:
+    done = subprocess.run([JOBMETRICS, "biuld"], capture_output=True, text=True, check=False)
+    assert done.returncode == 2
+    assert "invalid choice: 'biuld'" in done.stderr
+
+
+def test_the_shims_call_the_command() -> None:
+    for shim, command in (("ai_ask.py", "ask"), ("generate_seeds.py", "sample")):
+        done = subprocess.run(
+            [sys.executable, shim, "--help"], cwd=PROJECT_ROOT, capture_output=True, text=True, check=True
+        )
+        assert f"usage: jobmetrics {command}" in done.stdout
+
+
+def test_the_runtime_does_not_pull_development_tools() -> None:
+    project = pyproject()["project"]
+    assert isinstance(project, dict)
+    runtime = {name.split("[")[0].split("~")[0].split("=")[0].split(">")[0] for name in project["dependencies"]}
+    assert not runtime & DEV_TOOLS, runtime & DEV_TOOLS
+    pinned = {
+        line.split("==")[0].split("[")[0]
+        for line in (PROJECT_ROOT / "requirements.txt").read_text().splitlines()
+        if line and not line.startswith(("#", "-"))
+    }
+    assert not pinned & DEV_TOOLS, pinned & DEV_TOOLS
+    assert project["scripts"] == {"jobmetrics": "jobmetrics.cli:run"}
+
+
+def test_the_dbt_project_has_the_package_version_and_requires_dbt_1_11() -> None:
+    dbt_project = yaml.safe_load((PROJECT_ROOT / "dbt_project.yml").read_text())
+    project = pyproject()["project"]
+    assert isinstance(project, dict)
+    assert dbt_project["version"] == project["version"]
+    assert dbt_project["require-dbt-version"] == [">=1.11.0", "<1.12.0"]
+
+
+def test_a_missing_system_package_stops_make_test_with_the_command(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Not root (or no apt): one line per missing package, naming the exact command; exit 1, nothing skipped."""
+    missing = [provision.Requirement(r.what, lambda: None, r.debian_package, r.why) for r in provision.REQUIREMENTS]
+    monkeypatch.setattr(provision, "REQUIREMENTS", missing)
+    monkeypatch.setattr(provision, "can_install", lambda: False)
+    assert provision.main() == 1
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 3
+    for line, package in zip(lines, ("chromium", "postgresql", "openjdk-17-jre-headless"), strict=True):
+        assert f"`sudo apt-get install -y {package}`" in line, line
+
+
+def test_as_root_with_apt_a_missing_package_is_installed(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    installed: list[list[str]] = []
+    found = {"chromium": False}
+    chromium = provision.Requirement("Chromium", lambda: Path("/c") if found["chromium"] else None, "chromium", "x")
+
+    def install(packages: list[str]) -> bool:
+        installed.append(packages)
+        found["chromium"] = True
+        return True
+
+    monkeypatch.setattr(provision, "REQUIREMENTS", [chromium])
+    monkeypatch.setattr(provision, "can_install", lambda: True)
+    monkeypatch.setattr(provision, "install", install)
+    assert provision.main() == 0
+    assert installed == [["chromium"]]
+
+
+def test_this_machine_has_what_make_test_provisioned() -> None:
+    """make test ran the provisioning first: every system package is found now."""
+    for requirement in provision.REQUIREMENTS:
+        assert requirement.find() is not None, requirement.what
