@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from datetime import date
+from typing import Any
 
 import pandas as pd
 import plotly.express as px
@@ -62,6 +63,11 @@ def in_months(frame: pd.DataFrame, column: str, months: tuple[date, date]) -> pd
     return frame[(day >= months[0]) & (day <= months[1])]
 
 
+def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows as plain dicts: what a mart's row holds is known by its contract, not by pandas' types."""
+    return [{str(key): value for key, value in row.items()} for row in frame.to_dict("records")]
+
+
 def signed(change: float, unit: str) -> str:
     """A change with its sign first ("-$0.27", not "$-0.27"), which is how st.metric reads direction."""
     return ("-" if change < 0 else "+") + format_value(abs(change), unit)
@@ -74,21 +80,21 @@ def overview(months: tuple[date, date]) -> None:
     revenue = mart("mrr_monthly")
     latest = revenue[revenue["month"] == month]
     if not latest.empty:
-        headline = latest.iloc[0]
+        headline = records(latest)[0]
         left, right = st.columns(2)
         left.metric("MRR", format_value(headline["mrr"], "usd"), signed(headline["net_new_mrr"], "usd"))
         right.metric("Active customers", format_value(headline["active_customers"], "count"))
     columns = st.columns(4)
-    for index, row in enumerate(kpis.sort_values("label").itertuples()):
-        change = None if pd.isna(row.change) else signed(row.change, row.unit)
+    for index, row in enumerate(records(kpis.sort_values("label"))):
+        change = None if pd.isna(row["change"]) else signed(row["change"], row["unit"])
         with columns[index % 4]:
             st.metric(
-                row.label,
-                format_value(None if pd.isna(row.value) else row.value, row.unit),
+                row["label"],
+                format_value(None if pd.isna(row["value"]) else row["value"], row["unit"]),
                 change,
-                delta_color="normal" if row.direction == "higher_is_better" else "inverse",
+                delta_color="normal" if row["direction"] == "higher_is_better" else "inverse",
             )
-            st.markdown(f":{STATUS_COLOURS[row.status]}[{row.status.replace('_', ' ')}]")
+            st.markdown(f":{STATUS_COLOURS[row['status']]}[{row['status'].replace('_', ' ')}]")
 
     monthly = in_months(mart("mrr_monthly"), "month", months)
     st.subheader("MRR")
@@ -113,12 +119,16 @@ def overview(months: tuple[date, date]) -> None:
     table(recent[["date_day", "metric", "direction", "severity", "is_bad", "value", "expected"]], "metric_anomalies")
 
 
+def grouped_bars(by: str) -> Callable[[pd.DataFrame], go.Figure]:
+    return lambda frame: px.bar(frame, x="step", y="users", color=by, barmode="group")
+
+
 def funnel(channels: list[str], segments: list[str], months: tuple[date, date]) -> None:
     steps = mart("conversion_funnel")
     steps = steps[steps["acquisition_channel"].isin(channels) & steps["segment"].isin(segments)]
     st.subheader("Free-to-paid funnel (each step as a share of the one before and of signups)")
     chart(
-        steps.groupby(["step_order", "step"], as_index=False)["users"].sum()[["step", "users"]],
+        steps.groupby(["step_order", "step"], as_index=False).agg(users=("users", "sum"))[["step", "users"]],
         "conversion_funnel",
         lambda frame: px.funnel(frame, x="users", y="step").update_traces(
             texttemplate="%{value:,}<br>%{percentPrevious:.0%} of previous, %{percentInitial:.0%} of signups"
@@ -128,9 +138,11 @@ def funnel(channels: list[str], segments: list[str], months: tuple[date, date]) 
     for column, by in ((left, "segment"), (right, "acquisition_channel")):
         with column:
             chart(
-                steps.groupby([by, "step_order", "step"], as_index=False)["users"].sum()[[by, "step", "users"]],
+                steps.groupby([by, "step_order", "step"], as_index=False).agg(users=("users", "sum"))[
+                    [by, "step", "users"]
+                ],
                 f"conversion_funnel_by_{by}",
-                lambda frame, by=by: px.bar(frame, x="step", y="users", color=by, barmode="group"),
+                grouped_bars(by),
             )
     by_month = in_months(mart("conversion_by_signup_month"), "signup_month", months)
     st.subheader("Conversion by signup month (7, 30 and 90 days; open 90-day windows are marked)")

@@ -1,6 +1,6 @@
 {#- Engine-specific pieces live here behind adapter.dispatch, so models stay portable. -#}
 
-{% macro jobmetrics.type_double() %}
+{% macro type_double() %}
     {{ return(adapter.dispatch('type_double', 'jobmetrics')()) }}
 {% endmacro %}
 
@@ -12,7 +12,7 @@
 
 {#- numerator / denominator as a double, null when the denominator is 0 or null; parenthesised, so that
     `1 - jobmetrics.safe_divide(a, b)` and `jobmetrics.safe_divide(a, b) * c` mean what they say. -#}
-{% macro jobmetrics.safe_divide(numerator, denominator) -%}
+{% macro safe_divide(numerator, denominator) -%}
     (cast({{ numerator }} as {{ jobmetrics.type_double() }}) / nullif({{ denominator }}, 0))
 {%- endmacro %}
 

@@ -28,7 +28,7 @@ def dump_postgres_marts(out: Path) -> None:
         listed = con.execute("select table_name from information_schema.tables where table_schema = 'marts'")
         for (table,) in listed.fetchall():
             cursor = con.execute(f"select * from marts.{table}")
-            frame = pd.DataFrame(cursor.fetchall(), columns=[column[0] for column in cursor.description])
+            frame = pd.DataFrame(cursor.fetchall(), columns=[column[0] for column in cursor.description or []])
             duckdb.from_df(frame).write_parquet(str(out / f"{table}.parquet"))
 
 
@@ -129,7 +129,7 @@ def differences(mart: str, engine: str, reference: pd.DataFrame, other: pd.DataF
         else:
             same = (a == b) | (a.isna() & b.isna())
         for row in np.flatnonzero(~np.asarray(same))[:3]:
-            key = ", ".join(f"{k}={left.at[row, k]}" for k in keys[:3])
+            key = ", ".join(f"{k}={left.at[row, k]!s}" for k in keys[:3])
             problems.append(f"{mart} ({key}): {column} duckdb={a[row]!r} {engine}={b[row]!r}")
     return problems
 

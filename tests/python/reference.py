@@ -8,13 +8,28 @@ from __future__ import annotations
 
 import calendar
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import numpy as np
 import pandas as pd
+
+Row = dict[str, Any]
+
+
+def records(frame: pd.DataFrame) -> list[Row]:
+    """A frame's rows as plain dicts (pandas' own row types say nothing about a column's values)."""
+    return [{str(key): value for key, value in row.items()} for row in frame.to_dict("records")]
+
+
+def cell(frame: pd.DataFrame, row: Any, column: str) -> Any:
+    """One value of a frame, whatever its column holds."""
+    return frame.loc[row, column]
+
 
 RAW_TABLES = ["raw_users", "raw_plans", "raw_subscriptions", "raw_scans", "raw_marketing_spend"]
 
@@ -23,7 +38,7 @@ def read_table(folder: Path, name: str) -> pd.DataFrame:
     """raw_<name>.csv, or .parquet (read by DuckDB: plain I/O, none of the project's code)."""
     if (folder / f"{name}.parquet").exists():
         with duckdb.connect() as con:
-            return con.read_parquet(str(folder / f"{name}.parquet")).df()
+            return pd.DataFrame(con.read_parquet(str(folder / f"{name}.parquet")).df())
     return pd.read_csv(folder / f"{name}.csv", dtype={"plan_id": str})
 
 
@@ -62,11 +77,11 @@ class Reference:
     as_of: date
     months: list[date]
     snapshots: dict[date, date]
-    user_month: dict[tuple[date, int], dict]  # (month, user_id) -> mrr, previous_mrr, movement
+    user_month: dict[tuple[date, int], Row]  # (month, user_id) -> mrr, previous_mrr, movement
     monthly: pd.DataFrame
     channels: pd.DataFrame
     users: pd.DataFrame
-    subscriptions: list[dict]
+    subscriptions: list[Row]
 
     def mrr_on(self, day: date) -> tuple[float, int, int]:
         """(mrr, active customers, active subscriptions) on a day."""
@@ -74,8 +89,8 @@ class Reference:
         return sum(s["mrr"] for s in active), len({s["user_id"] for s in active}), len(active)
 
 
-def is_active(sub: dict, day: date) -> bool:
-    return sub["start_date"] <= day and (sub["end_date"] is None or sub["end_date"] > day)
+def is_active(sub: Row, day: date) -> bool:
+    return bool(sub["start_date"] <= day and (sub["end_date"] is None or sub["end_date"] > day))
 
 
 def compute(raw: dict[str, pd.DataFrame], as_of: date | None = None, gross_margin: float = 0.80) -> Reference:
@@ -90,18 +105,18 @@ def compute(raw: dict[str, pd.DataFrame], as_of: date | None = None, gross_margi
     ]
     as_of = as_of or max(d for d in latest if isinstance(d, date) and not pd.isna(d))
 
-    price = {r.plan_id: r.price_usd / r.billing_interval_months for r in raw["raw_plans"].itertuples()}
+    price = {r["plan_id"]: r["price_usd"] / r["billing_interval_months"] for r in records(raw["raw_plans"])}
     users = users_all[users_all["signup_date"] <= as_of].copy()
     channel_of = dict(zip(users_all["user_id"], users_all["acquisition_channel"], strict=False))
     subscriptions = [
         {
-            "user_id": s.user_id,
-            "start_date": s.start_date,
-            "end_date": s.end_date if s.end_date is not None and s.end_date <= as_of else None,
-            "mrr": price[s.plan_id],
+            "user_id": s["user_id"],
+            "start_date": s["start_date"],
+            "end_date": s["end_date"] if s["end_date"] is not None and s["end_date"] <= as_of else None,
+            "mrr": price[s["plan_id"]],
         }
-        for s in subs_all.itertuples()
-        if s.start_date <= as_of
+        for s in records(subs_all)
+        if s["start_date"] <= as_of
     ]
 
     first_day = min([d for d in users["signup_date"]] + [s["start_date"] for s in subscriptions])
@@ -121,7 +136,7 @@ def compute(raw: dict[str, pd.DataFrame], as_of: date | None = None, gross_margi
                 totals[s["user_id"]] += s["mrr"]
         mrr_at[m] = {u: round(v, 6) for u, v in totals.items() if round(v, 6) > 0}
 
-    user_month: dict[tuple[date, int], dict] = {}
+    user_month: dict[tuple[date, int], Row] = {}
     ever_paid: set[int] = set()
     previous: dict[int, float] = {}
     for m in months:
@@ -147,7 +162,7 @@ def compute(raw: dict[str, pd.DataFrame], as_of: date | None = None, gross_margi
     for m in months:
         rows = [v for (month, _), v in user_month.items() if month == m]
 
-        def total(movement: str, amount) -> float:
+        def total(movement: str, amount: Callable[[Row], float]) -> float:
             return sum(amount(r) for r in rows if r["movement"] == movement)
 
         row = {
@@ -200,7 +215,7 @@ def compute(raw: dict[str, pd.DataFrame], as_of: date | None = None, gross_margi
     for channel in [*channel_names, "all"]:
 
         def mine(user: int) -> bool:
-            return channel == "all" or channel_of.get(user) == channel
+            return bool(channel == "all" or channel_of.get(user) == channel)
 
         channel_users = users if channel == "all" else users[users["acquisition_channel"] == channel]
         cells = [(v, u) for (m, u), v in user_month.items() if mine(u)]
@@ -290,8 +305,10 @@ def product(raw: dict[str, pd.DataFrame], as_of: date, first_day: date) -> Produ
     )
 
     ordered = scans.sort_values(["user_id", "job_id", "scanned_at", "scan_id"])
-    jobs = ordered.groupby(["user_id", "job_id"])["match_rate"].agg(
-        iterations="size", first_match_rate="first", best_match_rate="max", last_match_rate="last"
+    jobs = pd.DataFrame(
+        ordered.groupby(["user_id", "job_id"])["match_rate"].agg(
+            iterations="size", first_match_rate="first", best_match_rate="max", last_match_rate="last"
+        )
     )
     jobs["lift"] = jobs["best_match_rate"] - jobs["first_match_rate"]
     return ProductReference(daily, engagement, jobs)

@@ -12,19 +12,24 @@ import shutil
 import subprocess
 import sys
 import threading
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
 from builds import PROJECT_ROOT, SAMPLE, Build
-from reference import compute, load_raw
+from reference import Reference, compute, load_raw
 
 from jobmetrics.ask import engine, offline
 
+Json = dict[str, Any]
+Stub = tuple[str, type["MessagesStub"]]
+
 
 class MessagesStub(BaseHTTPRequestHandler):
-    script: list[tuple[int, dict]] = []
-    requests: list[dict] = []
+    script: list[tuple[int, Json]] = []
+    requests: list[Json] = []
 
     def do_POST(self) -> None:
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
@@ -38,11 +43,11 @@ class MessagesStub(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
-    def log_message(self, *args) -> None:
+    def log_message(self, *args: Any) -> None:
         pass
 
 
-def message(content: list[dict], stop_reason: str) -> dict:
+def message(content: list[Json], stop_reason: str) -> Json:
     return {
         "id": "msg_test",
         "type": "message",
@@ -55,20 +60,20 @@ def message(content: list[dict], stop_reason: str) -> dict:
     }
 
 
-def text_reply(text: str) -> dict:
+def text_reply(text: str) -> Json:
     return message([{"type": "text", "text": text}], "end_turn")
 
 
-def sql_call(sql: str, call_id: str = "toolu_1") -> dict:
+def sql_call(sql: str, call_id: str = "toolu_1") -> Json:
     return message([{"type": "tool_use", "id": call_id, "name": "run_sql", "input": {"sql": sql}}], "tool_use")
 
 
-def error_reply(kind: str) -> dict:
+def error_reply(kind: str) -> Json:
     return {"type": "error", "error": {"type": kind, "message": "stub error"}}
 
 
 @pytest.fixture
-def stub():
+def stub() -> Iterator[Stub]:
     MessagesStub.script, MessagesStub.requests = [], []
     server = ThreadingHTTPServer(("127.0.0.1", 0), MessagesStub)
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -83,13 +88,13 @@ def warehouse(default_company: Build) -> Path:
 
 
 @pytest.fixture(scope="module")
-def reference():
+def reference() -> Reference:
     return compute(load_raw(SAMPLE))
 
 
 def run(
     project: Path, *args: str, base_url: str | None = None, key: str | None = "sk-test-secret", timeout: int = 120
-) -> subprocess.CompletedProcess:
+) -> subprocess.CompletedProcess[str]:
     env = {"PATH": "/usr/bin:/bin", "HOME": str(project), "JOBMETRICS_MANIFEST": str(project / "target/manifest.json")}
     if key:
         env["ANTHROPIC_API_KEY"] = key
@@ -105,7 +110,7 @@ def run(
     )
 
 
-def tool_results(request: dict) -> list[dict]:
+def tool_results(request: Json) -> list[Json]:
     return [
         block
         for message in request["messages"]
@@ -119,7 +124,7 @@ def digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def test_answers_after_a_run_sql_call(warehouse: Path, stub, reference) -> None:
+def test_answers_after_a_run_sql_call(warehouse: Path, stub: Stub, reference: Reference) -> None:
     url, api = stub
     api.script = [
         (200, sql_call("select month, mrr from marts.mrr_monthly order by month desc limit 1")),
@@ -163,7 +168,7 @@ HOSTILE_SQL = {
 
 
 @pytest.mark.parametrize("case", HOSTILE_SQL)
-def test_hostile_sql_is_refused_and_the_warehouse_is_unchanged(case: str, warehouse: Path, stub) -> None:
+def test_hostile_sql_is_refused_and_the_warehouse_is_unchanged(case: str, warehouse: Path, stub: Stub) -> None:
     url, api = stub
     db = warehouse / "warehouse.duckdb"
     before = digest(db)
@@ -177,7 +182,7 @@ def test_hostile_sql_is_refused_and_the_warehouse_is_unchanged(case: str, wareho
     assert "(refused:" in done.stdout
 
 
-def test_a_long_query_is_stopped(warehouse: Path, stub) -> None:
+def test_a_long_query_is_stopped(warehouse: Path, stub: Stub) -> None:
     url, api = stub
     slow = "select sum(a.range * b.range) from range(200000) as a, range(200000) as b"
     api.script = [(200, sql_call(slow)), (200, text_reply("Too slow."))]
@@ -186,7 +191,7 @@ def test_a_long_query_is_stopped(warehouse: Path, stub) -> None:
     assert "stopped after 1 s" in tool_results(api.requests[1])[0]["content"]
 
 
-def test_tool_call_limit(warehouse: Path, stub) -> None:
+def test_tool_call_limit(warehouse: Path, stub: Stub) -> None:
     url, api = stub
     api.script = [(200, sql_call("select 1", f"toolu_{i}")) for i in range(5)]
     done = run(warehouse, "Loop forever", "--max-tool-calls", "2", base_url=url)
@@ -196,7 +201,7 @@ def test_tool_call_limit(warehouse: Path, stub) -> None:
     assert [r["content"].split(":")[0] for r in tool_results(api.requests[-1])] == ["Q1", "Q2"]
 
 
-def test_json_output(warehouse: Path, stub) -> None:
+def test_json_output(warehouse: Path, stub: Stub) -> None:
     url, api = stub
     api.script = [(200, sql_call("select count(*) as users from marts.dim_users")), (200, text_reply("10,000 [Q1]"))]
     done = run(warehouse, "How many users?", "--json", base_url=url)
@@ -212,7 +217,7 @@ def test_json_output(warehouse: Path, stub) -> None:
         (429, "rate_limit_error", 7, "rate limited"),
     ],
 )
-def test_api_errors_are_one_line(warehouse: Path, stub, status, kind, code, words) -> None:
+def test_api_errors_are_one_line(warehouse: Path, stub: Stub, status: int, kind: str, code: int, words: str) -> None:
     url, api = stub
     api.script = [(status, error_reply(kind))] * 3
     done = run(warehouse, "What's our MRR?", base_url=url)
@@ -226,7 +231,7 @@ def test_unreachable_api(warehouse: Path) -> None:
     assert done.returncode == 9 and "cannot reach the API" in done.stderr
 
 
-def test_offline_answers_use_the_marts(warehouse: Path, reference) -> None:
+def test_offline_answers_use_the_marts(warehouse: Path, reference: Reference) -> None:
     december = reference.monthly.iloc[-1]
     churn = run(warehouse, "What's our churn rate?", key=None)
     assert churn.returncode == 0 and "offline" in churn.stdout
@@ -275,7 +280,7 @@ def test_missing_and_locked_warehouse(warehouse: Path, tmp_path: Path) -> None:
         text=True,
     )
     try:
-        assert holder.stdout.readline().strip() == "ready"
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "ready"
         locked = subprocess.run(
             [sys.executable, str(PROJECT_ROOT / "ai_ask.py"), "--db", str(db), "--explain", "arpu"],
             capture_output=True,

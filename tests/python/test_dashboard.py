@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from builds import PROJECT_ROOT, Build
+from reference import records
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest, app_test
 
@@ -119,10 +120,10 @@ def test_kpi_cards_show_kpi_summary_and_mrr_monthly(default_company: Build, run_
     kpis = default_company.query("select * from marts.kpi_summary")
     cards = {metric.label: metric.value for metric in app.metric}
     deltas = {metric.label: metric.proto.delta for metric in app.metric}
-    for row in kpis.itertuples():
-        assert cards[row.label] == format_value(row.value, row.unit), row.label
-        sign = "-" if row.change < 0 else "+"
-        assert deltas[row.label] == sign + format_value(abs(row.change), row.unit), row.label
+    for row in records(kpis):
+        assert cards[row["label"]] == format_value(row["value"], row["unit"]), row["label"]
+        sign = "-" if row["change"] < 0 else "+"
+        assert deltas[row["label"]] == sign + format_value(abs(row["change"]), row["unit"]), row["label"]
     latest = default_company.query(
         "select mrr, active_customers, net_new_mrr from marts.mrr_monthly "
         "where is_complete_month order by month desc limit 1"

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from builds import PROJECT_ROOT, Build
 from playwright.sync_api import Locator, Page, expect, sync_playwright
+from reference import records
 
 from devtools import provision
 from jobmetrics.kpis import format_value
@@ -122,8 +123,8 @@ def test_overview_shows_mrr_and_kpis(page: Page, default_company: Build) -> None
 def test_funnel_shows_signups(page: Page, default_company: Build) -> None:
     open_tab(page, "Funnel")
     steps = default_company.query("select step, sum(users) as users from marts.conversion_funnel group by step")
-    for step in steps.itertuples():
-        expect(visible_tab(page).locator("svg text").filter(has_text=f"{int(step.users):,}").first).to_be_visible()
+    for step in records(steps):
+        expect(visible_tab(page).locator("svg text").filter(has_text=f"{int(step['users']):,}").first).to_be_visible()
     assert_no_error(page)
     screenshot(page, "funnel")
 
@@ -139,7 +140,7 @@ def test_cohorts_show_the_heatmap(page: Page) -> None:
 def test_channels_and_segments_show_monthly_cac(page: Page, default_company: Build) -> None:
     open_tab(page, "Channels and segments")
     paid = default_company.query("select acquisition_channel from marts.channel_performance where is_paid limit 1")
-    expect(visible_tab(page).locator(".legend").get_by_text(paid.iloc[0, 0])).to_be_visible()
+    expect(visible_tab(page).locator(".legend").get_by_text(str(paid.iloc[0, 0]))).to_be_visible()
     assert_no_error(page)
     screenshot(page, "channels")
 

@@ -21,7 +21,7 @@ from datetime import date
 
 import pytest
 from builds import COMPANIES, Build
-from reference import compute, load_raw
+from reference import Reference, cell, compute, load_raw, records
 
 EXPECTED_MONTHLY = {
     # month: mrr, customers, new_mrr, reactivation, expansion, contraction, churned_mrr, new, reactivated, churned
@@ -75,7 +75,7 @@ def test_monthly_rates_match_hand_worked_values(edge_company: Build) -> None:
 
 def test_movements_per_user(edge_company: Build) -> None:
     rows = edge_company.query("select month, user_id, movement from marts.fct_mrr")
-    movements = {(r.month.date(), r.user_id): r.movement for r in rows.itertuples()}
+    movements = {(r["month"].date(), r["user_id"]): r["movement"] for r in records(rows)}
     assert movements[(date(2025, 3, 1), 2)] == "new"  # the January start-and-cancel never counted
     assert (date(2025, 1, 1), 2) not in movements
     assert movements[(date(2025, 1, 1), 3)] == "new"  # active on its start day, the Jan 31 snapshot
@@ -139,7 +139,7 @@ def test_channel_monthly_keeps_spend_before_the_first_month(edge_company: Build)
 
 def test_dim_users(edge_company: Build) -> None:
     users = edge_company.query("select * from marts.dim_users").set_index("user_id")
-    assert users.loc[2, "first_paid_month"].date() == date(2025, 3, 1)
+    assert cell(users, 2, "first_paid_month").date() == date(2025, 3, 1)
     assert bool(users.loc[2, "is_converted"]) and not bool(users.loc[7, "is_converted"])
     assert users.loc[1, "current_mrr"] == 0 and users.loc[5, "current_mrr"] == 30
     assert int(users["is_active_customer"].sum()) == 5
@@ -168,7 +168,7 @@ def test_as_of_date_ignores_everything_later(edge_company_mid_march: Build) -> N
     compare_channels(build, reference)
 
 
-def compare_monthly(build: Build, reference) -> None:
+def compare_monthly(build: Build, reference: Reference) -> None:
     monthly = build.query("select * from marts.mrr_monthly order by month")
     expected = reference.monthly
     assert len(monthly) == len(expected)
@@ -181,7 +181,7 @@ def compare_monthly(build: Build, reference) -> None:
             assert got == pytest.approx(want, nan_ok=True, abs=1e-6), column
 
 
-def compare_channels(build: Build, reference) -> None:
+def compare_channels(build: Build, reference: Reference) -> None:
     channels = build.query("select * from marts.channel_performance").set_index("acquisition_channel")
     expected = reference.channels.set_index("acquisition_channel")
     assert sorted(channels.index) == sorted(expected.index)

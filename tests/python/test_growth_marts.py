@@ -17,6 +17,7 @@ from datetime import date
 
 import pytest
 from builds import Build
+from reference import records
 
 
 def test_funnel_totals_and_nesting(edge_company: Build) -> None:
@@ -51,8 +52,12 @@ def test_conversion_by_signup_month(edge_company: Build) -> None:
 def test_cohort_retention(edge_company: Build) -> None:
     cohorts = edge_company.query("select * from marts.cohort_retention order by cohort_month, months_since_start")
     got = {
-        (r.cohort_month.date(), r.months_since_start): (r.cohort_customers, r.retained_customers, r.cohort_mrr)
-        for r in cohorts.itertuples()
+        (r["cohort_month"].date(), r["months_since_start"]): (
+            r["cohort_customers"],
+            r["retained_customers"],
+            r["cohort_mrr"],
+        )
+        for r in records(cohorts)
     }
     assert got == {
         # January: users 1, 3, 5, 6; user 5 is back in April (a reactivation, still the January cohort)
@@ -126,9 +131,9 @@ def test_scans_daily_and_engagement(edge_company: Build) -> None:
 
 def test_user_activity_monthly(edge_company: Build) -> None:
     activity = edge_company.query("select * from marts.user_activity_monthly")
-    rows = {(r.month.date(), r.user_id): r for r in activity.itertuples()}
+    rows = {(r["month"].date(), r["user_id"]): r for r in records(activity)}
     user_1 = rows[(date(2025, 1, 1), 1)]
-    assert (user_1.scans, user_1.jobs_scanned, bool(user_1.is_paying)) == (3, 2, True)
-    assert user_1.avg_match_rate == pytest.approx(190 / 3)
-    assert not bool(rows[(date(2025, 1, 1), 4)].is_paying) and bool(rows[(date(2025, 2, 1), 4)].is_paying)
+    assert (user_1["scans"], user_1["jobs_scanned"], bool(user_1["is_paying"])) == (3, 2, True)
+    assert user_1["avg_match_rate"] == pytest.approx(190 / 3)
+    assert not bool(rows[(date(2025, 1, 1), 4)]["is_paying"]) and bool(rows[(date(2025, 2, 1), 4)]["is_paying"])
     assert len(activity) == 9

@@ -48,7 +48,9 @@ while not Path(sys.argv[2]).exists():
 
 def mrr_total(db: Path) -> float:
     with duckdb.connect(str(db), read_only=True) as con:
-        return float(con.execute("select sum(mrr) from marts.mrr_monthly").fetchone()[0])
+        row = con.execute("select sum(mrr) from marts.mrr_monthly").fetchone()
+        assert row is not None
+        return float(row[0])
 
 
 @pytest.fixture(autouse=True)
@@ -88,7 +90,9 @@ def test_a_reader_keeps_its_version_while_a_build_publishes(edge_company: Build,
     assert opened_by_1x.returncode == 0 and float(opened_by_1x.stdout.split()[1]) == pytest.approx(after)
 
 
-def test_a_second_build_stops_with_one_line(edge_company: Build, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+def test_a_second_build_stops_with_one_line(
+    edge_company: Build, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     db = tmp_path / "jobmetrics.duckdb"
     shutil.copy(edge_company.db, db)
     with build.Warehouse(db).lock.open("a+") as held:
@@ -244,7 +248,7 @@ def test_mf_signups_by_month_equal_the_raw_signups(semantic_project: tuple[Path,
 
 
 def test_an_interrupted_build_leaves_the_published_file(
-    edge_company: Build, tmp_path: Path, capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch
+    edge_company: Build, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     db = tmp_path / "jobmetrics.duckdb"
     shutil.copy(edge_company.db, db)
