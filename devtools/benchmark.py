@@ -217,6 +217,24 @@ STAGES = [
 ]
 
 
+SIZES_HEADER = (
+    "| users | scans | `make build` (gate, load, dbt build with all tests, publish) | peak memory "
+    "| incremental refresh after one more day | `make export` |"
+)
+
+
+def sizes_table(results: list[SizeResult]) -> str:
+    """The summary the README shows (a test checks that the README's copy equals this one)."""
+    lines = [SIZES_HEADER, "|---:|---:|---:|---:|---:|---:|"]
+    for r in results:
+        build, refresh, export = r.stages["make build"], r.stages["refresh"], r.stages["export"]
+        lines.append(
+            f"| {r.users:,} | {r.rows.get('raw_scans', 0):,} | {build.seconds:.1f} s | {build.peak_gb:.2f} GB "
+            f"| {refresh.seconds:.1f} s | {export.seconds:.1f} s |"
+        )
+    return "\n".join(lines)
+
+
 def table(results: list[SizeResult]) -> str:
     lines = [
         "| users | scans | " + " | ".join(STAGES) + " | models / peer |",

@@ -50,6 +50,9 @@ def main(argv: list[str] | None = None) -> int:
     text = (
         f"# Benchmarks\n\n`make benchmark` on {date.today():%Y-%m-%d}: {benchmark.machine()}.\n\n"
         "Each stage runs in its own process; peak memory is that process's maximum resident set.\n\n"
+        "## Sizes\n\n"
+        + benchmark.sizes_table(results)
+        + "\n\n## Every stage\n\n"
         + benchmark.table(results)
         + "\n\n"
         + benchmark.engines_table(engines)

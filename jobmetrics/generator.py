@@ -401,41 +401,43 @@ def generate(n_users: int, start: date, end: date, seed: int, out: Path) -> dict
     users["country_code"] = np.array(COUNTRIES)[users["country"].to_numpy()]
 
     out.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect()
-    con.execute("set preserve_insertion_order = true")
-    return {
-        "raw_users": frames_to_csv(
-            con,
-            users[["user_id", "signup_ts", "acquisition_channel", "segment_name", "country_code"]],
-            f"select user_id, {ts('signup_ts')} as signup_at, acquisition_channel,"
-            " segment_name as segment, country_code as country from frame",
-            out / "raw_users.csv",
-        ),
-        "raw_plans": frames_to_csv(
-            con,
-            PLANS,
-            "select plan_id, plan_name, billing_interval_months, price_usd from frame",
-            out / "raw_plans.csv",
-        ),
-        "raw_subscriptions": frames_to_csv(
-            con,
-            subs[["subscription_id", "user_id", "plan_id", "start", "end", "reason"]].rename(columns={"end": "end_ts"}),
-            f"select subscription_id, user_id, plan_id, {ts('start')} as started_at,"
-            f" case when end_ts >= 0 then {ts('end_ts')} end as ended_at,"
-            " nullif(reason, '') as end_reason from frame",
-            out / "raw_subscriptions.csv",
-        ),
-        "raw_scans": frames_to_csv(
-            con,
-            scans[["scan_id", "user_id", "scanned", "job", "match"]],
-            f'select scan_id, user_id, {ts("scanned")} as scanned_at, job + 1 as job_id, "match" as match_rate'
-            " from frame",
-            out / "raw_scans.csv",
-        ),
-        "raw_marketing_spend": frames_to_csv(
-            con,
-            spend,
-            "select strftime(spend_date, '%Y-%m-%d') as spend_date, channel, spend_usd from frame",
-            out / "raw_marketing_spend.csv",
-        ),
-    }
+    with duckdb.connect() as con:
+        con.execute("set preserve_insertion_order = true")
+        return {
+            "raw_users": frames_to_csv(
+                con,
+                users[["user_id", "signup_ts", "acquisition_channel", "segment_name", "country_code"]],
+                f"select user_id, {ts('signup_ts')} as signup_at, acquisition_channel,"
+                " segment_name as segment, country_code as country from frame",
+                out / "raw_users.csv",
+            ),
+            "raw_plans": frames_to_csv(
+                con,
+                PLANS,
+                "select plan_id, plan_name, billing_interval_months, price_usd from frame",
+                out / "raw_plans.csv",
+            ),
+            "raw_subscriptions": frames_to_csv(
+                con,
+                subs[["subscription_id", "user_id", "plan_id", "start", "end", "reason"]].rename(
+                    columns={"end": "end_ts"}
+                ),
+                f"select subscription_id, user_id, plan_id, {ts('start')} as started_at,"
+                f" case when end_ts >= 0 then {ts('end_ts')} end as ended_at,"
+                " nullif(reason, '') as end_reason from frame",
+                out / "raw_subscriptions.csv",
+            ),
+            "raw_scans": frames_to_csv(
+                con,
+                scans[["scan_id", "user_id", "scanned", "job", "match"]],
+                f'select scan_id, user_id, {ts("scanned")} as scanned_at, job + 1 as job_id, "match" as match_rate'
+                " from frame",
+                out / "raw_scans.csv",
+            ),
+            "raw_marketing_spend": frames_to_csv(
+                con,
+                spend,
+                "select strftime(spend_date, '%Y-%m-%d') as spend_date, channel, spend_usd from frame",
+                out / "raw_marketing_spend.csv",
+            ),
+        }

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 
 from jobmetrics.warehouse import WarehouseUnavailable, connect_read_only
@@ -27,5 +28,5 @@ def read(db: Path, table: str) -> pd.DataFrame:
     with connect_read_only(db) as con:
         try:
             return con.execute(f"select * from marts.{table}").df()
-        except Exception as error:
-            raise WarehouseUnavailable(f"marts.{table} cannot be read ({error}); run `make build`.") from error
+        except duckdb.CatalogException as error:  # a warehouse built before this mart existed
+            raise WarehouseUnavailable(f"marts.{table} is missing; run `make build`.") from error

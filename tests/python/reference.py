@@ -93,6 +93,16 @@ def is_active(sub: Row, day: date) -> bool:
     return bool(sub["start_date"] <= day and (sub["end_date"] is None or sub["end_date"] > day))
 
 
+def movement_of(mrr: float, previous_mrr: float, paid_before: bool) -> str:
+    if previous_mrr == 0:
+        return "reactivation" if paid_before else "new"
+    if mrr == 0:
+        return "churn"
+    if mrr != previous_mrr:
+        return "expansion" if mrr > previous_mrr else "contraction"
+    return "retained"
+
+
 def compute(raw: dict[str, pd.DataFrame], as_of: date | None = None, gross_margin: float = 0.80) -> Reference:
     users_all = raw["raw_users"]
     subs_all = raw["raw_subscriptions"]
@@ -143,16 +153,7 @@ def compute(raw: dict[str, pd.DataFrame], as_of: date | None = None, gross_margi
         current = mrr_at[m]
         for user in sorted(set(current) | set(previous)):
             curr, prev = current.get(user, 0.0), previous.get(user, 0.0)
-            if prev == 0:
-                movement = "reactivation" if user in ever_paid else "new"
-            elif curr == 0:
-                movement = "churn"
-            elif curr > prev:
-                movement = "expansion"
-            elif curr < prev:
-                movement = "contraction"
-            else:
-                movement = "retained"
+            movement = movement_of(curr, prev, user in ever_paid)
             user_month[(m, user)] = {"mrr": curr, "previous_mrr": prev, "movement": movement}
         ever_paid |= set(current)
         previous = current

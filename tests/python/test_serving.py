@@ -40,7 +40,7 @@ while not Path(sys.argv[2]).exists():
         monthly, facts = con.execute(
             "select (select sum(mrr) from marts.mrr_monthly), (select sum(mrr) from marts.fct_mrr)").fetchone()
         print(json.dumps({"monthly": monthly, "facts": facts}), flush=True)
-    except Exception as error:
+    except duckdb.Error as error:
         print(json.dumps({"error": str(error)}), flush=True)
     time.sleep(0.05)
 """
