@@ -95,22 +95,66 @@ user_mrr_on_as_of as (
     group by staged_subscriptions.user_id
 ),
 
-expected as (
+user_counts as (
+    select count(*) as users from staged_users
+),
+
+subscription_counts as (
     select
-        (select count(*) from staged_users) as users,
-        (
-            select count(distinct staged_subscriptions.user_id)
-            from staged_subscriptions
-            inner join staged_users on staged_subscriptions.user_id = staged_users.user_id
-        ) as converted_users,
-        (select count(*) from staged_subscriptions) as started,
-        (select sum(case when is_ended then 1 else 0 end) from staged_subscriptions) as ended,
-        -- models round each subscription's MRR to 6 decimals, so a customer pays more than half a millionth
-        (select count(*) from user_mrr_on_as_of where user_mrr > 0.0000005) as active_customers,
-        (select coalesce(sum(user_mrr), 0) from user_mrr_on_as_of) as mrr,
-        (select n_scans from staged_scans) as scans,
-        (select spend_cents from staged_spend) as spend_cents,
-        (select count(*) from fct_mrr where movement = 'new') as new_movements
+        count(distinct staged_subscriptions.user_id) as converted_users,
+        count(*) as started,
+        sum(case when staged_subscriptions.is_ended then 1 else 0 end) as ended
+    from staged_subscriptions
+    inner join staged_users on staged_subscriptions.user_id = staged_users.user_id
+),
+
+customer_totals as (
+    -- models round each subscription's MRR to 6 decimals: a customer pays more than half a millionth
+    select
+        sum(case when user_mrr > 0.0000005 then 1 else 0 end) as active_customers,
+        coalesce(sum(user_mrr), 0) as mrr
+    from user_mrr_on_as_of
+),
+
+new_movements as (
+    select count(*) as new_customers from fct_mrr
+    where movement = 'new'
+),
+
+dim_user_counts as (
+    select count(*) as users from dim_users
+),
+
+daily_totals as (
+    select
+        sum(new_subscriptions) as started,
+        sum(ended_subscriptions) as ended
+    from mrr_daily
+),
+
+channel_month_totals as (
+    select
+        sum(signups) as signups,
+        round(sum(spend_usd) * 100) as spend_cents
+    from channel_monthly
+),
+
+funnel_signups as (
+    select sum(users) as users from conversion_funnel
+    where step = 'signed_up'
+),
+
+cohort_sizes as (
+    select sum(cohort_customers) as customers from cohort_retention
+    where months_since_start = 0
+),
+
+daily_scans as (
+    select sum(scans) as scans from scans_daily
+),
+
+fact_scans as (
+    select count(*) as scans from fct_scans
 ),
 
 blends as (
@@ -119,7 +163,8 @@ blends as (
         signups as users,
         converted_users,
         active_customers,
-        mrr
+        mrr,
+        new_customers
     from channel_performance
     where acquisition_channel = 'all'
     union all
@@ -128,109 +173,75 @@ blends as (
         users,
         converted_users,
         active_customers,
-        mrr
+        mrr,
+        null as new_customers
     from segment_performance
     where segment = 'all'
 ),
 
 checks as (
+    {%- set blend_checks = [
+        ('users', 'user_counts.users', 'staged users signed up by as_of_date', false),
+        ('converted_users', 'subscription_counts.converted_users',
+            'staged users with a subscription started by as_of_date', false),
+        ('active_customers', 'customer_totals.active_customers', 'staged customers paying on as_of_date', false),
+        ('mrr', 'customer_totals.mrr', 'price / interval of staged subscriptions active on as_of_date', true),
+    ] %}
+    {%- for column, expected, words, is_money in blend_checks %}
+        select
+            blends.mart || ' {{ column }} vs {{ words }}' as check_name,
+            cast(blends.{{ column }} as {{ jobmetrics.type_double() }}) as mart_value,
+            cast({{ expected }} as {{ jobmetrics.type_double() }}) as expected_value,
+            {{ is_money }} as is_money
+        from blends
+        cross join user_counts
+        cross join subscription_counts
+        cross join customer_totals
+        union all
+    {%- endfor %}
+    {%- set total_checks = [
+        ('dim_users rows vs staged users signed up by as_of_date', 'dim_user_counts.users', 'user_counts.users'),
+        ('mrr_daily new_subscriptions vs staged subscriptions started by as_of_date',
+            'daily_totals.started', 'subscription_counts.started'),
+        ('mrr_daily ended_subscriptions vs staged subscriptions ended by as_of_date',
+            'daily_totals.ended', 'subscription_counts.ended'),
+        ('channel_monthly signups vs staged users', 'channel_month_totals.signups', 'user_counts.users'),
+        ('channel_monthly spend cents vs staged spend cents',
+            'channel_month_totals.spend_cents', 'staged_spend.spend_cents'),
+        ('conversion_funnel signed_up vs staged users', 'funnel_signups.users', 'user_counts.users'),
+        ('cohort_retention cohort sizes vs new movements in fct_mrr',
+            'cohort_sizes.customers', 'new_movements.new_customers'),
+        ('scans_daily scans vs staged scans by as_of_date', 'daily_scans.scans', 'staged_scans.n_scans'),
+        ('fct_scans rows vs staged scans by as_of_date', 'fact_scans.scans', 'staged_scans.n_scans'),
+    ] %}
+    {%- for words, mart_value, expected in total_checks %}
+        select
+            '{{ words }}' as check_name,
+            cast({{ mart_value }} as {{ jobmetrics.type_double() }}) as mart_value,
+            cast({{ expected }} as {{ jobmetrics.type_double() }}) as expected_value,
+            false as is_money
+        from dim_user_counts
+        cross join user_counts
+        cross join subscription_counts
+        cross join daily_totals
+        cross join channel_month_totals
+        cross join staged_spend
+        cross join funnel_signups
+        cross join cohort_sizes
+        cross join new_movements
+        cross join daily_scans
+        cross join fact_scans
+        cross join staged_scans
+        union all
+    {%- endfor %}
     select
-        blends.mart || ' users vs staged users signed up by as_of_date' as check_name,
-        cast(blends.users as {{ jobmetrics.type_double() }}) as mart_value,
-        cast(expected.users as {{ jobmetrics.type_double() }}) as expected_value,
+        'channel_performance all new_customers vs new movements in fct_mrr' as check_name,
+        cast(blends.new_customers as {{ jobmetrics.type_double() }}) as mart_value,
+        cast(new_movements.new_customers as {{ jobmetrics.type_double() }}) as expected_value,
         false as is_money
-    from blends cross join expected
-    union all
-    select
-        blends.mart || ' converted_users vs staged users with a subscription started by as_of_date',
-        blends.converted_users,
-        expected.converted_users,
-        false
-    from blends cross join expected
-    union all
-    select
-        blends.mart || ' active_customers vs staged customers paying on as_of_date',
-        blends.active_customers,
-        expected.active_customers,
-        false
-    from blends cross join expected
-    union all
-    select
-        blends.mart || ' mrr vs staged price / interval of subscriptions active on as_of_date',
-        blends.mrr,
-        expected.mrr,
-        true
-    from blends cross join expected
-    union all
-    select
-        'dim_users rows vs staged users signed up by as_of_date',
-        (select count(*) from dim_users),
-        expected.users,
-        false
-    from expected
-    union all
-    select
-        'mrr_daily new_subscriptions vs staged subscriptions started by as_of_date',
-        (select sum(new_subscriptions) from mrr_daily),
-        expected.started,
-        false
-    from expected
-    union all
-    select
-        'mrr_daily ended_subscriptions vs staged subscriptions ended by as_of_date',
-        (select sum(ended_subscriptions) from mrr_daily),
-        expected.ended,
-        false
-    from expected
-    union all
-    select
-        'channel_performance all new_customers vs new movements in fct_mrr',
-        (select new_customers from channel_performance where acquisition_channel = 'all'),
-        expected.new_movements,
-        false
-    from expected
-    union all
-    select
-        'channel_monthly signups vs staged users',
-        (select sum(signups) from channel_monthly),
-        expected.users,
-        false
-    from expected
-    union all
-    select
-        'channel_monthly spend cents vs staged spend cents',
-        (select round(sum(spend_usd) * 100) from channel_monthly),
-        expected.spend_cents,
-        false
-    from expected
-    union all
-    select
-        'conversion_funnel signed_up vs staged users',
-        (select sum(users) from conversion_funnel where step = 'signed_up'),
-        expected.users,
-        false
-    from expected
-    union all
-    select
-        'cohort_retention cohort sizes vs new movements in fct_mrr',
-        (select sum(cohort_customers) from cohort_retention where months_since_start = 0),
-        expected.new_movements,
-        false
-    from expected
-    union all
-    select
-        'scans_daily scans vs staged scans by as_of_date',
-        (select sum(scans) from scans_daily),
-        expected.scans,
-        false
-    from expected
-    union all
-    select
-        'fct_scans rows vs staged scans by as_of_date',
-        (select count(*) from fct_scans),
-        expected.scans,
-        false
-    from expected
+    from blends
+    cross join new_movements
+    where blends.mart = 'channel_performance all'
 ),
 
 final as (

@@ -40,12 +40,14 @@ final as (
         cast(combined.active_customers as {{ dbt.type_bigint() }}) as active_customers,
         {{ jobmetrics.round_to('combined.mrr', 6) }} as mrr,
         {{ jobmetrics.safe_divide('combined.mrr', 'combined.active_customers') }} as current_arpu,
-        {{ jobmetrics.safe_divide('combined.churned_customers', 'combined.previous_customer_months') }} as customer_churn_rate,
+        {{ jobmetrics.safe_divide('combined.churned_customers', 'combined.previous_customer_months') }}
+            as customer_churn_rate,
         cast(combined.scans as {{ dbt.type_bigint() }}) as scans,
         {{ jobmetrics.safe_divide('combined.scans', 'combined.users') }} as scans_per_user,
         {{ jobmetrics.safe_divide('combined.match_rate_sum', 'combined.scans') }} as avg_match_rate,
         {{ jobmetrics.safe_divide('combined.converted_users', 'combined.users') }}
-        / nullif({{ jobmetrics.safe_divide('blended.converted_users', 'blended.users') }}, 0) - 1 as conversion_lift_vs_all
+        / nullif({{ jobmetrics.safe_divide('blended.converted_users', 'blended.users') }}, 0)
+        - 1 as conversion_lift_vs_all
     from combined
     cross join blended
 )

@@ -57,8 +57,9 @@ unit_economics as (
         {{ jobmetrics.safe_divide('cumulative_spend.spend_usd', 'cumulative_revenue.new_customers') }} as cac,
         {{ jobmetrics.safe_divide('cumulative_revenue.customer_month_mrr', 'cumulative_revenue.customer_months') }}
             as arpu_per_customer_month,
-        {{ jobmetrics.safe_divide('cumulative_revenue.churned_customers', 'cumulative_revenue.previous_customer_months') }}
-            as churn_rate
+        {{ jobmetrics.safe_divide(
+            'cumulative_revenue.churned_customers', 'cumulative_revenue.previous_customer_months'
+        ) }} as churn_rate
     from cumulative_revenue
     left join cumulative_spend
         on cumulative_revenue.month = cumulative_spend.month

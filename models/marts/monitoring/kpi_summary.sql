@@ -52,10 +52,10 @@ measured as (
 unpivoted as (
     {#- a linter compiles without the seed loaded: it still sees the query's shape -#}
     {%- for kpi in kpis or ['kpi_listed_in_the_seed'] %}
+        {%- set description = kpi_columns.get(kpi, {}).get('description', '') | replace('\n', ' ') | trim %}
         select
             '{{ kpi }}' as kpi,
-            '{{ kpi_columns.get(kpi, {}).get('description', '') | replace("'", "''") | replace('\n', ' ') | trim }}'
-                as description,
+            '{{ description | replace("'", "''") }}' as description,
             max(case when is_latest then month end) as month,
             max(case when is_latest then {{ kpi }} end) as kpi_value,
             max(case when not is_latest then {{ kpi }} end) as previous_value
