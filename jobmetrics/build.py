@@ -5,10 +5,16 @@ models find their previous state). Only when the gate, the load, every model and
 the scratch file renamed over the published one: readers already connected keep the version they
 opened, new connections see the new build, and a failed build leaves the published file untouched.
 A lock file of our own keeps two builds from running at once.
+
+The published file travels with its write-ahead log (`<file>.wal`): a writer that crashed, or a
+read-write client still attached, leaves one behind. The build folds it into the file before copying,
+refuses when a writer still holds the file, and checks that what it published opens, putting the
+previous file back when it does not.
 """
 
 from __future__ import annotations
 
+import collections
 import fcntl
 import os
 import shutil
@@ -21,11 +27,12 @@ from pathlib import Path
 
 import duckdb
 
-from jobmetrics import contract, paths, raw
+from jobmetrics import contract, diagnose, paths, raw
 
 # Every DuckDB 1.4+ client can open what this writes (2.x would otherwise write storage version 69).
 STORAGE_COMPATIBILITY = {"storage_compatibility_version": "v1.4.0"}
 EXIT_RAW_BROKEN, EXIT_RAW_MISSING, EXIT_DBT_FAILED, EXIT_BUILD_RUNNING, EXIT_ENGINE_UNREACHABLE = 1, 2, 3, 4, 5
+EXIT_CANNOT_WRITE = 6
 
 
 class BuildFailed(Exception):
@@ -45,6 +52,11 @@ class Warehouse:
     @property
     def scratch(self) -> Path:
         return self.published.with_name(self.published.name + ".building")
+
+    @property
+    def previous(self) -> Path:
+        """The file published before this build, kept (as a hard link) until the new one is known to open."""
+        return self.published.with_name(self.published.name + ".previous")
 
     @property
     def lock(self) -> Path:
@@ -74,14 +86,44 @@ def exclusive(lock_path: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+def wal(path: Path) -> Path:
+    return path.with_name(path.name + ".wal")
+
+
 def remove_with_wal(path: Path) -> None:
-    for stale in (path, path.with_name(path.name + ".wal")):
+    for stale in (path, wal(path)):
         stale.unlink(missing_ok=True)
+
+
+def writer_holds(error: duckdb.Error) -> bool:
+    return "lock" in str(error).lower()
+
+
+def fold_leftover_log(published: Path) -> None:
+    """Fold a write-ahead log left beside the published file into it, or stop when a writer still holds it."""
+    if not wal(published).exists():
+        return
+    try:
+        with duckdb.connect(str(published), config=dict(STORAGE_COMPATIBILITY)) as con:
+            con.execute("checkpoint")
+    except duckdb.Error as error:
+        if writer_holds(error):
+            raise BuildFailed(
+                EXIT_BUILD_RUNNING,
+                f"{published} is open in another program that has written to it ({wal(published).name} is beside "
+                "it); close that program (readers should open it read-only) and run again.",
+            ) from error
+        raise BuildFailed(
+            EXIT_CANNOT_WRITE,
+            f"{wal(published).name}, the write-ahead log beside {published}, cannot be replayed "
+            f"({diagnose.duckdb_reason(error)}); move it away to publish over it, and run again.",
+        ) from error
 
 
 def start_scratch(warehouse: Warehouse) -> None:
     """A scratch copy of the published warehouse, or a new file when nothing is published yet."""
     remove_with_wal(warehouse.scratch)
+    fold_leftover_log(warehouse.published)
     if warehouse.published.exists():
         shutil.copyfile(warehouse.published, warehouse.scratch)
     with duckdb.connect(str(warehouse.scratch), config=dict(STORAGE_COMPATIBILITY)):
@@ -104,18 +146,63 @@ def load_raw(warehouse: Warehouse, files: dict[str, raw.RawFile]) -> dict[str, i
 
 
 def dbt_build(warehouse: Warehouse, dbt_args: list[str]) -> None:
+    """dbt build in the scratch file, its output passed through as it comes; the last lines are kept to tell
+    a full disk or an unwritable folder from a failed model or test."""
     env = {**os.environ, "JOBMETRICS_DB": str(warehouse.scratch), "DBT_PROFILES_DIR": str(paths.PROJECT_ROOT)}
     dbt = Path(sys.executable).with_name("dbt")
-    done = subprocess.run([str(dbt), "build", *dbt_args], cwd=paths.PROJECT_ROOT, env=env, check=False)
-    if done.returncode != 0:
+    last_lines: collections.deque[str] = collections.deque(maxlen=400)
+    with subprocess.Popen(
+        [str(dbt), "build", *dbt_args],
+        cwd=paths.PROJECT_ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        errors="replace",
+    ) as process:
+        assert process.stdout is not None
+        for line in process.stdout:
+            sys.stdout.write(line)
+            last_lines.append(line)
+    if process.returncode != 0:
+        problem = diagnose.write_problem(duckdb.IOException("".join(last_lines)), warehouse.scratch.parent)
+        if problem is not None:
+            raise BuildFailed(EXIT_CANNOT_WRITE, problem)
         raise BuildFailed(EXIT_DBT_FAILED, "dbt build failed (see above)")
 
 
+def opens(path: Path) -> str | None:
+    """None when the file opens read-only and lists its marts, else DuckDB's reason."""
+    try:
+        with duckdb.connect(str(path), read_only=True) as con:
+            con.execute("select count(*) from information_schema.tables where table_schema = 'marts'").fetchall()
+    except duckdb.Error as error:
+        return diagnose.duckdb_reason(error)
+    return None
+
+
 def publish(warehouse: Warehouse) -> None:
-    """Fold the write-ahead log into the file, then rename it over the published one in one step."""
+    """Fold the scratch file's log into it and rename it over the published one in one step; then check that
+    the published file opens, and put the previous one back when it does not."""
     with duckdb.connect(str(warehouse.scratch)) as con:
         con.execute("checkpoint")
+    if wal(warehouse.published).exists():
+        raise BuildFailed(
+            EXIT_BUILD_RUNNING,
+            f"another program wrote to {warehouse.published} during the build; close it and run again.",
+        )
+    warehouse.previous.unlink(missing_ok=True)
+    if warehouse.published.exists():
+        os.link(warehouse.published, warehouse.previous)
     warehouse.scratch.replace(warehouse.published)
+    reason = opens(warehouse.published)
+    if reason is not None:
+        if warehouse.previous.exists():
+            warehouse.previous.replace(warehouse.published)
+        else:
+            warehouse.published.unlink()
+        raise BuildFailed(EXIT_CANNOT_WRITE, f"the new warehouse did not open ({reason}); the previous one is back")
+    warehouse.previous.unlink(missing_ok=True)
     manifest = paths.target_dir() / "manifest.json"
     if manifest.exists():
         staged = warehouse.manifest.with_name(warehouse.manifest.name + ".new")
@@ -125,21 +212,37 @@ def publish(warehouse: Warehouse) -> None:
 
 def run(warehouse: Warehouse, raw_dir: Path | None, dbt_args: list[str], say: Callable[[str], None] = print) -> None:
     """The whole build; raw_dir None means the raw tables are already in JOBMETRICS_RAW_SCHEMA."""
-    with exclusive(warehouse.lock):
-        try:
-            files = raw.find_raw_files(raw_dir) if raw_dir is not None else {}
-            if files:
-                say(f"Checking the raw files in {raw_dir} against the contract")
-                check_raw(files, paths.target_dir() / "validate_raw")
-            start_scratch(warehouse)
-            if files:
-                counts = load_raw(warehouse, files)
-                say("Loaded " + ", ".join(f"{table} {rows:,}" for table, rows in counts.items()))
-            dbt_build(warehouse, dbt_args)
-            publish(warehouse)
-        except raw.RawFilesMissing as error:
-            remove_with_wal(warehouse.scratch)
-            raise BuildFailed(EXIT_RAW_MISSING, str(error)) from error
-        except BaseException:
-            remove_with_wal(warehouse.scratch)
+    try:
+        with exclusive(warehouse.lock):
+            build_locked(warehouse, raw_dir, dbt_args, say)
+    except OSError as error:  # the lock file itself could not be made
+        problem = diagnose.write_problem(error, warehouse.published.parent)
+        if problem is None:
             raise
+        raise BuildFailed(EXIT_CANNOT_WRITE, problem) from error
+
+
+def build_locked(warehouse: Warehouse, raw_dir: Path | None, dbt_args: list[str], say: Callable[[str], None]) -> None:
+    try:
+        files = raw.find_raw_files(raw_dir) if raw_dir is not None else {}
+        if files:
+            say(f"Checking the raw files in {raw_dir} against the contract")
+            check_raw(files, paths.target_dir() / "validate_raw")
+        start_scratch(warehouse)
+        if files:
+            counts = load_raw(warehouse, files)
+            say("Loaded " + ", ".join(f"{table} {rows:,}" for table, rows in counts.items()))
+        dbt_build(warehouse, dbt_args)
+        publish(warehouse)
+    except raw.RawFilesMissing as error:
+        remove_with_wal(warehouse.scratch)
+        raise BuildFailed(EXIT_RAW_MISSING, str(error)) from error
+    except (OSError, duckdb.Error) as error:
+        remove_with_wal(warehouse.scratch)
+        problem = diagnose.write_problem(error, warehouse.published.parent)
+        if problem is None:
+            raise
+        raise BuildFailed(EXIT_CANNOT_WRITE, problem) from error
+    except BaseException:
+        remove_with_wal(warehouse.scratch)
+        raise

@@ -27,8 +27,15 @@ import great_expectations as gx  # noqa: E402
 from great_expectations import expectations as gxe  # noqa: E402
 from great_expectations.data_context.types.base import ProgressBarsConfig  # noqa: E402
 
-from jobmetrics import paths  # noqa: E402
-from jobmetrics.raw import SOURCES_YML, DeclaredTest, RawFile, contract, declared_tests  # noqa: E402
+from jobmetrics import diagnose, paths  # noqa: E402
+from jobmetrics.raw import (  # noqa: E402
+    SOURCES_YML,
+    DeclaredTest,
+    RawFile,
+    as_contract_type,
+    contract,
+    declared_tests,
+)
 
 TEXT_FORMATS = {  # how a CSV writes each type: (SQL test of the text `v`, words for the report)
     "bigint": ("regexp_full_match(v, '-?[0-9]+')", "whole numbers"),
@@ -107,10 +114,6 @@ class TableChecks:
 
 def quoted(column: str) -> str:
     return '"' + column.replace('"', '""') + '"'
-
-
-def typed(column: str, kind: str) -> str:
-    return f"try_cast({quoted(column)} as {kind})"
 
 
 def tidy(column: str) -> str:
@@ -339,10 +342,13 @@ def register(con: duckdb.DuckDBPyConnection, files: dict[str, RawFile]) -> None:
                 relation = con.read_csv(str(raw_file.path), header=True, all_varchar=True)
             relation.create_view(table)
         except duckdb.Error as error:
-            raise RawFileUnreadable(f"cannot read {raw_file.path}: {str(error).splitlines()[0]}") from error
-        header = {name.lower(): name for name in con.table(table).columns}
+            raise RawFileUnreadable(diagnose.unreadable(raw_file.path, error, list(contract()[table]))) from error
+        relation = con.table(table)
+        header = {name.lower(): name for name in relation.columns}
+        types = {name.lower(): str(kind) for name, kind in zip(relation.columns, relation.types, strict=True)}
         columns = [
-            f"{typed(header[column], kind)} as {quoted(column)}, {quoted(header[column])} as {quoted(raw_name(column))}"
+            f"{as_contract_type(header[column], kind, types[column], cast='try_cast')} as {quoted(column)}, "
+            f"{quoted(header[column])} as {quoted(raw_name(column))}"
             for column, kind in contract()[table].items()
             if column in header
         ]
@@ -381,7 +387,7 @@ def validate(files: dict[str, RawFile], docs_dir: Path | None, reference_dir: Pa
             try:
                 frame = reduce(con, checks)
             except duckdb.Error as error:
-                raise RawFileUnreadable(f"cannot read {raw_file.path}: {str(error).splitlines()[0]}") from error
+                raise RawFileUnreadable(diagnose.unreadable(raw_file.path, error, list(checks.columns))) from error
             batch = source.add_dataframe_asset(table).add_batch_definition_whole_dataframe("check_outcomes")
             suite = context.suites.add(gx.ExpectationSuite(name=table, expectations=expectations(checks)))
             definition = context.validation_definitions.add(

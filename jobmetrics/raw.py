@@ -128,13 +128,31 @@ def declared_tests() -> dict[str, list[DeclaredTest]]:
     return declared
 
 
+def as_contract_type(column: str, kind: str, source_type: str, cast: str = "cast") -> str:
+    """SQL turning a raw column into its contract type. Timestamps with a time zone become UTC explicitly, so
+    no build depends on the machine's time zone (the contract's timestamps are UTC)."""
+    quoted = '"' + column.replace('"', '""') + '"'
+    if kind == "timestamp" and source_type.upper().startswith("TIMESTAMP WITH TIME ZONE"):
+        return f"timezone('UTC', {quoted})"
+    return f"{cast}({quoted} as {kind})"
+
+
+def source_types(con: duckdb.DuckDBPyConnection, raw_file: RawFile) -> dict[str, str]:
+    """Column name (lower case) -> the type DuckDB reads it as."""
+    described = con.execute(f"describe select * from {raw_file.reader()}", [str(raw_file.path)]).fetchall()
+    return {str(row[0]).lower(): str(row[1]) for row in described}
+
+
 def load(con: duckdb.DuckDBPyConnection, files: dict[str, RawFile], schema: str = "raw") -> dict[str, int]:
     """Replace schema.<table> with each file's contract columns, cast to their declared types; row counts."""
     con.execute(f"create schema if not exists {schema}")
     counts = {}
     for table, columns in contract().items():
         raw_file = files[table]
-        select = ", ".join(f"cast({column} as {kind}) as {column}" for column, kind in columns.items())
+        types = source_types(con, raw_file)
+        select = ", ".join(
+            f"{as_contract_type(column, kind, types.get(column, ''))} as {column}" for column, kind in columns.items()
+        )
         con.execute(
             f"create or replace table {schema}.{table} as select {select} from {raw_file.reader()}",
             [str(raw_file.path)],

@@ -42,6 +42,7 @@ def fetch_dicts(con: Queryable, sql: str, parameters: list[Any] | None = None) -
     try:
         cursor = con.execute(sql, parameters or [])
     except duckdb.CatalogException as error:
-        raise WarehouseUnavailable(f"the marts are missing or out of date ({error}); run `make build`.") from error
+        first_line = str(error).splitlines()[0]
+        raise WarehouseUnavailable(f"the marts are missing or out of date ({first_line}); run `make build`.") from error
     names = [column[0] for column in cursor.description or []]
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]

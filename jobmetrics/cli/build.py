@@ -1,8 +1,10 @@
 """`make build`: gate, load, `dbt build` with every test, publish atomically, then print the KPI overview.
 
 Exit codes: 0 published; 1 the raw data breaks the contract; 2 a raw file is missing or unreadable;
-3 a model or test failed; 4 another build is running; 5 the engine (--target postgres) cannot be
-reached; 130 interrupted. On any failure the published DuckDB warehouse is unchanged.
+3 a model or test failed; 4 another build is running, or another program holds the warehouse for
+writing; 5 the engine (--target postgres) cannot be reached; 6 the warehouse's folder cannot be written
+(no space left, permission denied, read-only); 130 interrupted. On any failure the published DuckDB
+warehouse is unchanged.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ def main(argv: list[str] | None = None) -> int:
         description="Build the warehouse from the raw files: check them (Great Expectations), load them, run "
         "dbt build with every test in a scratch copy, and only then replace the published warehouse. "
         "Arguments after -- go to dbt build (e.g. -- --vars '{as_of_date: 2025-06-30}').",
+        epilog=(__doc__ or "").split("\n\n", 1)[1],
     )
     parser.add_argument(
         "--raw-dir",
@@ -55,8 +58,9 @@ def main(argv: list[str] | None = None) -> int:
     except (build.BuildFailed, KeyboardInterrupt) as error:
         state = "is unchanged" if warehouse.published.exists() else "was not created"
         reason = str(error) if isinstance(error, build.BuildFailed) else "interrupted"
+        separator = "\n" if "\n" in reason else "; "
         print(
-            f"jobmetrics build: {reason}\njobmetrics build: the published warehouse {warehouse.published} {state}.",
+            f"jobmetrics build: {reason}{separator}the published warehouse {warehouse.published} {state}.",
             file=sys.stderr,
         )
         return error.code if isinstance(error, build.BuildFailed) else EXIT_INTERRUPTED
