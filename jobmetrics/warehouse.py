@@ -1,4 +1,9 @@
-"""Open the JobMetrics warehouse read-only, turning the ways it can fail into one-line messages."""
+"""Open the JobMetrics warehouse read-only, turning the ways it can fail into one-line messages.
+
+Each connection is a new in-memory database that attaches the published file read-only. Connecting to
+the file's path directly would hand back the database instance this process already has open for that
+path, which keeps reading the file a build has since renamed over it; attaching opens the newest file.
+"""
 
 from __future__ import annotations
 
@@ -24,17 +29,42 @@ class WarehouseLocked(WarehouseUnavailable):
     """Another process (usually a running build) holds the write lock."""
 
 
+ATTACHED = "warehouse"
+
+
+def sql_string(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
 def connect_read_only(path: Path, config: dict[str, Any] | None = None) -> duckdb.DuckDBPyConnection:
+    """A connection whose default database is the warehouse file as it is now, attached read-only.
+
+    `config` applies to the connection; settings that forbid attaching files (enable_external_access,
+    lock_configuration) are applied once the warehouse is attached.
+    """
     if not path.exists():
         raise WarehouseUnavailable(f"no warehouse at {path}; run `make build` first.")
+    settings = dict(config or {})
+    after_attach = {
+        name: settings.pop(name) for name in ("enable_external_access", "lock_configuration") if name in settings
+    }
+    con = duckdb.connect(":memory:", config=settings)
     try:
-        return duckdb.connect(str(path), read_only=True, config=config or {})
+        con.execute(f"attach {sql_string(str(path))} as {ATTACHED} (read_only)")
+        con.execute(f"use {ATTACHED}")
+        for name, value in after_attach.items():
+            con.execute(f"set {name} = {str(value).lower()}")
     except duckdb.IOException as error:
+        con.close()
         if "lock" in str(error).lower():
             raise WarehouseLocked(
                 f"{path} is locked by another process (a running dbt build?); try again when it ends."
             ) from error
-        raise WarehouseUnavailable(f"cannot open {path}: {error}") from error
+        raise WarehouseUnavailable(f"cannot open {path}: {str(error).splitlines()[0]}") from error
+    except duckdb.Error:
+        con.close()
+        raise
+    return con
 
 
 def fetch_dicts(con: Queryable, sql: str, parameters: list[Any] | None = None) -> list[Row]:

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import duckdb
 
+from jobmetrics.warehouse import connect_read_only
+
 LOCKED_DOWN = {
     "enable_external_access": False,  # no read_csv of files, COPY, ATTACH, INSTALL
     "autoinstall_known_extensions": False,
@@ -46,7 +48,7 @@ def check_statement(sql: str) -> str:
 
 
 def open_locked_down(db_path: Path) -> duckdb.DuckDBPyConnection:
-    return duckdb.connect(str(db_path), read_only=True, config=dict(LOCKED_DOWN))
+    return connect_read_only(db_path, config=dict(LOCKED_DOWN))
 
 
 def run_guarded(db_path: Path, sql: str, row_limit: int = 200, timeout_seconds: float = 10.0) -> QueryResult:

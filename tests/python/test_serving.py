@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -21,6 +22,7 @@ from reference import load_raw
 
 from jobmetrics import build, exports
 from jobmetrics.cli import build as build_cli
+from jobmetrics.warehouse import connect_read_only
 
 pytestmark = pytest.mark.build
 
@@ -57,6 +59,56 @@ def mrr_total(db: Path) -> float:
 def own_dbt_target(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Builds in parallel tests keep dbt's artifacts and the gate's Data Docs apart."""
     monkeypatch.setenv("DBT_TARGET_PATH", str(tmp_path / "target"))
+
+
+def test_a_new_connection_in_the_same_process_reads_the_newest_build(edge_company: Build, tmp_path: Path) -> None:
+    """Hold one connection from connect_read_only, publish a build, open another through the same function:
+    the new one reads the new build (DuckDB would hand back the instance already open for that path)."""
+    db = tmp_path / "jobmetrics.duckdb"
+    shutil.copy(edge_company.db, db)
+    bigger = tmp_path / "raw"
+    shutil.copytree(EDGE, bigger)
+    with (bigger / "raw_subscriptions.csv").open("a") as handle:
+        handle.write("93,7,pro,2025-03-03 09:00:00,,\n")  # 90 more MRR in March and in April
+
+    def total(con: duckdb.DuckDBPyConnection) -> float:
+        return float(con.execute("select sum(mrr) from marts.mrr_monthly").fetchall()[0][0])
+
+    held = connect_read_only(db)
+    try:
+        before = total(held)
+        assert build_cli.main(["--raw-dir", str(bigger), "--db", str(db)]) == 0
+        with connect_read_only(db) as fresh:
+            after = total(fresh)
+        assert total(held) == before  # the held one keeps its version
+    finally:
+        held.close()
+    assert after == pytest.approx(before + 2 * 90)
+
+
+def test_the_sqlalchemy_recipe_sees_a_new_build_on_the_next_connection(edge_company: Build, tmp_path: Path) -> None:
+    """docs/bi.md's SQLAlchemy settings: an in-memory database per connection that attaches the file, no pool."""
+    db = tmp_path / "jobmetrics.duckdb"
+    shutil.copy(edge_company.db, db)
+    engine = sqlalchemy.create_engine("duckdb:///:memory:", poolclass=sqlalchemy.pool.NullPool)
+
+    @sqlalchemy.event.listens_for(engine, "connect")
+    def attach(dbapi_connection: Any, _: Any) -> None:
+        dbapi_connection.execute(f"attach '{db}' as warehouse (read_only)")
+        dbapi_connection.execute("use warehouse")
+
+    query = sqlalchemy.text("select sum(mrr) from marts.mrr_monthly")
+    bigger = tmp_path / "raw"
+    shutil.copytree(EDGE, bigger)
+    with (bigger / "raw_subscriptions.csv").open("a") as handle:
+        handle.write("93,7,pro,2025-03-03 09:00:00,,\n")
+    with engine.connect() as held:
+        before = float(held.execute(query).scalar_one())
+        assert build_cli.main(["--raw-dir", str(bigger), "--db", str(db)]) == 0
+        with engine.connect() as fresh:
+            assert float(fresh.execute(query).scalar_one()) == pytest.approx(before + 2 * 90)
+        with pytest.raises(sqlalchemy.exc.DBAPIError, match="read-only"):
+            held.execute(sqlalchemy.text("create table marts.nope as select 1 as x"))
 
 
 def test_a_reader_keeps_its_version_while_a_build_publishes(edge_company: Build, tmp_path: Path) -> None:
