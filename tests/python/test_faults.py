@@ -48,16 +48,17 @@ elif phase == "load":
 elif phase == "dbt":
     original = build.dbt_build
     def dbt_then_die(warehouse, args):
-        threading.Timer(4.0, die).start()
+        threading.Timer(3.0, die).start()
         original(warehouse, args)
     build.dbt_build = dbt_then_die
-elif phase == "before the rename":
-    os.link = die
-elif phase == "after the rename":
-    build.opens = die
+elif phase == "publish":
+    build.opens = die  # the new file is renamed in; it has not been checked yet
 sys.exit(cli.main(sys.argv[2:]))
 """
-PHASES = ["gate", "load", "dbt", "before the rename", "after the rename"]
+PHASES = ["gate", "load", "dbt", "publish"]
+# Builds that reach dbt run one model over a copy of the published warehouse: every mart is there already,
+# and the fault is in the build's own steps, not in the models.
+ONE_MODEL = ["--", "--select", "int_reporting_period"]
 
 
 def digest(path: Path) -> str:
@@ -87,13 +88,15 @@ def environment(workdir: Path, **extra: str) -> dict[str, str]:
     return {**os.environ, "DBT_TARGET_PATH": str(workdir / "target"), "DBT_LOG_PATH": str(workdir / "logs"), **extra}
 
 
-def run_build(workdir: Path, db: Path, raw_dir: Path = EDGE, **extra: str) -> subprocess.CompletedProcess[str]:
-    command = [JOBMETRICS, "build", "--raw-dir", str(raw_dir), "--db", str(db)]
+def run_build(
+    workdir: Path, db: Path, raw_dir: Path = EDGE, dbt_args: tuple[str, ...] = (), **extra: str
+) -> subprocess.CompletedProcess[str]:
+    command = [JOBMETRICS, "build", "--raw-dir", str(raw_dir), "--db", str(db), *dbt_args]
     return subprocess.run(command, env=environment(workdir, **extra), capture_output=True, text=True, timeout=600)
 
 
 def killed_build(workdir: Path, db: Path, phase: str) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "-c", KILLER, phase, "--raw-dir", str(EDGE), "--db", str(db)]
+    command = [sys.executable, "-c", KILLER, phase, "--raw-dir", str(EDGE), "--db", str(db), *ONE_MODEL]
     return subprocess.run(
         command, env=environment(workdir), capture_output=True, text=True, timeout=600, start_new_session=True
     )
@@ -119,7 +122,7 @@ def test_a_build_killed_in_any_phase_leaves_a_whole_warehouse_and_the_next_build
         # the old file, byte for byte, or a new one that is complete
         if digest(published) != before:
             assert_same_marts(marts(published), expected)
-    done = run_build(tmp_path, published)
+    done = run_build(tmp_path, published, dbt_args=tuple(ONE_MODEL))
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert_same_marts(marts(published), expected)
     leftovers = [p.name for p in published.parent.iterdir() if p.name != published.name]
@@ -134,7 +137,7 @@ def test_a_leftover_write_ahead_log_is_folded_in_before_publishing(published: Pa
     )
     subprocess.run([sys.executable, "-c", writer, str(published)], check=True)
     assert build.wal(published).exists()
-    done = run_build(tmp_path, published)
+    done = run_build(tmp_path, published, dbt_args=tuple(ONE_MODEL))
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert "Published" in done.stdout
     assert not build.wal(published).exists()
@@ -161,7 +164,7 @@ def test_a_writer_still_holding_the_warehouse_is_refused_in_one_line(published: 
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "ready"
         before = digest(published)
-        done = run_build(tmp_path, published)
+        done = run_build(tmp_path, published, dbt_args=tuple(ONE_MODEL))
     finally:
         holder.kill()
         holder.wait()
@@ -241,13 +244,13 @@ def tz_aware_parquet(folder: Path) -> Path:
 
 
 def test_builds_do_not_depend_on_the_machines_time_zone(edge_company: Build, tmp_path: Path) -> None:
+    """The edge company built from UTC text (in this machine's zone) and, under TZ=America/New_York, from
+    time-zone-aware Parquet written with an Indian offset: the same marts."""
     folder = tz_aware_parquet(tmp_path / "raw")
-    expected = marts(edge_company.db)
-    for zone in ("America/New_York", "Asia/Tokyo"):
-        db = tmp_path / zone.replace("/", "_") / "jobmetrics.duckdb"
-        done = run_build(tmp_path / zone.replace("/", "_"), db, raw_dir=folder, TZ=zone)
-        assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-        assert_same_marts(marts(db), expected)
+    db = tmp_path / "new_york" / "jobmetrics.duckdb"
+    done = run_build(tmp_path / "new_york", db, raw_dir=folder, TZ="America/New_York")
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert_same_marts(marts(db), marts(edge_company.db))
 
 
 UNREADABLE: dict[str, tuple[Callable[[Path], object], str]] = {
