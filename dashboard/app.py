@@ -1,5 +1,9 @@
 """JobMetrics dashboard: the marts as pages for people who do not write SQL. Pages only: every number is
-read from a mart through the jobmetrics package and formatted the way the KPI overview formats it."""
+read from a mart through the jobmetrics package and formatted the way the KPI overview formats it.
+
+Every view is a link: the tab, the month range, the channels and segments and the SQL tab's query live in
+the URL's query, so a copied URL opens the same view.
+"""
 
 from __future__ import annotations
 
@@ -13,12 +17,22 @@ import plotly.express as px
 import plotly.graph_objects as go
 import streamlit as st
 
-from jobmetrics import marts, paths
-from jobmetrics.kpis import format_value
+from jobmetrics import display, marts, paths
+from jobmetrics.display import words
 from jobmetrics.warehouse import WarehouseUnavailable
 
 STATUS_COLOURS = {"ok": "green", "warning": "orange", "critical": "red", "no_data": "gray"}
 MOVEMENTS = ["new_mrr", "reactivation_mrr", "expansion_mrr", "contraction_mrr", "churned_mrr"]
+# the `tab` query parameter -> the tab's label
+TABS = {
+    "overview": "Overview",
+    "funnel": "Funnel",
+    "cohorts": "Cohorts",
+    "channels": "Channels and segments",
+    "product": "Product",
+    "sql": "SQL",
+    "ask": "Ask",
+}
 
 
 @st.cache_data(show_spinner=False)
@@ -46,21 +60,38 @@ def shown(frame: pd.DataFrame, name: str) -> bool:
     return True
 
 
+def in_words(figure: go.Figure) -> go.Figure:
+    """Axis titles, legend title and legend entries in words, not column names or raw values."""
+    figure.for_each_xaxis(lambda axis: axis.update(title_text=words(axis.title.text or "")))
+    figure.for_each_yaxis(lambda axis: axis.update(title_text=words(axis.title.text or "")))
+    figure.for_each_trace(lambda trace: trace.update(name=words(trace.name)) if trace.name else None)
+    if figure.layout.legend.title.text:
+        figure.update_layout(legend_title_text=words(figure.layout.legend.title.text))
+    figure.update_layout(margin={"l": 10, "r": 10, "t": 30, "b": 10})
+    return figure
+
+
 def chart(frame: pd.DataFrame, name: str, figure: Callable[[pd.DataFrame], go.Figure]) -> None:
     """A Plotly chart drawn from `frame` alone, with a "Download CSV" of that same frame."""
     if shown(frame, name):
-        st.plotly_chart(figure(frame))
+        st.plotly_chart(in_words(figure(frame)), width="stretch")
 
 
-def table(frame: pd.DataFrame, name: str) -> None:
-    """A table, with a "Download CSV" of exactly the rows and columns shown."""
+def table(frame: pd.DataFrame, name: str, units: dict[str, str] | None = None) -> None:
+    """A table in words and formats, with a "Download CSV" of exactly the rows and columns shown."""
     if shown(frame, name):
-        st.dataframe(frame, hide_index=True)
+        st.dataframe(
+            display.for_screen(frame, units),
+            hide_index=True,
+            width="stretch",
+            column_config=display.column_config(frame, units),
+        )
 
 
 def in_months(frame: pd.DataFrame, column: str, months: tuple[date, date]) -> pd.DataFrame:
+    """The rows of the month range, in time order."""
     day = pd.to_datetime(frame[column]).dt.date
-    return frame[(day >= months[0]) & (day <= months[1])]
+    return frame[(day >= months[0]) & (day <= months[1])].sort_values(column)
 
 
 def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
@@ -70,7 +101,25 @@ def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
 
 def signed(change: float, unit: str) -> str:
     """A change with its sign first ("-$0.27", not "$-0.27"), which is how st.metric reads direction."""
-    return ("-" if change < 0 else "+") + format_value(abs(change), unit)
+    return ("-" if change < 0 else "+") + display.shown(abs(change), unit)
+
+
+def without_spend_undefined(frame: pd.DataFrame) -> pd.DataFrame:
+    """CAC, LTV:CAC and payback mean nothing where nothing was spent: undefined there, not zero."""
+    frame = frame.copy()
+    spent = frame["spend_usd"] > 0
+    for column in ("cac", "ltv_to_cac", "cac_payback_months"):
+        if column in frame:
+            frame[column] = frame[column].where(spent)
+    return frame
+
+
+def channel_colours() -> dict[str, str]:
+    return display.colours(sorted(set(mart("channel_performance")["acquisition_channel"]) - {"all"}))
+
+
+def segment_colours() -> dict[str, str]:
+    return display.colours(sorted(set(mart("segment_performance")["segment"]) - {"all"}))
 
 
 def overview(months: tuple[date, date]) -> None:
@@ -82,15 +131,15 @@ def overview(months: tuple[date, date]) -> None:
     if not latest.empty:
         headline = records(latest)[0]
         left, right = st.columns(2)
-        left.metric("MRR", format_value(headline["mrr"], "usd"), signed(headline["net_new_mrr"], "usd"))
-        right.metric("Active customers", format_value(headline["active_customers"], "count"))
+        left.metric("MRR", display.shown(headline["mrr"], "usd"), signed(headline["net_new_mrr"], "usd"))
+        right.metric("Active customers", display.shown(headline["active_customers"], "count"))
     columns = st.columns(4)
     for index, row in enumerate(records(kpis.sort_values("label"))):
         change = None if pd.isna(row["change"]) else signed(row["change"], row["unit"])
         with columns[index % 4]:
             st.metric(
                 row["label"],
-                format_value(None if pd.isna(row["value"]) else row["value"], row["unit"]),
+                display.shown(row["value"], row["unit"]),
                 change,
                 delta_color="normal" if row["direction"] == "higher_is_better" else "inverse",
             )
@@ -101,26 +150,34 @@ def overview(months: tuple[date, date]) -> None:
     chart(
         monthly[["month", "mrr"]],
         "mrr",
-        lambda frame: px.line(frame, x="month", y="mrr", markers=True, labels={"mrr": "MRR ($)"}),
+        lambda frame: px.line(frame, x="month", y="mrr", markers=True).update_yaxes(tickprefix="$"),
     )
     bridge = monthly.melt(id_vars="month", value_vars=MOVEMENTS, var_name="movement", value_name="usd")
     bridge.loc[bridge["movement"].isin(["contraction_mrr", "churned_mrr"]), "usd"] *= -1
     st.subheader("MRR movements (contraction and churn below zero)")
-    chart(bridge, "mrr_movements", lambda frame: px.bar(frame, x="month", y="usd", color="movement"))
+    chart(
+        bridge,
+        "mrr_movements",
+        lambda frame: px.bar(frame, x="month", y="usd", color="movement").update_yaxes(tickprefix="$"),
+    )
 
     st.subheader("Health check")
     statuses = kpis[["label", "status", "value", "warning", "critical", "benchmark_note"]].copy()
     for column in ["value", "warning", "critical"]:
-        statuses[column] = [format_value(v, u) for v, u in zip(kpis[column], kpis["unit"], strict=True)]
+        statuses[column] = [display.shown(v, u) for v, u in zip(kpis[column], kpis["unit"], strict=True)]
     table(statuses, "kpi_statuses")
     anomalies = mart("metric_anomalies").sort_values(["is_bad", "date_day"], ascending=[False, False])
     recent = anomalies[pd.to_datetime(anomalies["date_day"]).dt.date >= months[1].replace(day=1)]
     st.caption("Anomalies in the last month of the range, harmful first")
-    table(recent[["date_day", "metric", "direction", "severity", "is_bad", "value", "expected"]], "metric_anomalies")
+    table(
+        recent[["date_day", "metric", "direction", "severity", "is_bad", "value", "expected"]],
+        "metric_anomalies",
+        units={"value": "number", "expected": "number"},
+    )
 
 
-def grouped_bars(by: str) -> Callable[[pd.DataFrame], go.Figure]:
-    return lambda frame: px.bar(frame, x="step", y="users", color=by, barmode="group")
+def grouped_bars(by: str, colours: dict[str, str]) -> Callable[[pd.DataFrame], go.Figure]:
+    return lambda frame: px.bar(frame, x="step", y="users", color=by, barmode="group", color_discrete_map=colours)
 
 
 def funnel(channels: list[str], segments: list[str], months: tuple[date, date]) -> None:
@@ -135,14 +192,17 @@ def funnel(channels: list[str], segments: list[str], months: tuple[date, date]) 
         ),
     )
     left, right = st.columns(2)
-    for column, by in ((left, "segment"), (right, "acquisition_channel")):
+    for column, by, colours in (
+        (left, "segment", segment_colours()),
+        (right, "acquisition_channel", channel_colours()),
+    ):
         with column:
             chart(
                 steps.groupby([by, "step_order", "step"], as_index=False).agg(users=("users", "sum"))[
                     [by, "step", "users"]
                 ],
                 f"conversion_funnel_by_{by}",
-                grouped_bars(by),
+                grouped_bars(by, colours),
             )
     by_month = in_months(mart("conversion_by_signup_month"), "signup_month", months)
     st.subheader("Conversion by signup month (7, 30 and 90 days; open 90-day windows are marked)")
@@ -150,12 +210,14 @@ def funnel(channels: list[str], segments: list[str], months: tuple[date, date]) 
         id_vars=["signup_month", "has_full_90_day_window"],
         value_vars=["conversion_rate_7d", "conversion_rate_30d", "conversion_rate_90d"],
         var_name="window",
-        value_name="rate",
-    )
+        value_name="conversion_rate",
+    ).sort_values(["window", "signup_month"])
     chart(
         rates,
         "conversion_by_signup_month",
-        lambda frame: px.line(frame, x="signup_month", y="rate", color="window", symbol="has_full_90_day_window"),
+        lambda frame: px.line(
+            frame, x="signup_month", y="conversion_rate", color="window", symbol="has_full_90_day_window"
+        ).update_yaxes(tickformat=".0%"),
     )
 
 
@@ -178,14 +240,14 @@ def cohorts(months: tuple[date, date]) -> None:
             text_auto=".0%",
             aspect="auto",
             color_continuous_scale="Blues",
-            labels={"x": "months since start", "y": "cohort (customers)"},
+            labels={"x": "Months since start", "y": "Cohort (customers)", "color": words(measure)},
         )
 
     chart(cohort_table, "cohort_retention", heatmap)
 
 
 def channels_and_segments(channels: list[str], months: tuple[date, date]) -> None:
-    performance = mart("channel_performance")
+    performance = without_spend_undefined(mart("channel_performance"))
     performance = performance[performance["acquisition_channel"].isin([*channels, "all"])]
     columns = ["acquisition_channel", "is_paid", "spend_usd", "new_customers", "cac", "ltv", "ltv_to_cac"]
     st.subheader("Channels over the whole period (paid channels first)")
@@ -195,12 +257,17 @@ def channels_and_segments(channels: list[str], months: tuple[date, date]) -> Non
         ],
         "channel_performance",
     )
-    monthly = in_months(mart("channel_monthly"), "month", months)
-    st.subheader("Monthly CAC per channel")
+    monthly = in_months(without_spend_undefined(mart("channel_monthly")), "month", months)
+    # a channel without spend has no CAC: it gets no line rather than a flat one at zero
+    paid = monthly[monthly["acquisition_channel"].isin(channels) & monthly["cac"].notna()]
+    st.subheader("Monthly CAC per paid channel")
+    colours = channel_colours()
     chart(
-        monthly[monthly["acquisition_channel"].isin(channels)][["month", "acquisition_channel", "cac"]],
+        paid[["month", "acquisition_channel", "cac"]].sort_values(["acquisition_channel", "month"]),
         "channel_monthly",
-        lambda frame: px.line(frame, x="month", y="cac", color="acquisition_channel", markers=True),
+        lambda frame: px.line(
+            frame, x="month", y="cac", color="acquisition_channel", markers=True, color_discrete_map=colours
+        ).update_yaxes(tickprefix="$"),
     )
     st.subheader("Segments")
     table(
@@ -223,26 +290,62 @@ def product(months: tuple[date, date]) -> None:
     chart(
         engagement[["date_day", "dau", "wau", "mau"]],
         "active_users",
-        lambda frame: px.line(frame, x="date_day", y=["dau", "wau", "mau"]),
+        lambda frame: px.line(
+            frame, x="date_day", y=["dau", "wau", "mau"], labels={"value": "Active users", "variable": ""}
+        ),
     )
     st.subheader("Stickiness (DAU / MAU)")
     chart(
-        engagement[["date_day", "stickiness"]], "stickiness", lambda frame: px.line(frame, x="date_day", y="stickiness")
+        engagement[["date_day", "stickiness"]],
+        "stickiness",
+        lambda frame: px.line(frame, x="date_day", y="stickiness").update_yaxes(tickformat=".0%"),
     )
     iterations = mart("match_rate_by_iteration")
     st.subheader("Match rate by iteration on a job")
     if not iterations.empty:
-        first = iterations.iloc[0]
+        first = records(iterations)[0]
         left, right = st.columns(2)
         left.metric("Average lift per job", f"{first['avg_lift']:.1f} points")
         right.metric(
-            "Jobs reaching the target match rate", format_value(first["share_of_jobs_reaching_target"], "rate")
+            "Jobs reaching the target match rate", display.shown(first["share_of_jobs_reaching_target"], "rate")
         )
     chart(
         iterations[["iteration", "scans", "avg_match_rate"]],
         "match_rate_by_iteration",
         lambda frame: px.bar(frame, x="iteration", y="avg_match_rate", hover_data=["scans"]),
     )
+
+
+def sql() -> None:
+    from jobmetrics.ask import catalog, sql_guard
+
+    left, right = st.columns([3, 1])
+    with right, st.expander("Marts and their columns", expanded=False):
+        try:
+            marts_described = catalog.load_catalog(paths.manifest_path()).marts
+        except catalog.CatalogMissing as error:
+            st.caption(str(error))
+            marts_described = {}
+        for name, described in marts_described.items():
+            st.markdown(f"**marts.{name}**: {described.description}")
+            st.caption("; ".join(f"`{column}` {text}" for column, (_, text) in described.columns.items()))
+    with left:
+        query = st.text_area(
+            "One SELECT over the marts (read-only; at most 200 rows, 10 seconds)",
+            key="q",
+            bind="query-params",
+            placeholder="select month, mrr from marts.mrr_monthly order by month",
+        )
+        if not query.strip():
+            return
+        try:
+            result = sql_guard.query_frame(paths.warehouse_path(), query)
+        except sql_guard.QueryRefused as refused:
+            st.warning(f"Not run: {refused}.")
+            return
+        if result.truncated:
+            st.caption("Only the first 200 rows are shown.")
+        table(result.frame, "sql_result")
 
 
 def ask() -> None:
@@ -256,9 +359,11 @@ def ask() -> None:
             message = str(error)
             st.error(message[:1].upper() + message[1:])
             return
-        st.markdown(answer.text)
-        for query in answer.queries:
-            st.code(query.sql, language="sql")
+        st.markdown(display.answer_markdown(answer.text))
+        if answer.queries:
+            st.caption("Queries run")
+        for number, query in enumerate(answer.queries, start=1):
+            st.code(f"-- Q{number}\n{query.sql}", language="sql")
 
 
 def render(title: str, page: Callable[[], None]) -> None:
@@ -269,6 +374,27 @@ def render(title: str, page: Callable[[], None]) -> None:
     except WarehouseUnavailable as error:
         st.error(f"The warehouse cannot be read: {error}")
     st.session_state.setdefault("render_seconds", {})[title] = time.perf_counter() - started
+
+
+def month_parameter(name: str, months: list[date], fallback: date) -> date:
+    """A month from the query (`YYYY-MM`) when it is one of the months there are, else the fallback."""
+    text = st.query_params.get(name, "")
+    return next((month for month in months if f"{month:%Y-%m}" == text), fallback)
+
+
+def listed_parameter(name: str, options: list[str]) -> list[str]:
+    """The options the query lists (`?channels=a&channels=b`; `?channels=` for none), or all of them when the
+    query does not name the parameter or lists none it knows."""
+    given = st.query_params.get_all(name)
+    if given == [""]:
+        return []
+    listed = [value for value in given if value in options]
+    return listed or options
+
+
+def remember_tab() -> None:
+    label = st.session_state["tab"]
+    st.query_params["tab"] = next(key for key, value in TABS.items() if value == label)
 
 
 def main() -> None:
@@ -287,17 +413,31 @@ def main() -> None:
         st.info("The warehouse has no months of data yet; add raw data and run `make build`.")
         return
     with st.sidebar:
+        default_range = (all_months[max(len(all_months) - 12, 0)], all_months[-1])
         months = st.select_slider(
             "Months",
             options=all_months,
-            value=(all_months[max(len(all_months) - 12, 0)], all_months[-1]),
+            value=(
+                month_parameter("from", all_months, default_range[0]),
+                month_parameter("to", all_months, default_range[1]),
+            ),
             format_func=lambda month: f"{month:%b %Y}",
         )
-        channels = st.multiselect("Channels", channel_names, default=channel_names)
-        segments = st.multiselect("Segments", segment_names, default=segment_names)
+        channels = st.multiselect(
+            "Channels", channel_names, default=listed_parameter("channels", channel_names), format_func=words
+        )
+        segments = st.multiselect(
+            "Segments", segment_names, default=listed_parameter("segments", segment_names), format_func=words
+        )
+    st.query_params["from"], st.query_params["to"] = f"{months[0]:%Y-%m}", f"{months[1]:%Y-%m}"
+    for name, values, options in (("channels", channels, channel_names), ("segments", segments, segment_names)):
+        if values == options:
+            st.query_params.pop(name, None)  # all of them: the short link
+        else:
+            st.query_params[name] = values or ""
     st.caption(
-        f"Showing {months[0]:%b %Y} to {months[1]:%b %Y}; channels: {', '.join(channels) or 'none'}; "
-        f"segments: {', '.join(segments) or 'none'}."
+        f"Showing {months[0]:%b %Y} to {months[1]:%b %Y}; channels: {', '.join(map(words, channels)) or 'none'}; "
+        f"segments: {', '.join(map(words, segments)) or 'none'}."
     )
     pages: dict[str, Callable[[], None]] = {
         "Overview": lambda: overview(months),
@@ -305,9 +445,12 @@ def main() -> None:
         "Cohorts": lambda: cohorts(months),
         "Channels and segments": lambda: channels_and_segments(channels, months),
         "Product": lambda: product(months),
+        "SQL": sql,
         "Ask": ask,
     }
-    for tab, (title, page) in zip(st.tabs(list(pages)), pages.items(), strict=True):
+    chosen = TABS.get(st.query_params.get("tab", ""), "Overview")
+    tabs = st.tabs(list(pages), default=chosen, key="tab", on_change=remember_tab)
+    for tab, (title, page) in zip(tabs, pages.items(), strict=True):
         with tab:
             render(title, page)
 

@@ -53,6 +53,7 @@ def format_value(value: Any, unit: str) -> str:
         "months": f"{number:.1f} mo",
         "points": f"{number:.1f}",
         "count": f"{number:,.0f}",
+        "number": f"{number:,.1f}",
     }
     return formats.get(unit, f"{number:g}")
 

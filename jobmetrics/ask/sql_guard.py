@@ -8,8 +8,10 @@ import io
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import duckdb
+import pandas as pd
 
 from jobmetrics.warehouse import connect_read_only
 
@@ -51,21 +53,40 @@ def open_locked_down(db_path: Path) -> duckdb.DuckDBPyConnection:
     return connect_read_only(db_path, config=dict(LOCKED_DOWN))
 
 
-def run_guarded(db_path: Path, sql: str, row_limit: int = 200, timeout_seconds: float = 10.0) -> QueryResult:
+@dataclass
+class QueryFrame:
+    frame: pd.DataFrame
+    truncated: bool
+
+
+def fetch_guarded(
+    db_path: Path, sql: str, row_limit: int, timeout_seconds: float
+) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """Column names and at most row_limit + 1 rows of one guarded SELECT; QueryRefused says why not."""
     query = check_statement(sql)
     with open_locked_down(db_path) as con:
         timer = threading.Timer(timeout_seconds, con.interrupt)
         timer.start()
         try:
             cursor = con.execute(f"select * from (\n{query}\n) as answer limit {row_limit + 1}")
-            names = [column[0] for column in cursor.description]
-            rows = cursor.fetchall()
+            return [column[0] for column in cursor.description or []], cursor.fetchall()
         except duckdb.InterruptException as error:
             raise QueryRefused(f"stopped after {timeout_seconds:g} s; make the query cheaper") from error
         except duckdb.Error as error:
             raise QueryRefused(f"{type(error).__name__}: {str(error).splitlines()[0]}") from error
         finally:
             timer.cancel()
+
+
+def query_frame(db_path: Path, sql: str, row_limit: int = 200, timeout_seconds: float = 10.0) -> QueryFrame:
+    """The rows of one guarded SELECT as a frame, for people (the dashboard's SQL tab)."""
+    names, rows = fetch_guarded(db_path, sql, row_limit, timeout_seconds)
+    return QueryFrame(pd.DataFrame(rows[:row_limit], columns=names), len(rows) > row_limit)
+
+
+def run_guarded(db_path: Path, sql: str, row_limit: int = 200, timeout_seconds: float = 10.0) -> QueryResult:
+    """The rows of one guarded SELECT as CSV, numbers rounded to 6 places, for the model to read."""
+    names, rows = fetch_guarded(db_path, sql, row_limit, timeout_seconds)
     truncated = len(rows) > row_limit
     rows = rows[:row_limit]
     out = io.StringIO()

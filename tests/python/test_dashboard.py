@@ -4,21 +4,26 @@ and says what to do without a warehouse (Streamlit's AppTest runs the real app s
 from __future__ import annotations
 
 import base64
+import hashlib
 import io
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 from builds import PROJECT_ROOT, Build
 from reference import records
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest, app_test
 
+from jobmetrics import display
 from jobmetrics.kpis import format_value
 
 pytestmark = pytest.mark.build
@@ -44,9 +49,11 @@ def run_app(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     monkeypatch.setattr(app_test, "MemoryMediaFileStorage", KeptMediaFiles)
     monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
 
-    def run(db: Path) -> AppTest:
+    def run(db: Path, **query: str | list[str]) -> AppTest:
         monkeypatch.setenv("JOBMETRICS_DB", str(db))
         app = AppTest.from_file(APP, default_timeout=120)
+        for name, value in query.items():
+            app.query_params[name] = value
         app.run()
         assert not app.exception, app.exception
         return app
@@ -137,13 +144,12 @@ def test_kpi_cards_show_kpi_summary_and_mrr_monthly(default_company: Build, run_
 
 def test_every_chart_and_table_downloads_exactly_what_it_shows(default_company: Build, run_app: Any) -> None:
     app = run_app(default_company.db)
-    assert len(app.tabs) == 6
+    assert len(app.tabs) == 7
     pairs = shown_with_downloads(app)
     assert len(pairs) >= 13
     for shown in pairs:
         if shown.kind == "dataframe":
-            shown_csv = shown.element.value.to_csv(index=False)
-            assert pd.read_csv(io.StringIO(shown_csv)).equals(shown.download), shown.name
+            assert_table_is_its_download(shown)
             continue
         plotted = plotted_numbers(shown.element.proto.spec)
         offered = shown.download.select_dtypes("number").to_numpy().ravel()
@@ -158,6 +164,68 @@ def test_every_chart_and_table_downloads_exactly_what_it_shows(default_company: 
             assert values & plotted_set, f"{shown.name} offers {column}, which it does not plot"
 
 
+def assert_table_is_its_download(shown: Shown) -> None:
+    """The table's cells are the download's values; a column shown as text (it has an undefined value) shows
+    each value in its unit, and a dash where there is none."""
+    screen = shown.element.value.reset_index(drop=True)
+    download = shown.download.reset_index(drop=True)
+    assert list(screen.columns) == list(download.columns), shown.name
+    for column in download.columns:
+        if column in display.NAMED:
+            assert screen[column].tolist() == [display.words(str(v)) for v in download[column]], (shown.name, column)
+        elif pd.api.types.is_string_dtype(screen[column]) and pd.api.types.is_numeric_dtype(download[column]):
+            expected = [display.shown(None if pd.isna(v) else v, display.UNITS[column]) for v in download[column]]
+            assert screen[column].tolist() == expected, (shown.name, column)
+        else:
+            left = pd.read_csv(io.StringIO(screen[[column]].to_csv(index=False)))[column]
+            pd.testing.assert_series_equal(left, download[column], check_dtype=False, obj=f"{shown.name}.{column}")
+
+
+def display_values(element: Any) -> pd.DataFrame:
+    """What a styled table shows in each cell (Streamlit sends the Styler's display values as Arrow)."""
+    styler = element.proto.arrow_data.styler
+    return pd.DataFrame(pa.ipc.open_stream(styler.display_values).read_all().to_pandas())
+
+
+def test_tables_show_money_rates_and_undefined_values_as_people_read_them(default_company: Build, run_app: Any) -> None:
+    tables = {shown.name: shown for shown in shown_with_downloads(run_app(default_company.db))}
+    channels = tables["channel_performance"]
+    screen, cells = channels.element.value, display_values(channels.element)
+    by_channel = dict(zip(screen["acquisition_channel"], screen.index, strict=True))
+    paid, unpaid = by_channel["Paid search"], by_channel["Organic search"]
+    row = {column: cells.iloc[screen.index.get_loc(paid), i] for i, column in enumerate(screen.columns)}
+    assert re.fullmatch(r"\$\d{1,3}(,\d{3})*\.\d\d", row["spend_usd"]), row
+    assert re.fullmatch(r"\$\d+\.\d\d", row["cac"]) and re.fullmatch(r"\d+\.\d\dx", row["ltv_to_cac"]), row
+    assert re.fullmatch(r"\d+\.\d mo", row["cac_payback_months"]), row
+    assert screen.loc[unpaid, "cac"] == "—" and screen.loc[unpaid, "ltv_to_cac"] == "—"
+    segments = tables["segment_performance"]
+    seg_cells = display_values(segments.element)
+    rates = seg_cells.iloc[:, list(segments.element.value.columns).index("conversion_rate")]
+    assert all(re.fullmatch(r"\d+\.\d%", value) for value in rates), rates.tolist()
+    for shown in tables.values():
+        if shown.kind == "dataframe":
+            text = " ".join(map(str, display_values(shown.element).to_numpy().ravel()))
+            assert not re.search(r"\b(None|nan|NaN)\b", text), shown.name
+
+
+def test_every_line_runs_in_time_order_and_unpaid_channels_have_no_cac_line(
+    default_company: Build, run_app: Any
+) -> None:
+    charts = by_name(run_app(default_company.db))
+    for shown in charts.values():
+        if shown.kind != "plotly_chart":
+            continue
+        for trace in json.loads(shown.element.proto.spec)["data"]:
+            if trace.get("type") == "scatter" and "lines" in trace.get("mode", "lines"):
+                xs = list(decoded(trace["x"]))
+                assert xs == sorted(xs), (shown.name, trace.get("name"))
+    cac = json.loads(charts["channel_monthly"].element.proto.spec)
+    paid = default_company.query("select acquisition_channel from marts.channel_performance where spend_usd > 0")
+    expected = {display.words(name) for name in paid["acquisition_channel"] if name != "all"}
+    assert {trace["name"] for trace in cac["data"]} == expected
+    assert cac["layout"]["xaxis"]["title"]["text"] == "Month" and cac["layout"]["yaxis"]["title"]["text"] == "CAC"
+
+
 def test_the_funnel_and_mrr_charts_are_the_marts(default_company: Build, run_app: Any) -> None:
     charts = by_name(run_app(default_company.db))
     funnel = charts["conversion_funnel"].download
@@ -169,8 +237,9 @@ def test_the_funnel_and_mrr_charts_are_the_marts(default_company: Build, run_app
 
 def test_channel_and_segment_filters_narrow_every_chart(default_company: Build, run_app: Any) -> None:
     app = run_app(default_company.db)
-    channel = app.multiselect[0].options[0]
-    segment = app.multiselect[1].options[-1]
+    paid = default_company.query("select acquisition_channel from marts.channel_performance where spend_usd > 0")
+    channel = sorted(set(paid["acquisition_channel"]) - {"all"})[0]
+    segment = sorted(set(default_company.query("select segment from marts.dim_users")["segment"]))[-1]
     app.multiselect[0].set_value([channel])
     app.multiselect[1].set_value([segment]).run()
     assert not app.exception
@@ -181,7 +250,8 @@ def test_channel_and_segment_filters_narrow_every_chart(default_company: Build, 
     assert set(charts["conversion_funnel_by_segment"].download["segment"]) == {segment}
     assert set(charts["channel_performance"].download["acquisition_channel"]) == {channel, "all"}
     assert set(charts["channel_monthly"].download["acquisition_channel"]) == {channel}
-    assert f"channels: {channel}; segments: {segment}" in " ".join(caption.value for caption in app.caption)
+    shown_names = f"channels: {display.words(channel)}; segments: {display.words(segment)}"
+    assert shown_names in " ".join(caption.value for caption in app.caption)
 
 
 def test_the_month_range_applies_to_every_time_series(default_company: Build, run_app: Any) -> None:
@@ -246,3 +316,65 @@ def test_the_ask_tab_answers_offline(default_company: Build, run_app: Any, monke
     assert "churned_customers / previous month's active_customers" in answer
     app.text_input[0].input("Why do people love us?").run()
     assert "ANTHROPIC_API_KEY" in app.error[0].value
+
+
+def test_a_link_opens_the_view_and_the_view_writes_its_link(default_company: Build, run_app: Any) -> None:
+    app = run_app(
+        default_company.db, tab="channels", **{"from": "2025-03", "to": "2025-05"}, channels=["paid_search", "referral"]
+    )
+    assert app.session_state["tab"] == "Channels and segments"
+    assert app.select_slider[0].value == (date(2025, 3, 1), date(2025, 5, 1))
+    assert app.multiselect[0].value == ["paid_search", "referral"]
+    charts = by_name(app)
+    assert set(charts["channel_performance"].download["acquisition_channel"]) == {"paid_search", "referral", "all"}
+    assert sorted(pd.to_datetime(charts["mrr"].download["month"]).dt.strftime("%Y-%m")) == [
+        "2025-03",
+        "2025-04",
+        "2025-05",
+    ]
+    app.multiselect[1].set_value(["career_changer"]).run()
+    app.select_slider[0].set_value((date(2025, 6, 1), date(2025, 8, 1))).run()
+    assert app.query_params["segments"] in ("career_changer", ["career_changer"])
+    assert (app.query_params["from"], app.query_params["to"]) == ("2025-06", "2025-08")
+    assert app.query_params["tab"] == "channels" or app.session_state["tab"] == "Channels and segments"
+
+
+def test_the_sql_tab_answers_a_select_from_its_link(default_company: Build, run_app: Any) -> None:
+    app = run_app(default_company.db, tab="sql", q="select 42 as answer")
+    assert app.session_state["tab"] == "SQL"
+    results = by_name(app)["sql_result"]
+    assert results.download["answer"].tolist() == [42]
+    mrr = run_app(default_company.db, tab="sql", q="select month, mrr from marts.mrr_monthly order by month")
+    expected = default_company.query("select mrr from marts.mrr_monthly order by month")["mrr"]
+    assert by_name(mrr)["sql_result"].download["mrr"].tolist() == pytest.approx(expected.tolist())
+
+
+@pytest.mark.parametrize(
+    "statement, why",
+    [
+        ("drop table marts.mrr_monthly", "only SELECT"),
+        ("copy marts.mrr_monthly to '/tmp/out.csv'", "only SELECT"),
+        ("attach '/tmp/other.duckdb' as other", "only SELECT"),
+        ("pragma database_list", "only SELECT"),
+        ("select 1; select 2", "exactly one statement"),
+        ("select * from read_csv('/etc/passwd')", "disabled"),
+        ("select no_such_column from marts.mrr_monthly", "Binder"),
+    ],
+)
+def test_the_sql_tab_refuses_anything_but_one_select_in_a_sentence(
+    default_company: Build, run_app: Any, tmp_path: Path, statement: str, why: str
+) -> None:
+    db = tmp_path / "jobmetrics.duckdb"
+    db.write_bytes(default_company.db.read_bytes())
+    before = hashlib.sha256(db.read_bytes()).hexdigest()
+    app = run_app(db, tab="sql", q=statement)
+    assert not app.exception
+    warnings = [warning.value for warning in app.warning]
+    assert len(warnings) == 1 and warnings[0].startswith("Not run:") and why in warnings[0], warnings
+    assert "Traceback" not in warnings[0]
+    assert hashlib.sha256(db.read_bytes()).hexdigest() == before
+
+
+def test_the_ask_answer_keeps_its_lines_and_lists() -> None:
+    text = "Churn\nNow: 9.2%.\nBy segment:\n- a 1%\n- b 2%\nDone."
+    assert display.answer_markdown(text) == "Churn  \nNow: 9.2%.  \nBy segment:  \n\n- a 1%\n- b 2%\nDone.  "

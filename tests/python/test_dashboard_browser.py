@@ -96,6 +96,8 @@ def open_tab(page: Page, name: str) -> None:
 def assert_no_error(page: Page) -> None:
     for selector in ('[data-testid="stException"]', '[data-testid="stAlertContentError"]'):
         assert page.locator(selector).count() == 0, page.locator(selector).first.inner_text()
+    width = page.viewport_size["width"] if page.viewport_size else 0
+    assert page.evaluate("document.documentElement.scrollWidth") <= width, "the page is wider than the window"
 
 
 def screenshot(page: Page, name: str) -> None:
@@ -154,6 +156,32 @@ def test_product_shows_lift_and_target_share(page: Page, default_company: Build)
     screenshot(page, "product")
 
 
+def test_sql_tab_runs_the_query_of_its_link(page: Page, dashboard_url: str) -> None:
+    page.goto(f"{dashboard_url}/?tab=sql&q=select%20month,%20mrr%20from%20marts.mrr_monthly%20order%20by%20month")
+    expect(visible_tab(page).get_by_text("Download CSV")).to_be_visible(timeout=60_000)
+    expect(visible_tab(page).locator('[data-testid="stDataFrame"]')).to_be_visible()
+    assert "tab=sql" in page.url
+    assert_no_error(page)
+    screenshot(page, "sql")
+
+
+def test_the_overview_fits_a_phone(page: Page, dashboard_url: str, default_company: Build) -> None:
+    browser = page.context.browser
+    assert browser is not None
+    phone = browser.new_page(viewport={"width": 390, "height": 844})
+    try:
+        phone.goto(dashboard_url)
+        expect(phone.get_by_role("heading", name="JobMetrics")).to_be_visible(timeout=60_000)
+        latest = default_company.query(
+            "select mrr from marts.mrr_monthly where is_complete_month order by month desc limit 1"
+        ).iloc[0]
+        expect(phone.get_by_text(format_value(latest.mrr, "usd"), exact=True)).to_be_visible(timeout=60_000)
+        assert_no_error(phone)
+        screenshot(phone, "overview-phone")
+    finally:
+        phone.close()
+
+
 def test_ask_answers_offline(page: Page) -> None:
     open_tab(page, "Ask")
     question = visible_tab(page).get_by_role("textbox")
@@ -169,6 +197,6 @@ def test_ask_answers_offline(page: Page) -> None:
 def test_the_docs_show_every_screenshot() -> None:
     assert "docs/img/dashboard-overview.png" in (PROJECT_ROOT / "README.md").read_text()
     page = (PROJECT_ROOT / "docs" / "dashboard.md").read_text()
-    for name in ("overview", "funnel", "cohorts", "channels", "product", "ask"):
+    for name in ("overview", "overview-phone", "funnel", "cohorts", "channels", "product", "sql", "ask"):
         assert f"img/dashboard-{name}.png" in page, name
         assert (README_IMAGES / f"dashboard-{name}.png").exists(), name

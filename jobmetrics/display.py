@@ -1,0 +1,162 @@
+"""How the marts' columns and names read on a screen: words instead of column names, each column's unit and
+format, and one colour per channel and per segment on every chart. The dashboard's tables and charts take
+all of it from here, so a column reads the same wherever it is shown."""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Callable
+from typing import Any
+
+import pandas as pd
+import plotly.express as px
+from pandas.io.formats.style import Styler
+
+# The unit of every numeric column the dashboard shows: usd ($), rate (a fraction shown as %), multiple (x),
+# months, points (0-100) or count (thousands separators). The units are those of kpis.format_value.
+UNITS = {
+    "mrr": "usd",
+    "net_new_mrr": "usd",
+    "new_mrr": "usd",
+    "reactivation_mrr": "usd",
+    "expansion_mrr": "usd",
+    "contraction_mrr": "usd",
+    "churned_mrr": "usd",
+    "spend_usd": "usd",
+    "cac": "usd",
+    "ltv": "usd",
+    "arpu": "usd",
+    "current_arpu": "usd",
+    "arpu_per_customer_month": "usd",
+    "conversion_rate": "rate",
+    "conversion_lift_vs_all": "rate",
+    "customer_churn_rate": "rate",
+    "churn_rate": "rate",
+    "logo_retention_rate": "rate",
+    "revenue_retention_rate": "rate",
+    "stickiness": "rate",
+    "share_of_jobs_reaching_target": "rate",
+    "conversion_rate_7d": "rate",
+    "conversion_rate_30d": "rate",
+    "conversion_rate_90d": "rate",
+    "ltv_to_cac": "multiple",
+    "cac_payback_months": "months",
+    "avg_match_rate": "points",
+    "new_customers": "count",
+    "active_customers": "count",
+    "signups": "count",
+    "users": "count",
+    "scans": "count",
+    "dau": "count",
+    "wau": "count",
+    "mau": "count",
+    "cohort_customers": "count",
+    "iteration": "count",
+}
+# Words for the columns whose name does not read well once its underscores become spaces.
+LABELS = {
+    "mrr": "MRR",
+    "net_new_mrr": "Net new MRR",
+    "new_mrr": "New MRR",
+    "reactivation_mrr": "Reactivation MRR",
+    "expansion_mrr": "Expansion MRR",
+    "contraction_mrr": "Contraction MRR",
+    "churned_mrr": "Churned MRR",
+    "spend_usd": "Spend",
+    "cac": "CAC",
+    "ltv": "LTV",
+    "ltv_to_cac": "LTV:CAC",
+    "cac_payback_months": "CAC payback",
+    "arpu": "ARPU",
+    "current_arpu": "ARPU now",
+    "acquisition_channel": "Channel",
+    "is_paid": "Paid",
+    "date_day": "Day",
+    "dau": "Daily active users",
+    "wau": "Weekly active users",
+    "mau": "Monthly active users",
+    "avg_match_rate": "Average match rate",
+    "conversion_lift_vs_all": "Conversion vs all",
+    "customer_churn_rate": "Customer churn",
+    "conversion_rate_7d": "Within 7 days",
+    "conversion_rate_30d": "Within 30 days",
+    "conversion_rate_90d": "Within 90 days",
+    "has_full_90_day_window": "90 days observed",
+    "months_since_start": "Months since start",
+    "cohort_month": "Cohort",
+    "signup_month": "Signup month",
+    "is_bad": "Harmful",
+    "benchmark_note": "Benchmark",
+    "usd": "USD",
+    "movement": "Movement",
+}
+NAMES = {"all": "All", "sql": "SQL"}
+
+
+def shown(value: object, unit: str) -> str:
+    """A single value as a card or a mixed-unit table shows it; an undefined one is a dash."""
+    from jobmetrics.kpis import format_value
+
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    return format_value(value, unit)
+
+
+def words(name: str) -> str:
+    """A column or a value (channel, segment, metric) as a person reads it: `paid_search` is "Paid search"."""
+    if name in LABELS:
+        return LABELS[name]
+    if name in NAMES:
+        return NAMES[name]
+    return name.replace("_", " ").capitalize()
+
+
+NAMED = {"acquisition_channel", "segment", "metric", "step", "movement", "direction", "severity", "status", "window"}
+
+
+def column_config(frame: pd.DataFrame, units: dict[str, str] | None = None) -> dict[str, Any]:
+    """Streamlit column settings for a table: each column titled in words; numbers aligned right."""
+    import streamlit as st
+
+    known = {**UNITS, **(units or {})}
+    return {
+        column: st.column_config.Column(words(column), alignment="right" if column in known else None)
+        for column in frame.columns
+    }
+
+
+def for_screen(frame: pd.DataFrame, units: dict[str, str] | None = None) -> Styler:
+    """The frame as a table shows it: each number in its column's unit, names in words, an undefined value
+    as a dash. Streamlit writes "None" in any empty cell whatever the styling, so a column with an undefined
+    value is shown as text; the others stay numbers underneath (they sort as numbers) and are styled."""
+    known = {**UNITS, **(units or {})}
+    screen = frame.copy()
+    formats: dict[Any, str | Callable[[object], str] | None] = {}
+    for column in frame.columns:
+        if column in known and frame[column].isna().any():
+            screen[column] = [shown(value, known[column]) for value in frame[column]]
+        elif column in known:
+            formats[column] = functools.partial(shown, unit=known[column])
+        elif column in NAMED:
+            screen[column] = [words(str(value)) if isinstance(value, str) else "—" for value in frame[column]]
+    return screen.style.format(formats)
+
+
+def colours(names: list[str]) -> dict[str, str]:
+    """One colour per name, given by its place in the whole sorted list, so filtering never repaints a line."""
+    palette = px.colors.qualitative.Safe
+    return {name: palette[index % len(palette)] for index, name in enumerate(sorted(names))}
+
+
+def answer_markdown(text: str) -> str:
+    """The answer's own lines kept: a line break ends every line, and a list starts on a line of its own."""
+    lines = text.splitlines()
+    kept = []
+    for index, line in enumerate(lines):
+        is_item = line.lstrip().startswith(("- ", "* ")) or line[:2].rstrip(".").isdigit()
+        after_text = index > 0 and lines[index - 1].strip() and not lines[index - 1].lstrip().startswith(("- ", "* "))
+        if is_item and after_text:
+            kept.append("")
+        kept.append(line if is_item or not line.strip() else line + "  ")
+    return "\n".join(kept)
