@@ -31,6 +31,7 @@ TABS = {
     "channels": "Channels and segments",
     "product": "Product",
     "sql": "SQL",
+    "report": "Report builder",
     "ask": "Ask",
 }
 
@@ -348,10 +349,72 @@ def sql() -> None:
         table(result.frame, "sql_result")
 
 
+def report_builder() -> None:
+    from jobmetrics import semantic
+
+    manifest = paths.semantic_manifest_path()
+    try:
+        metric_names = semantic.metric_names(manifest)
+    except semantic.ReportFailed as error:
+        st.info(f"The semantic layer is not available: {error}.")
+        return
+    metrics = st.multiselect(
+        "Metrics",
+        metric_names,
+        default=listed_parameter("metrics", metric_names, fallback=[]),
+        format_func=words,
+        key="metrics",
+    )
+    dimensions = semantic.group_by_names(manifest, metrics)
+    group_by = st.multiselect(
+        "Group by",
+        dimensions,
+        default=listed_parameter("group_by", dimensions, fallback=[]),
+        format_func=words,
+        key="group_by",
+    )
+    where = st.text_input(
+        "Filter (optional)",
+        value=st.query_params.get("where", ""),
+        key="where",
+        placeholder="{{ Dimension('user__segment') }} = 'career_changer'",
+    )
+    write_listed("metrics", metrics, [])
+    write_listed("group_by", group_by, [])
+    if where.strip():
+        st.query_params["where"] = where
+    else:
+        st.query_params.pop("where", None)
+    if not metrics:
+        st.caption("Choose one or more metrics, and what to group them by (a time grain, a dimension).")
+        return
+    try:
+        frame = semantic.report(paths.warehouse_path(), manifest, metrics, group_by, where)
+    except semantic.ReportFailed as error:
+        st.warning(f"Not run: {error}")
+        return
+    times = [column for column in group_by if column.startswith("metric_time")]
+    others = [column for column in group_by if column not in times]
+    long = frame.melt(id_vars=group_by, value_vars=metrics, var_name="metric", value_name="value")
+    if times:
+        long = long.sort_values([*others, "metric", times[0]])
+        figure: Callable[[pd.DataFrame], go.Figure] = lambda data: px.line(  # noqa: E731
+            data, x=times[0], y="value", color=others[0] if others else "metric", line_dash="metric", markers=True
+        )
+    else:
+        figure = lambda data: px.bar(  # noqa: E731
+            data, x=others[0] if others else "metric", y="value", color="metric", barmode="group"
+        )
+    chart(long, "report_chart", figure)
+    table(frame, "report")
+
+
 def ask() -> None:
     from jobmetrics.ask import engine  # the same engine as ai_ask.py
 
-    question = st.text_input("Ask a question about the business", placeholder="What's driving our churn?")
+    question = st.text_input(
+        "Ask a question about the business", placeholder="What's driving our churn?", key="question"
+    )
     if question:
         try:
             answer = engine.answer(engine.Request(db=paths.warehouse_path(), question=question))
@@ -382,14 +445,21 @@ def month_parameter(name: str, months: list[date], fallback: date) -> date:
     return next((month for month in months if f"{month:%Y-%m}" == text), fallback)
 
 
-def listed_parameter(name: str, options: list[str]) -> list[str]:
-    """The options the query lists (`?channels=a&channels=b`; `?channels=` for none), or all of them when the
-    query does not name the parameter or lists none it knows."""
+def listed_parameter(name: str, options: list[str], fallback: list[str] | None = None) -> list[str]:
+    """The options the query lists (`?channels=a&channels=b`; `?channels=` for none), or the fallback (all
+    the options unless said) when the query does not name the parameter or lists none it knows."""
     given = st.query_params.get_all(name)
     if given == [""]:
         return []
     listed = [value for value in given if value in options]
-    return listed or options
+    return listed or (options if fallback is None else fallback)
+
+
+def write_listed(name: str, values: list[str], default: list[str]) -> None:
+    if values == default:
+        st.query_params.pop(name, None)  # the default: the short link
+    else:
+        st.query_params[name] = values or ""
 
 
 def remember_tab() -> None:
@@ -424,17 +494,22 @@ def main() -> None:
             format_func=lambda month: f"{month:%b %Y}",
         )
         channels = st.multiselect(
-            "Channels", channel_names, default=listed_parameter("channels", channel_names), format_func=words
+            "Channels",
+            channel_names,
+            default=listed_parameter("channels", channel_names),
+            format_func=words,
+            key="channels",
         )
         segments = st.multiselect(
-            "Segments", segment_names, default=listed_parameter("segments", segment_names), format_func=words
+            "Segments",
+            segment_names,
+            default=listed_parameter("segments", segment_names),
+            format_func=words,
+            key="segments",
         )
     st.query_params["from"], st.query_params["to"] = f"{months[0]:%Y-%m}", f"{months[1]:%Y-%m}"
-    for name, values, options in (("channels", channels, channel_names), ("segments", segments, segment_names)):
-        if values == options:
-            st.query_params.pop(name, None)  # all of them: the short link
-        else:
-            st.query_params[name] = values or ""
+    write_listed("channels", channels, channel_names)
+    write_listed("segments", segments, segment_names)
     st.caption(
         f"Showing {months[0]:%b %Y} to {months[1]:%b %Y}; channels: {', '.join(map(words, channels)) or 'none'}; "
         f"segments: {', '.join(map(words, segments)) or 'none'}."
@@ -446,6 +521,7 @@ def main() -> None:
         "Channels and segments": lambda: channels_and_segments(channels, months),
         "Product": lambda: product(months),
         "SQL": sql,
+        "Report builder": report_builder,
         "Ask": ask,
     }
     chosen = TABS.get(st.query_params.get("tab", ""), "Overview")

@@ -67,6 +67,11 @@ class Warehouse:
         """dbt's manifest of the published build (what ai_ask and the docs describe)."""
         return self.published.with_suffix(".manifest.json")
 
+    @property
+    def semantic_manifest(self) -> Path:
+        """MetricFlow's semantic manifest of the published build (what the report builder queries)."""
+        return self.published.with_suffix(".semantic_manifest.json")
+
 
 @contextmanager
 def exclusive(lock_path: Path) -> Iterator[None]:
@@ -203,11 +208,14 @@ def publish(warehouse: Warehouse) -> None:
             warehouse.published.unlink()
         raise BuildFailed(EXIT_CANNOT_WRITE, f"the new warehouse did not open ({reason}); the previous one is back")
     warehouse.previous.unlink(missing_ok=True)
-    manifest = paths.target_dir() / "manifest.json"
-    if manifest.exists():
-        staged = warehouse.manifest.with_name(warehouse.manifest.name + ".new")
-        shutil.copyfile(manifest, staged)
-        staged.replace(warehouse.manifest)
+    for built, published in (
+        (paths.target_dir() / "manifest.json", warehouse.manifest),
+        (paths.target_dir() / "semantic_manifest.json", warehouse.semantic_manifest),
+    ):
+        if built.exists():
+            staged = published.with_name(published.name + ".new")
+            shutil.copyfile(built, staged)
+            staged.replace(published)
 
 
 def run(warehouse: Warehouse, raw_dir: Path | None, dbt_args: list[str], say: Callable[[str], None] = print) -> None:

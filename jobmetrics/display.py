@@ -53,6 +53,12 @@ UNITS = {
     "mau": "count",
     "cohort_customers": "count",
     "iteration": "count",
+    "free_to_paid_conversion_rate": "rate",
+    "average_match_rate": "points",
+    "marketing_spend": "usd",
+    "new_subscriptions": "count",
+    "converted_users": "count",
+    "channel_new_customers": "count",
 }
 # Words for the columns whose name does not read well once its underscores become spaces.
 LABELS = {
@@ -104,7 +110,15 @@ def shown(value: object, unit: str) -> str:
 
 
 def words(name: str) -> str:
-    """A column or a value (channel, segment, metric) as a person reads it: `paid_search` is "Paid search"."""
+    """A column or a value (channel, segment, metric) as a person reads it: `paid_search` is "Paid search";
+    a semantic-layer dimension too: `metric_time__month` is "Month", `user__signup_date__month` is
+    "Signup date (month)"."""
+    if "__" in name:
+        parts = name.split("__")
+        if parts[0] == "metric_time":
+            return parts[1].capitalize()
+        grain = f" ({parts[2]})" if len(parts) > 2 else ""
+        return words(parts[1]) + grain
     if name in LABELS:
         return LABELS[name]
     if name in NAMES:

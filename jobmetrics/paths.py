@@ -48,3 +48,13 @@ def duckdb_settings() -> dict[str, str | bool | int | float | list[str]]:
         "memory_limit": os.environ.get("JOBMETRICS_MEMORY_LIMIT", "50%"),
         "temp_directory": str(from_root(os.environ.get("JOBMETRICS_TEMP_DIR", "target/duckdb_spill"))),
     }
+
+
+def semantic_manifest_path(warehouse: Path | None = None) -> Path:
+    """MetricFlow's semantic manifest: the one published beside the warehouse (<name>.semantic_manifest.json),
+    else the one beside the dbt manifest in use (manifest_path), else target/semantic_manifest.json."""
+    published = (warehouse or warehouse_path()).with_suffix(".semantic_manifest.json")
+    if published.exists():
+        return published
+    beside = manifest_path(warehouse).with_name("semantic_manifest.json")
+    return beside if beside.exists() else target_dir() / "semantic_manifest.json"

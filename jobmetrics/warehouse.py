@@ -36,8 +36,11 @@ def sql_string(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def connect_read_only(path: Path, config: dict[str, Any] | None = None) -> duckdb.DuckDBPyConnection:
-    """A connection whose default database is the warehouse file as it is now, attached read-only.
+def connect_read_only(
+    path: Path, config: dict[str, Any] | None = None, alias: str = ATTACHED
+) -> duckdb.DuckDBPyConnection:
+    """A connection whose default database is the warehouse file as it is now, attached read-only under
+    `alias` (the name dbt gave the database, for SQL that names it, such as MetricFlow's).
 
     `config` applies to the connection; settings that forbid attaching files (enable_external_access,
     lock_configuration) are applied once the warehouse is attached.
@@ -50,8 +53,8 @@ def connect_read_only(path: Path, config: dict[str, Any] | None = None) -> duckd
     }
     con = duckdb.connect(":memory:", config=settings)
     try:
-        con.execute(f"attach {sql_string(str(path))} as {ATTACHED} (read_only)")
-        con.execute(f"use {ATTACHED}")
+        con.execute(f'attach {sql_string(str(path))} as "{alias}" (read_only)')
+        con.execute(f'use "{alias}"')
         for name, value in after_attach.items():
             con.execute(f"set {name} = {str(value).lower()}")
     except duckdb.IOException as error:

@@ -144,7 +144,7 @@ def test_kpi_cards_show_kpi_summary_and_mrr_monthly(default_company: Build, run_
 
 def test_every_chart_and_table_downloads_exactly_what_it_shows(default_company: Build, run_app: Any) -> None:
     app = run_app(default_company.db)
-    assert len(app.tabs) == 7
+    assert len(app.tabs) == 8
     pairs = shown_with_downloads(app)
     assert len(pairs) >= 13
     for shown in pairs:
@@ -240,8 +240,8 @@ def test_channel_and_segment_filters_narrow_every_chart(default_company: Build, 
     paid = default_company.query("select acquisition_channel from marts.channel_performance where spend_usd > 0")
     channel = sorted(set(paid["acquisition_channel"]) - {"all"})[0]
     segment = sorted(set(default_company.query("select segment from marts.dim_users")["segment"]))[-1]
-    app.multiselect[0].set_value([channel])
-    app.multiselect[1].set_value([segment]).run()
+    app.multiselect(key="channels").set_value([channel])
+    app.multiselect(key="segments").set_value([segment]).run()
     assert not app.exception
     charts = by_name(app)
     expected = funnel_totals(default_company, f"acquisition_channel = '{channel}' and segment = '{segment}'")
@@ -289,7 +289,7 @@ def test_the_cohort_toggle_switches_to_revenue_retention(default_company: Build,
 
 def test_no_channels_chosen_says_there_is_no_data(default_company: Build, run_app: Any) -> None:
     app = run_app(default_company.db)
-    app.multiselect[0].set_value([]).run()
+    app.multiselect(key="channels").set_value([]).run()
     assert not app.exception and not app.error
     assert sum("No data in this range" in info.value for info in app.info) >= 3
     assert set(by_name(app)["channel_performance"].download["acquisition_channel"]) == {"all"}
@@ -310,11 +310,11 @@ def test_an_unreadable_warehouse_says_to_build(tmp_path: Path, run_app: Any) -> 
 def test_the_ask_tab_answers_offline(default_company: Build, run_app: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("JOBMETRICS_MANIFEST", str(default_company.manifest))
     app = run_app(default_company.db)
-    app.text_input[0].input("What's our churn rate?").run()
+    app.text_input(key="question").input("What's our churn rate?").run()
     assert not app.exception
     answer = " ".join(markdown.value for markdown in app.markdown)
     assert "churned_customers / previous month's active_customers" in answer
-    app.text_input[0].input("Why do people love us?").run()
+    app.text_input(key="question").input("Why do people love us?").run()
     assert "ANTHROPIC_API_KEY" in app.error[0].value
 
 
@@ -324,7 +324,7 @@ def test_a_link_opens_the_view_and_the_view_writes_its_link(default_company: Bui
     )
     assert app.session_state["tab"] == "Channels and segments"
     assert app.select_slider[0].value == (date(2025, 3, 1), date(2025, 5, 1))
-    assert app.multiselect[0].value == ["paid_search", "referral"]
+    assert app.multiselect(key="channels").value == ["paid_search", "referral"]
     charts = by_name(app)
     assert set(charts["channel_performance"].download["acquisition_channel"]) == {"paid_search", "referral", "all"}
     assert sorted(pd.to_datetime(charts["mrr"].download["month"]).dt.strftime("%Y-%m")) == [
@@ -332,7 +332,7 @@ def test_a_link_opens_the_view_and_the_view_writes_its_link(default_company: Bui
         "2025-04",
         "2025-05",
     ]
-    app.multiselect[1].set_value(["career_changer"]).run()
+    app.multiselect(key="segments").set_value(["career_changer"]).run()
     app.select_slider[0].set_value((date(2025, 6, 1), date(2025, 8, 1))).run()
     assert app.query_params["segments"] in ("career_changer", ["career_changer"])
     assert (app.query_params["from"], app.query_params["to"]) == ("2025-06", "2025-08")
@@ -378,3 +378,17 @@ def test_the_sql_tab_refuses_anything_but_one_select_in_a_sentence(
 def test_the_ask_answer_keeps_its_lines_and_lists() -> None:
     text = "Churn\nNow: 9.2%.\nBy segment:\n- a 1%\n- b 2%\nDone."
     assert display.answer_markdown(text) == "Churn  \nNow: 9.2%.  \nBy segment:  \n\n- a 1%\n- b 2%\nDone.  "
+
+
+def test_the_report_builder_link_shows_mrr_by_month(
+    default_company: Build, run_app: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("JOBMETRICS_MANIFEST", str(default_company.manifest))
+    app = run_app(default_company.db, tab="report", metrics="mrr", group_by="metric_time__month")
+    assert app.session_state["tab"] == "Report builder"
+    report = by_name(app)["report"].download
+    monthly = default_company.query("select month, mrr from marts.mrr_monthly order by month")
+    assert pd.to_datetime(report["metric_time__month"]).tolist() == pd.to_datetime(monthly["month"]).tolist()
+    assert report["mrr"].tolist() == pytest.approx(monthly["mrr"].tolist(), rel=1e-9)
+    app.multiselect(key="metrics").set_value(["mrr", "new_mrr"]).run()
+    assert app.query_params["metrics"] == ["mrr", "new_mrr"]

@@ -165,6 +165,14 @@ def test_sql_tab_runs_the_query_of_its_link(page: Page, dashboard_url: str) -> N
     screenshot(page, "sql")
 
 
+def test_report_builder_draws_the_metrics_of_its_link(page: Page, dashboard_url: str) -> None:
+    page.goto(f"{dashboard_url}/?tab=report&metrics=mrr&metrics=new_mrr&group_by=metric_time__month")
+    expect(visible_tab(page).locator(".legend").get_by_text("New MRR")).to_be_visible(timeout=60_000)
+    expect(visible_tab(page).locator('[data-testid="stDataFrame"]')).to_be_visible()
+    assert_no_error(page)
+    screenshot(page, "report")
+
+
 def test_the_overview_fits_a_phone(page: Page, dashboard_url: str, default_company: Build) -> None:
     browser = page.context.browser
     assert browser is not None
@@ -197,6 +205,6 @@ def test_ask_answers_offline(page: Page) -> None:
 def test_the_docs_show_every_screenshot() -> None:
     assert "docs/img/dashboard-overview.png" in (PROJECT_ROOT / "README.md").read_text()
     page = (PROJECT_ROOT / "docs" / "dashboard.md").read_text()
-    for name in ("overview", "overview-phone", "funnel", "cohorts", "channels", "product", "sql", "ask"):
+    for name in ("overview", "overview-phone", "funnel", "cohorts", "channels", "product", "sql", "report", "ask"):
         assert f"img/dashboard-{name}.png" in page, name
         assert (README_IMAGES / f"dashboard-{name}.png").exists(), name

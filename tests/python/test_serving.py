@@ -4,6 +4,7 @@ exports, SQLAlchemy, and the MetricFlow semantic layer."""
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import json
 import os
 import shutil
@@ -20,7 +21,7 @@ import sqlalchemy
 from builds import COMPANIES, PROJECT_ROOT, SAMPLE, Build
 from reference import load_raw
 
-from jobmetrics import build, exports
+from jobmetrics import build, exports, semantic
 from jobmetrics.cli import build as build_cli
 from jobmetrics.warehouse import connect_read_only
 
@@ -297,6 +298,44 @@ def test_mf_signups_by_month_equal_the_raw_signups(semantic_project: tuple[Path,
     users = load_raw(SAMPLE)["raw_users"]
     by_month = pd.to_datetime(users["signup_at"]).dt.to_period("M").dt.to_timestamp().value_counts()
     assert sliced.sort_index().to_dict() == by_month.sort_index().to_dict()
+
+
+def test_the_report_builder_equals_mf_query_and_never_writes(
+    semantic_project: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """The dashboard's report builder compiles with MetricFlow and reads on a read-only connection: its numbers
+    are mf query's, and it runs while another reader holds the file (which a read-write open could not)."""
+    project, db = semantic_project
+    out = tmp_path / "by_segment.csv"
+    metrics = ["signups", "free_to_paid_conversion_rate"]
+    done = mf(project, db, "query", "--metrics", ",".join(metrics), "--group-by", "user__segment", "--csv", str(out))
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    expected = pd.read_csv(out).sort_values("user__segment").reset_index(drop=True)
+    before = hashlib.sha256(db.read_bytes()).hexdigest()
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, sys, time; c = duckdb.connect(sys.argv[1], read_only=True);"
+            " print('ready', flush=True); time.sleep(60)",
+            str(db),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "ready"
+        ours = semantic.report(db, project / "target" / "semantic_manifest.json", metrics, ["user__segment"])
+    finally:
+        holder.kill()
+        holder.wait()
+    ours = ours.sort_values("user__segment").reset_index(drop=True)
+    assert ours["user__segment"].tolist() == expected["user__segment"].tolist()
+    for metric in metrics:
+        assert ours[metric].tolist() == pytest.approx(expected[metric].tolist(), rel=1e-12), metric
+    assert hashlib.sha256(db.read_bytes()).hexdigest() == before
+    with pytest.raises(semantic.ReportFailed, match="no_such_metric"):
+        semantic.report(db, project / "target" / "semantic_manifest.json", ["no_such_metric"], [])
 
 
 def test_an_interrupted_build_leaves_the_published_file(
