@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 from jobmetrics import monitoring, paths
+from jobmetrics.cli import options
 from jobmetrics.warehouse import WarehouseUnavailable, connect_read_only
 
 
@@ -27,12 +27,7 @@ def main(argv: list[str] | None = None) -> int:
         description="Report KPI statuses (kpi_summary) and recent anomalies (metric_anomalies). "
         "Exit 0 all ok, 1 warnings only, 2 critical, 3 warehouse unreadable, 4 webhook failed.",
     )
-    parser.add_argument(
-        "--db",
-        type=Path,
-        default=None,
-        help=f"DuckDB warehouse file (default $JOBMETRICS_DB or {paths.DEFAULT_WAREHOUSE})",
-    )
+    options.warehouse(parser)
     parser.add_argument("--days", type=positive_int, default=7, help="anomalies of the last N days (default 7)")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.add_argument("--webhook", metavar="URL", help="also POST the report to a Slack-compatible webhook")

@@ -10,10 +10,10 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from pathlib import Path
 
 from jobmetrics import paths
 from jobmetrics.ask import agent, engine
+from jobmetrics.cli import options
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -26,9 +26,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("question", nargs="?", help="the question, in quotes")
     parser.add_argument("--insights", action="store_true", help="insights and prioritised recommendations")
     parser.add_argument("--explain", metavar="METRIC", help="explain a metric in plain language (works offline)")
-    parser.add_argument(
-        "--db", type=Path, default=None, help=f"warehouse file (default $JOBMETRICS_DB or {paths.DEFAULT_WAREHOUSE})"
-    )
+    options.warehouse(parser)
     parser.add_argument(
         "--model",
         default=os.environ.get("ANTHROPIC_MODEL", engine.DEFAULT_MODEL),

@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 from jobmetrics import build, engines, paths, raw
-from jobmetrics.cli import overview
+from jobmetrics.cli import options, overview
 
 EXIT_INTERRUPTED = 130
 
@@ -28,18 +28,8 @@ def main(argv: list[str] | None = None) -> int:
         "Arguments after -- go to dbt build (e.g. -- --vars '{as_of_date: 2025-06-30}').",
         epilog=(__doc__ or "").split("\n\n", 1)[1],
     )
-    parser.add_argument(
-        "--raw-dir",
-        type=Path,
-        default=None,
-        help=f"folder with raw_<table>.csv or .parquet (default $JOBMETRICS_RAW_DIR or {paths.SAMPLE_DIR})",
-    )
-    parser.add_argument(
-        "--db",
-        type=Path,
-        default=None,
-        help=f"the published warehouse (default $JOBMETRICS_DB or {paths.DEFAULT_WAREHOUSE})",
-    )
+    options.raw_dir(parser)
+    options.warehouse(parser)
     parser.add_argument(
         "--target",
         choices=engines.TARGETS,

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from jobmetrics import exports, paths
+from jobmetrics.cli import options
 from jobmetrics.warehouse import WarehouseUnavailable
 
 EXIT_NO_WAREHOUSE = 3
@@ -21,9 +22,7 @@ def main(argv: list[str] | None = None) -> int:
         description="Export every mart of the published warehouse "
         "to Parquet and CSV, with a manifest of rows and column types.",
     )
-    parser.add_argument(
-        "--db", type=Path, default=None, help=f"warehouse to read (default $JOBMETRICS_DB or {paths.DEFAULT_WAREHOUSE})"
-    )
+    options.warehouse(parser)
     parser.add_argument(
         "--out", type=Path, default=paths.PROJECT_ROOT / "exports", help="output folder (default exports/)"
     )

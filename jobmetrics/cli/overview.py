@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 from jobmetrics import engines, kpis, paths
+from jobmetrics.cli import options
 from jobmetrics.warehouse import Queryable, WarehouseUnavailable, connect_read_only
 
 EXIT_NO_WAREHOUSE = 3
@@ -16,12 +16,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="jobmetrics overview", description="Print the headline KPIs from the JobMetrics warehouse."
     )
-    parser.add_argument(
-        "--db",
-        type=Path,
-        default=None,
-        help=f"DuckDB warehouse file (default $JOBMETRICS_DB or {paths.DEFAULT_WAREHOUSE})",
-    )
+    options.warehouse(parser)
     parser.add_argument(
         "--target", choices=engines.TARGETS, default="duckdb", help="the engine whose marts to read (default duckdb)"
     )

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from jobmetrics import contract, paths, raw
+from jobmetrics.cli import options
 
 EXIT_BROKEN, EXIT_UNREADABLE = 1, 2
 
@@ -32,12 +33,7 @@ def main(argv: list[str] | None = None) -> int:
         description="Check the raw files (CSV or Parquet) against the JobMetrics data contract with Great "
         "Expectations. Exit 0 when they meet it, 1 when they do not, 2 when a file is missing or unreadable.",
     )
-    parser.add_argument(
-        "--raw-dir",
-        type=Path,
-        default=None,
-        help=f"folder with raw_<table>.csv or .parquet (default $JOBMETRICS_RAW_DIR or {paths.SAMPLE_DIR})",
-    )
+    options.raw_dir(parser)
     parser.add_argument(
         "--docs",
         type=Path,

@@ -102,6 +102,18 @@ def killed_build(workdir: Path, db: Path, phase: str) -> subprocess.CompletedPro
     )
 
 
+@pytest.fixture(autouse=True)
+def own_dbt_target(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Builds run in this process keep dbt's artifacts and the gate's Data Docs in the test's folder."""
+    monkeypatch.setenv("DBT_TARGET_PATH", str(tmp_path / "target"))
+
+
+def build_here(raw_dir: Path, db: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    """`jobmetrics build` in this process: its exit code and what it wrote to stderr."""
+    code = build_cli.main(["--raw-dir", str(raw_dir), "--db", str(db)])
+    return code, capsys.readouterr().err
+
+
 @pytest.fixture
 def published(edge_company: Build, tmp_path: Path) -> Path:
     """A published warehouse of the edge company, in a folder of its own."""
@@ -195,12 +207,7 @@ def test_a_full_disk_is_one_line_with_its_own_code(
     free = shutil.disk_usage(small_disk).free
     (small_disk / "filler").write_bytes(b"\0" * (free - 64 * 1024))
     before = digest(db)
-    os.environ["DBT_TARGET_PATH"] = str(tmp_path / "target")
-    try:
-        code = build_cli.main(["--raw-dir", str(EDGE), "--db", str(db)])
-    finally:
-        del os.environ["DBT_TARGET_PATH"]
-    err = capsys.readouterr().err
+    code, err = build_here(EDGE, db, capsys)
     assert code == build.EXIT_CANNOT_WRITE, err
     assert err.count("\n") == 1 and f"cannot write in {small_disk}: no space left on the device" in err, err
     assert "Traceback" not in err and digest(db) == before
@@ -215,13 +222,10 @@ def test_a_read_only_folder_is_one_line_with_its_own_code(
     folder = published.parent
     before = digest(published)
     subprocess.run(["chattr", "+i", str(folder)], check=True)
-    os.environ["DBT_TARGET_PATH"] = str(tmp_path / "target")
     try:
-        code = build_cli.main(["--raw-dir", str(EDGE), "--db", str(published)])
+        code, err = build_here(EDGE, published, capsys)
     finally:
-        del os.environ["DBT_TARGET_PATH"]
         subprocess.run(["chattr", "-i", str(folder)], check=True)
-    err = capsys.readouterr().err
     assert code == build.EXIT_CANNOT_WRITE, err
     assert err.count("\n") == 1 and f"cannot write in {folder}:" in err and "read-only or immutable" in err, err
     assert "Traceback" not in err and digest(published) == before
@@ -281,12 +285,7 @@ def test_an_unreadable_file_says_what_where_and_how(
     spoil, words = UNREADABLE[case]
     spoil(folder / "raw_users.csv")
     before = digest(published)
-    os.environ["DBT_TARGET_PATH"] = str(tmp_path / "target")
-    try:
-        code = build_cli.main(["--raw-dir", str(folder), "--db", str(published)])
-    finally:
-        del os.environ["DBT_TARGET_PATH"]
-    err = capsys.readouterr().err
+    code, err = build_here(folder, published, capsys)
     assert code == build.EXIT_RAW_MISSING
     assert err.count("\n") == 1 and words in err, err
     assert digest(published) == before
