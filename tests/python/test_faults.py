@@ -138,7 +138,8 @@ def test_a_build_killed_in_any_phase_leaves_a_whole_warehouse_and_the_next_build
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert_same_marts(marts(published), expected)
     leftovers = [p.name for p in published.parent.iterdir() if p.name != published.name]
-    assert sorted(leftovers) == ["jobmetrics.duckdb.lock", "jobmetrics.manifest.json"], leftovers
+    expected_files = ["jobmetrics.duckdb.lock", "jobmetrics.manifest.json", "jobmetrics.semantic_manifest.json"]
+    assert sorted(leftovers) == expected_files, leftovers
 
 
 def test_a_leftover_write_ahead_log_is_folded_in_before_publishing(published: Path, tmp_path: Path) -> None:
