@@ -279,7 +279,7 @@ def load_stage(db: Path, folder: Path) -> None:
     from jobmetrics import build
 
     with duckdb.connect(str(db), config=dict(build.STORAGE_COMPATIBILITY)) as con:
-        raw.load(con, raw.find_raw_files(folder))
+        raw.load(con, raw.find_tenants(folder))
 
 
 def publish_stage(published: Path, copy: Path) -> None:

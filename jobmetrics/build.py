@@ -135,9 +135,9 @@ def start_scratch(warehouse: Warehouse) -> None:
         pass
 
 
-def check_raw(files: dict[str, raw.RawFile], docs_dir: Path) -> None:
+def check_raw(tenants: dict[str, dict[str, raw.RawFile]], docs_dir: Path) -> None:
     try:
-        failures = contract.validate(files, docs_dir)
+        failures = contract.validate_tenants(tenants, docs_dir)
     except contract.RawFileUnreadable as error:
         raise BuildFailed(EXIT_RAW_MISSING, str(error)) from error
     if failures:
@@ -145,9 +145,9 @@ def check_raw(files: dict[str, raw.RawFile], docs_dir: Path) -> None:
         raise BuildFailed(EXIT_RAW_BROKEN, f"raw data contract broken ({len(failures)} problem(s)):\n{lines}")
 
 
-def load_raw(warehouse: Warehouse, files: dict[str, raw.RawFile]) -> dict[str, int]:
+def load_raw(warehouse: Warehouse, tenants: dict[str, dict[str, raw.RawFile]]) -> dict[str, int]:
     with duckdb.connect(str(warehouse.scratch), config=paths.duckdb_settings()) as con:
-        return raw.load(con, files)
+        return raw.load(con, tenants)
 
 
 def dbt_build(warehouse: Warehouse, dbt_args: list[str]) -> None:
@@ -232,13 +232,13 @@ def run(warehouse: Warehouse, raw_dir: Path | None, dbt_args: list[str], say: Ca
 
 def build_locked(warehouse: Warehouse, raw_dir: Path | None, dbt_args: list[str], say: Callable[[str], None]) -> None:
     try:
-        files = raw.find_raw_files(raw_dir) if raw_dir is not None else {}
-        if files:
+        tenants = raw.find_tenants(raw_dir) if raw_dir is not None else {}
+        if tenants:
             say(f"Checking the raw files in {raw_dir} against the contract")
-            check_raw(files, paths.target_dir() / "validate_raw")
+            check_raw(tenants, paths.target_dir() / "validate_raw")
         start_scratch(warehouse)
-        if files:
-            counts = load_raw(warehouse, files)
+        if tenants:
+            counts = load_raw(warehouse, tenants)
             say("Loaded " + ", ".join(f"{table} {rows:,}" for table, rows in counts.items()))
         dbt_build(warehouse, dbt_args)
         publish(warehouse)

@@ -27,7 +27,7 @@ import great_expectations as gx  # noqa: E402
 from great_expectations import expectations as gxe  # noqa: E402
 from great_expectations.data_context.types.base import ProgressBarsConfig  # noqa: E402
 
-from jobmetrics import diagnose, paths  # noqa: E402
+from jobmetrics import diagnose, paths, raw  # noqa: E402
 from jobmetrics.raw import (  # noqa: E402
     SOURCES_YML,
     DeclaredTest,
@@ -162,12 +162,13 @@ def column_rules(table: str, column: str, kind: str, is_text: bool) -> list[Rule
 
 def declared_rule(test: DeclaredTest, file_names: dict[str, str], columns: dict[str, str]) -> Rule | None:
     """A test declared in _sources.yml as the gate applies it: the same meaning as the dbt test's SQL in
-    tests/generic/ (or dbt's own), over the file's values cast to the contract's types."""
+    tests/generic/ (or dbt's own), over the file's values cast to the contract's types. The gate checks one
+    tenant's files at a time, so a test "within tenant" is the plain test here."""
     args, column = test.arguments, test.column
     value, kind = quoted(column), columns.get(column, "varchar")
     if test.name == "not_null":
         return Rule(test.flag, column, f"{quoted(raw_name(column))} is not null", "empty values", "'(empty)'")
-    if test.name == "unique":
+    if test.name in ("unique", "unique_within_tenant"):
         ok = f"{value} is null or count(*) over (partition by {value}) = 1"
         return Rule(test.flag, column, ok, "duplicate values", shown_value(column, kind))
     if test.name == "accepted_range":
@@ -184,7 +185,7 @@ def declared_rule(test: DeclaredTest, file_names: dict[str, str], columns: dict[
         ok = f"{value} is null or regexp_full_match(trim(cast({value} as varchar)), '{args['pattern']}')"
         words = f"values that are not {args.get('words') or args['pattern']}"
         return Rule(test.flag, column, ok, words, shown_value(column, kind))
-    if test.name == "relationships":
+    if test.name in ("relationships", "relationships_within_tenant"):
         parent, field = reference_name(args["to"]), args["field"]
         known = f"select {quoted(field)} from {typed_view(parent)} where {quoted(field)} is not null"
         ok = f"{value} is null or {value} in ({known})"
@@ -199,7 +200,7 @@ def declared_rule(test: DeclaredTest, file_names: dict[str, str], columns: dict[
         )
         ok = f"coalesce(({expression}), false)"
         return Rule(test.flag, column, ok, f'rows breaking "{expression}"', shown or "'(row)'")
-    if test.name == "unique_combination":
+    if test.name in ("unique_combination", "unique_combination_within_tenant"):
         combination = args["combination"]
         ok = f"count(*) over (partition by {', '.join(combination)}) = 1"
         shown = " || ' ' || ".join(f"cast({part} as varchar)" for part in combination)
@@ -403,3 +404,16 @@ def validate(files: dict[str, RawFile], docs_dir: Path | None, reference_dir: Pa
                     if not result.success:
                         failures += describe(con, checks, frame, result.expectation_config.kwargs["column"])
         return failures
+
+
+def validate_tenants(tenants: dict[str, dict[str, RawFile]], docs_dir: Path | None) -> list[Failure]:
+    """Every tenant's files checked against the contract; with several tenants each failure names its tenant's
+    folder, and each tenant's Data Docs go to their own folder."""
+    if list(tenants) == [raw.DEFAULT_TENANT]:
+        return validate(tenants[raw.DEFAULT_TENANT], docs_dir)
+    failures = []
+    for tenant, files in tenants.items():
+        for failure in validate(files, None if docs_dir is None else docs_dir / tenant):
+            failure.file = f"{tenant}/{failure.file}"
+            failures.append(failure)
+    return failures

@@ -1,6 +1,8 @@
 """The raw data: where the five raw files are, what the contract says they hold, and loading them.
 
-Files are read by DuckDB itself (read_csv, read_parquet), so no row ever passes through Python.
+A raw folder holds either the five files (one tenant, `default`) or one folder per tenant, named by its
+tenant id, each with the five files. Files are read by DuckDB itself (read_csv, read_parquet), so no row
+ever passes through Python.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ import yaml
 
 from jobmetrics import paths
 
+DEFAULT_TENANT = "default"
+TENANT_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,62}")
 RAW_TABLES = ["raw_users", "raw_plans", "raw_subscriptions", "raw_scans", "raw_marketing_spend"]
 FORMATS = ("csv", "parquet")
 SOURCES_YML = paths.PROJECT_ROOT / "models" / "staging" / "_sources.yml"
@@ -73,6 +77,23 @@ def find_raw_files(folder: Path) -> dict[str, RawFile]:
     if problems:
         raise RawFilesMissing(f"in {folder}: " + "; ".join(problems))
     return found
+
+
+def find_tenants(folder: Path) -> dict[str, dict[str, RawFile]]:
+    """Each tenant's raw files: the folder's own five files as tenant `default`, or else one tenant per
+    subfolder, named by it. Hidden folders are ignored; any other name that is not a tenant id is refused."""
+    if not folder.is_dir() or any((folder / f"{table}.{ext}").exists() for table in RAW_TABLES for ext in FORMATS):
+        return {DEFAULT_TENANT: find_raw_files(folder)}
+    subfolders = sorted(path for path in folder.iterdir() if path.is_dir() and not path.name.startswith("."))
+    if not subfolders:
+        return {DEFAULT_TENANT: find_raw_files(folder)}  # says which files are missing
+    refused = [path.name for path in subfolders if not TENANT_NAME.fullmatch(path.name)]
+    if refused:
+        raise RawFilesMissing(
+            f"in {folder}: {', '.join(repr(name) for name in refused)} cannot be a tenant: name each tenant's folder "
+            "with lower-case letters, digits, _ and - (starting with a letter or digit, at most 63 characters)"
+        )
+    return {path.name: find_raw_files(path) for path in subfolders}
 
 
 @cache
@@ -143,20 +164,23 @@ def source_types(con: duckdb.DuckDBPyConnection, raw_file: RawFile) -> dict[str,
     return {str(row[0]).lower(): str(row[1]) for row in described}
 
 
-def load(con: duckdb.DuckDBPyConnection, files: dict[str, RawFile], schema: str = "raw") -> dict[str, int]:
-    """Replace schema.<table> with each file's contract columns, cast to their declared types; row counts."""
+def load(con: duckdb.DuckDBPyConnection, tenants: dict[str, dict[str, RawFile]], schema: str = "raw") -> dict[str, int]:
+    """Replace schema.<table> with every tenant's file of it: tenant_id first, then the contract's columns cast
+    to their declared types; row counts over all tenants."""
     con.execute(f"create schema if not exists {schema}")
     counts = {}
     for table, columns in contract().items():
-        raw_file = files[table]
-        types = source_types(con, raw_file)
-        select = ", ".join(
-            f"{as_contract_type(column, kind, types.get(column, ''))} as {column}" for column, kind in columns.items()
-        )
-        con.execute(
-            f"create or replace table {schema}.{table} as select {select} from {raw_file.reader()}",
-            [str(raw_file.path)],
-        )
+        parts, paths_read = [], []
+        for tenant, files in tenants.items():
+            raw_file = files[table]
+            types = source_types(con, raw_file)
+            select = ", ".join(
+                f"{as_contract_type(column, kind, types.get(column, ''))} as {column}"
+                for column, kind in columns.items()
+            )
+            parts.append(f"select cast(? as varchar) as tenant_id, {select} from {raw_file.reader()}")
+            paths_read += [tenant, str(raw_file.path)]
+        con.execute(f"create or replace table {schema}.{table} as {' union all '.join(parts)}", paths_read)
         row = con.execute(f"select count(*) from {schema}.{table}").fetchone()
         counts[table] = int(row[0]) if row else 0
     return counts

@@ -17,13 +17,16 @@
 {%- endmacro %}
 
 
-{#- One row per period start (as a date) from start_column through end_column of a one-row relation. -#}
+{#- One row per tenant and period start (as a date) from start_column through end_column of each row of
+    `bounds` (one row per tenant). -#}
 {% macro date_series(bounds, start_column, end_column, datepart) %}
     {{ return(adapter.dispatch('date_series', 'jobmetrics')(bounds, start_column, end_column, datepart)) }}
 {% endmacro %}
 
 {% macro default__date_series(bounds, start_column, end_column, datepart) %}
-    select cast(series.period_start as date) as period_start
+    select
+        {{ bounds }}.tenant_id,
+        cast(series.period_start as date) as period_start
     from {{ bounds }}
     cross join generate_series(
         cast({{ bounds }}.{{ start_column }} as timestamp),
@@ -33,11 +36,13 @@
 {% endmacro %}
 
 {% macro spark__date_series(bounds, start_column, end_column, datepart) %}
-    select explode(sequence(
-        cast({{ bounds }}.{{ start_column }} as date),
-        cast({{ bounds }}.{{ end_column }} as date),
-        interval 1 {{ datepart }}
-    )) as period_start
+    select
+        {{ bounds }}.tenant_id,
+        explode(sequence(
+            cast({{ bounds }}.{{ start_column }} as date),
+            cast({{ bounds }}.{{ end_column }} as date),
+            interval 1 {{ datepart }}
+        )) as period_start
     from {{ bounds }}
 {% endmacro %}
 

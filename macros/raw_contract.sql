@@ -33,14 +33,14 @@
 {% macro describe_contract_rule(test_node) %}
     {%- set name = test_node.test_metadata.name -%}
     {%- set kwargs = test_node.test_metadata.kwargs.get('arguments', test_node.test_metadata.kwargs) -%}
-    {%- if name == 'unique' -%}duplicate values
+    {%- if name in ('unique', 'unique_within_tenant') -%}duplicate values
     {%- elif name == 'not_null' -%}empty values
     {%- elif name in ('accepted_values', 'one_of') -%}values outside {{ kwargs['values'] | join(', ') }}
-    {%- elif name in ('relationships', 'in_reference_list') -%}values with no match in {{ jobmetrics.relation_words(kwargs['to']) }}.{{ kwargs['field'] }}
+    {%- elif name in ('relationships', 'relationships_within_tenant', 'in_reference_list') -%}values with no match in {{ jobmetrics.relation_words(kwargs['to']) }}.{{ kwargs['field'] }}
     {%- elif name == 'matches_pattern' -%}values that are not {{ kwargs.get('words') or kwargs['pattern'] }}
     {%- elif name == 'accepted_range' -%}values outside [{{ kwargs.get('min_value', '-inf') }}, {{ kwargs.get('max_value', 'inf') }}]
     {%- elif name == 'expression_is_true' -%}rows breaking "{{ kwargs['expression'] }}"
-    {%- elif name == 'unique_combination' -%}duplicate combinations of {{ kwargs['combination'] | join(', ') }}
+    {%- elif name in ('unique_combination', 'unique_combination_within_tenant') -%}duplicate combinations of {{ kwargs['combination'] | join(', ') }}
     {%- else -%}rows failing {{ name }}
     {%- endif -%}
 {% endmacro %}

@@ -11,6 +11,7 @@ monthly as (
 
 final as (
     select
+        monthly.tenant_id,
         monthly.month,
         monthly.mrr as monthly_mrr,
         daily.mrr as daily_mrr,
@@ -18,7 +19,7 @@ final as (
         daily.active_customers as daily_customers
     from monthly
     left join daily
-        on monthly.snapshot_date = daily.date_day
+        on monthly.tenant_id = daily.tenant_id and monthly.snapshot_date = daily.date_day
     where
         daily.date_day is null
         or {{ jobmetrics.money_differs('monthly.mrr', 'daily.mrr') }}

@@ -16,31 +16,35 @@ plans as (
 
 active_at_snapshot as (
     select
+        monthly.tenant_id,
         monthly.month,
         subscriptions.user_id,
         sum(plans.price_usd / plans.billing_interval_months) as user_mrr
     from monthly
     inner join subscriptions
         on
-            monthly.snapshot_date >= subscriptions.start_date
+            monthly.tenant_id = subscriptions.tenant_id
+            and monthly.snapshot_date >= subscriptions.start_date
             and (subscriptions.end_date is null or monthly.snapshot_date < subscriptions.end_date)
     inner join plans
-        on subscriptions.plan_id = plans.plan_id
-    group by monthly.month, subscriptions.user_id
+        on subscriptions.tenant_id = plans.tenant_id and subscriptions.plan_id = plans.plan_id
+    group by monthly.tenant_id, monthly.month, subscriptions.user_id
 ),
 
 recomputed as (
     select
+        tenant_id,
         month,
         sum(user_mrr) as mrr,
         count(*) as active_customers
     from active_at_snapshot
     where user_mrr > 0.0000005
-    group by month
+    group by tenant_id, month
 ),
 
 final as (
     select
+        monthly.tenant_id,
         monthly.month,
         monthly.mrr,
         recomputed.mrr as recomputed_mrr,
@@ -48,7 +52,7 @@ final as (
         recomputed.active_customers as recomputed_active_customers
     from monthly
     left join recomputed
-        on monthly.month = recomputed.month
+        on monthly.tenant_id = recomputed.tenant_id and monthly.month = recomputed.month
     where
         {{ jobmetrics.money_differs('monthly.mrr', 'coalesce(recomputed.mrr, 0)') }}
         or monthly.active_customers != coalesce(recomputed.active_customers, 0)

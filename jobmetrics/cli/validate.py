@@ -42,14 +42,16 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     try:
-        files = raw.find_raw_files(args.raw_dir or raw.raw_dir())
-        failures = contract.validate(files, args.docs)
+        tenants = raw.find_tenants(args.raw_dir or raw.raw_dir())
+        failures = contract.validate_tenants(tenants, args.docs)
     except (raw.RawFilesMissing, contract.RawFileUnreadable) as error:
         print(f"jobmetrics validate: {error}", file=sys.stderr)
         return EXIT_UNREADABLE
     if failures:
         report(failures, args.docs)
         return EXIT_BROKEN
-    names = ", ".join(f.name for f in files.values())
+    names = ", ".join(
+        f.name if tenant == raw.DEFAULT_TENANT else f"{tenant}/{f.name}" for tenant, files in tenants.items() for f in files.values()
+    )
     print(f"Raw files meet the data contract ({names}). Data Docs: {data_docs_index(args.docs)}")
     return 0

@@ -27,17 +27,17 @@ def run(target: str, raw_dir: Path | None, dbt_args: list[str], say: Callable[[s
 
     engine = ENGINES[target]
     try:
-        files = raw.find_raw_files(raw_dir) if raw_dir is not None else {}
+        tenants = raw.find_tenants(raw_dir) if raw_dir is not None else {}
     except raw.RawFilesMissing as error:
         raise build.BuildFailed(build.EXIT_RAW_MISSING, str(error)) from error
     try:
         engine.start()
     except WarehouseUnavailable as error:
         raise build.BuildFailed(build.EXIT_ENGINE_UNREACHABLE, str(error)) from error
-    if files:
+    if tenants:
         say(f"Checking the raw files in {raw_dir} against the contract")
-        build.check_raw(files, paths.target_dir() / "validate_raw")
-        counts = engine.load(files)
+        build.check_raw(tenants, paths.target_dir() / "validate_raw")
+        counts = engine.load(tenants)
         say(f"Loaded into {target}: " + ", ".join(f"{table} {rows:,}" for table, rows in counts.items()))
     for note in engine.NOT_RUN:
         say(f"{target}: {note}")

@@ -40,20 +40,22 @@ def start() -> None:
     connect().close()
 
 
-def load(files: dict[str, raw.RawFile], schema: str = "raw") -> dict[str, int]:
-    """Replace schema.<table> with each file's contract columns, in one transaction; row counts."""
+def load(tenants: dict[str, dict[str, raw.RawFile]], schema: str = "raw") -> dict[str, int]:
+    """Replace schema.<table> with every tenant's file of it (tenant_id, then the contract's columns), in one
+    transaction; row counts."""
     counts = {}
     with tempfile.TemporaryDirectory(prefix="jobmetrics-copy-") as scratch, connect() as con, con.cursor() as cur:
         cur.execute(f"create schema if not exists {schema}")
         for table, columns in raw.contract().items():
             csv = Path(scratch) / f"{table}.csv"
+            names = ", ".join(["tenant_id", *columns])
             with duckdb.connect() as duck:
-                names = ", ".join(columns)
-                duck.execute(
-                    f"copy (select {names} from {files[table].reader()}) to '{csv}' (header, format csv)",
-                    [str(files[table].path)],
-                )
-            definition = ", ".join(f"{column} {TYPES.get(kind, kind)}" for column, kind in columns.items())
+                parts = [f"select ? as tenant_id, {', '.join(columns)} from {files[table].reader()}" for files in tenants.values()]
+                parameters = [value for tenant, files in tenants.items() for value in (tenant, str(files[table].path))]
+                duck.execute(f"copy ({' union all '.join(parts)}) to '{csv}' (header, format csv)", parameters)
+            definition = ", ".join(
+                ["tenant_id text", *(f"{column} {TYPES.get(kind, kind)}" for column, kind in columns.items())]
+            )
             cur.execute(f"drop table if exists {schema}.{table} cascade")
             cur.execute(f"create table {schema}.{table} ({definition})")
             with csv.open() as stream:

@@ -56,8 +56,9 @@ def session() -> SparkSession:
     return builder.getOrCreate()
 
 
-def load(files: dict[str, raw.RawFile], schema: str = "raw") -> dict[str, int]:
-    """Replace schema.<table> with each file's contract columns, cast to their declared types; row counts.
+def load(tenants: dict[str, dict[str, raw.RawFile]], schema: str = "raw") -> dict[str, int]:
+    """Replace schema.<table> with every tenant's file of it: tenant_id, then the contract's columns cast to
+    their declared types; row counts.
 
     Spark reads the files itself: a CSV as text (cast here, as the DuckDB load casts it), a Parquet
     file with its own types.
@@ -66,12 +67,18 @@ def load(files: dict[str, raw.RawFile], schema: str = "raw") -> dict[str, int]:
     spark.sql(f"create database if not exists {schema}")
     counts = {}
     for table, columns in raw.contract().items():
-        raw_file = files[table]
-        reader = spark.read.format(raw_file.format)
-        if raw_file.format == "csv":
-            reader = reader.option("header", "true")
-        frame = reader.load(str(raw_file.path))
-        typed = frame.selectExpr(*(f"cast({c} as {TYPES.get(kind, kind)}) as {c}" for c, kind in columns.items()))
+        typed = None
+        for tenant, files in tenants.items():
+            raw_file = files[table]
+            reader = spark.read.format(raw_file.format)
+            if raw_file.format == "csv":
+                reader = reader.option("header", "true")
+            frame = reader.load(str(raw_file.path))
+            tenant_rows = frame.selectExpr(
+                f"'{tenant}' as tenant_id", *(f"cast({c} as {TYPES.get(kind, kind)}) as {c}" for c, kind in columns.items())
+            )
+            typed = tenant_rows if typed is None else typed.unionByName(tenant_rows)
+        assert typed is not None, "find_tenants returns at least one tenant"
         typed.write.mode("overwrite").format("parquet").saveAsTable(f"{schema}.{table}")
         counts[table] = spark.table(f"{schema}.{table}").count()
     return counts

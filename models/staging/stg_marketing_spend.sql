@@ -8,6 +8,7 @@ source as (
 
 final as (
     select
+        {{ jobmetrics.tenant_of(source('raw', 'raw_marketing_spend')) }} as tenant_id,
         cast(spend_date as date) as spend_date,
         lower(trim(channel)) as acquisition_channel,
         cast(spend_usd as {{ jobmetrics.type_double() }}) as spend_usd

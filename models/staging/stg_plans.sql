@@ -8,6 +8,7 @@ source as (
 
 final as (
     select
+        {{ jobmetrics.tenant_of(source('raw', 'raw_plans')) }} as tenant_id,
         trim(plan_id) as plan_id,
         trim(plan_name) as plan_name,
         cast(billing_interval_months as {{ dbt.type_int() }}) as billing_interval_months,

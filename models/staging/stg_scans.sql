@@ -8,6 +8,7 @@ source as (
 
 final as (
     select
+        {{ jobmetrics.tenant_of(source('raw', 'raw_scans')) }} as tenant_id,
         cast(scan_id as {{ dbt.type_bigint() }}) as scan_id,
         cast(user_id as {{ dbt.type_bigint() }}) as user_id,
         cast(scanned_at as {{ dbt.type_timestamp() }}) as scanned_at,

@@ -8,6 +8,7 @@ source as (
 
 final as (
     select
+        {{ jobmetrics.tenant_of(source('raw', 'raw_subscriptions')) }} as tenant_id,
         cast(subscription_id as {{ dbt.type_bigint() }}) as subscription_id,
         cast(user_id as {{ dbt.type_bigint() }}) as user_id,
         trim(plan_id) as plan_id,

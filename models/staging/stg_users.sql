@@ -8,6 +8,7 @@ source as (
 
 final as (
     select
+        {{ jobmetrics.tenant_of(source('raw', 'raw_users')) }} as tenant_id,
         cast(user_id as {{ dbt.type_bigint() }}) as user_id,
         cast(signup_at as {{ dbt.type_timestamp() }}) as signup_at,
         cast(signup_at as date) as signup_date,

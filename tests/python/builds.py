@@ -70,7 +70,7 @@ def load_raw_files(raw_dir: Path, workdir: Path) -> None:
     workdir.mkdir(parents=True, exist_ok=True)
     # created as make build creates it: in a format every DuckDB 1.4+ client opens
     with duckdb.connect(str(workdir / WAREHOUSE_NAME), config=dict(build.STORAGE_COMPATIBILITY)) as con:
-        raw.load(con, raw.find_raw_files(raw_dir))
+        raw.load(con, raw.find_tenants(raw_dir))
 
 
 def dbt_build(

@@ -10,6 +10,7 @@ days as (
 
 final as (
     select
+        days.tenant_id,
         days.period_start as date_day,
         cast({{ dbt.date_trunc('month', 'days.period_start') }} as date) as month
     from days

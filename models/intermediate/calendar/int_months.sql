@@ -10,6 +10,7 @@ month_starts as (
 
 final as (
     select
+        month_starts.tenant_id,
         month_starts.period_start as month,
         {{ dbt.last_day('month_starts.period_start', 'month') }} as month_end_date,
         case
@@ -19,7 +20,8 @@ final as (
         end as snapshot_date,
         {{ dbt.last_day('month_starts.period_start', 'month') }} <= reporting_period.as_of_date as is_complete_month
     from month_starts
-    cross join reporting_period
+    inner join reporting_period
+        on month_starts.tenant_id = reporting_period.tenant_id
 )
 
 select * from final

@@ -17,45 +17,83 @@ marketing_spend as (
 ),
 
 latest_dates as (
-    select max(signup_date) as latest_date from users
+    select
+        tenant_id,
+        max(signup_date) as latest_date
+    from users
+    group by tenant_id
     union all
-    select max(start_date) from subscriptions
+    select
+        tenant_id,
+        max(start_date)
+    from subscriptions
+    group by tenant_id
     union all
-    select max(end_date) from subscriptions
+    select
+        tenant_id,
+        max(end_date)
+    from subscriptions
+    group by tenant_id
     union all
-    select max(scan_date) from scans
+    select
+        tenant_id,
+        max(scan_date)
+    from scans
+    group by tenant_id
     union all
-    select max(spend_date) from marketing_spend
+    select
+        tenant_id,
+        max(spend_date)
+    from marketing_spend
+    group by tenant_id
 ),
 
 as_of as (
-    {% if as_of_date_literal() is not none -%}
-        select {{ as_of_date_literal() }} as as_of_date
-    {%- else -%}
-        select max(latest_date) as as_of_date from latest_dates
-    {%- endif %}
+    -- each tenant's own latest date, unless the var sets one date for all
+    select
+        tenant_id,
+        {% if as_of_date_literal() is not none -%}
+            {{ as_of_date_literal() }}
+        {%- else -%}
+            max(latest_date)
+        {%- endif %} as as_of_date
+    from latest_dates
+    group by tenant_id
 ),
 
 activity_starts as (
-    select signup_date as activity_date from users
+    select
+        tenant_id,
+        signup_date as activity_date
+    from users
     union all
-    select start_date from subscriptions
+    select
+        tenant_id,
+        start_date
+    from subscriptions
 ),
 
 first_activity as (
-    select min(activity_starts.activity_date) as first_activity_date
+    select
+        as_of.tenant_id,
+        min(activity_starts.activity_date) as first_activity_date
     from activity_starts
     inner join as_of
-        on activity_starts.activity_date <= as_of.as_of_date
+        on
+            activity_starts.tenant_id = as_of.tenant_id
+            and activity_starts.activity_date <= as_of.as_of_date
+    group by as_of.tenant_id
 ),
 
 final as (
     select
+        as_of.tenant_id,
         as_of.as_of_date,
         cast({{ dbt.date_trunc('month', 'first_activity.first_activity_date') }} as date) as first_month,
         cast({{ dbt.date_trunc('month', 'as_of.as_of_date') }} as date) as last_month
     from as_of
-    cross join first_activity
+    left join first_activity
+        on as_of.tenant_id = first_activity.tenant_id
 )
 
 select * from final

@@ -13,13 +13,20 @@ reference_channels as (
 ),
 
 seen as (
-    select acquisition_channel from users
+    select
+        tenant_id,
+        acquisition_channel
+    from users
     union
-    select acquisition_channel from marketing_spend
+    select
+        tenant_id,
+        acquisition_channel
+    from marketing_spend
 ),
 
 final as (
     select
+        seen.tenant_id,
         seen.acquisition_channel,
         reference_channels.is_paid
     from seen

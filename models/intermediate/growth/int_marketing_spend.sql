@@ -10,12 +10,14 @@ reporting_period as (
 
 final as (
     select
+        marketing_spend.tenant_id,
         marketing_spend.spend_date,
         cast({{ dbt.date_trunc('month', 'marketing_spend.spend_date') }} as date) as month,
         marketing_spend.acquisition_channel,
         marketing_spend.spend_usd
     from marketing_spend
-    cross join reporting_period
+    inner join reporting_period
+        on marketing_spend.tenant_id = reporting_period.tenant_id
     where marketing_spend.spend_date <= reporting_period.as_of_date
 )
 

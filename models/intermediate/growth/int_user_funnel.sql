@@ -18,6 +18,7 @@ user_mrr as (
 
 scan_counts as (
     select
+        scans.tenant_id,
         scans.user_id,
         count(*) as scans,
         sum(
@@ -31,16 +32,20 @@ scan_counts as (
         ) as scans_in_engagement_window
     from scans
     inner join users
-        on scans.user_id = users.user_id
-    group by scans.user_id
+        on scans.tenant_id = users.tenant_id and scans.user_id = users.user_id
+    group by scans.tenant_id, scans.user_id
 ),
 
 subscribers as (
-    select distinct user_id from subscriptions
+    select distinct
+        tenant_id,
+        user_id
+    from subscriptions
 ),
 
 new_months as (
     select
+        tenant_id,
         user_id,
         month as new_month
     from user_mrr
@@ -49,17 +54,21 @@ new_months as (
 
 retained as (
     -- still paying at the snapshot one month after the `new` month
-    select new_months.user_id
+    select
+        new_months.tenant_id,
+        new_months.user_id
     from new_months
     inner join user_mrr
         on
-            new_months.user_id = user_mrr.user_id
+            new_months.tenant_id = user_mrr.tenant_id
+            and new_months.user_id = user_mrr.user_id
             and user_mrr.month = cast({{ dbt.dateadd('month', 1, 'new_months.new_month') }} as date)
     where user_mrr.mrr > 0
 ),
 
 flags as (
     select
+        users.tenant_id,
         users.user_id,
         users.acquisition_channel,
         users.segment,
@@ -69,15 +78,16 @@ flags as (
         retained.user_id is not null as is_retained
     from users
     left join scan_counts
-        on users.user_id = scan_counts.user_id
+        on users.tenant_id = scan_counts.tenant_id and users.user_id = scan_counts.user_id
     left join subscribers
-        on users.user_id = subscribers.user_id
+        on users.tenant_id = subscribers.tenant_id and users.user_id = subscribers.user_id
     left join retained
-        on users.user_id = retained.user_id
+        on users.tenant_id = retained.tenant_id and users.user_id = retained.user_id
 ),
 
 final as (
     select
+        tenant_id,
         user_id,
         acquisition_channel,
         segment,

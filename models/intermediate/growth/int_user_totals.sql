@@ -1,6 +1,6 @@
 {#-
-  Users, conversion, customers, MRR on as_of_date and scans, written once per acquisition channel,
-  per segment and for all users together (channel_performance, segment_performance, the `all` row).
+  Users, conversion, customers, MRR on as_of_date and scans, written once per tenant and acquisition
+  channel, per tenant and segment and for each tenant's users together (channel_performance, segment_performance, the `all` row).
 -#}
 with
 
@@ -14,15 +14,17 @@ scans as (
 
 user_scans as (
     select
+        tenant_id,
         user_id,
         count(*) as scans,
         sum(match_rate) as match_rate_sum
     from scans
-    group by user_id
+    group by tenant_id, user_id
 ),
 
 per_user as (
     select
+        users.tenant_id,
         users.acquisition_channel,
         users.segment,
         users.is_converted,
@@ -32,11 +34,12 @@ per_user as (
         user_scans.match_rate_sum
     from users
     left join user_scans
-        on users.user_id = user_scans.user_id
+        on users.tenant_id = user_scans.tenant_id and users.user_id = user_scans.user_id
 ),
 
 final as (
     select
+        tenant_id,
         case
             when grouping(acquisition_channel) = 0 then 'acquisition_channel'
             when grouping(segment) = 0 then 'segment'
@@ -54,7 +57,7 @@ final as (
         sum(scans) as scans,
         sum(match_rate_sum) as match_rate_sum
     from per_user
-    group by grouping sets ((acquisition_channel), (segment), ())  -- noqa: PRS
+    group by grouping sets ((tenant_id, acquisition_channel), (tenant_id, segment), (tenant_id))  -- noqa: PRS
 )
 
 select * from final

@@ -22,40 +22,47 @@ reference_channels as (
 
 first_subscriptions as (
     select
+        tenant_id,
         user_id,
         min(started_at) as first_subscription_at
     from subscriptions
-    group by user_id
+    group by tenant_id, user_id
 ),
 
 first_paid_months as (
     select
+        tenant_id,
         user_id,
         min(month) as first_paid_month
     from user_months
     where movement = 'new'
-    group by user_id
+    group by tenant_id, user_id
 ),
 
 current_mrr as (
     -- the last month's snapshot is as_of_date itself
     select
+        user_months.tenant_id,
         user_months.user_id,
         user_months.mrr
     from user_months
     inner join reporting_period
-        on user_months.month = reporting_period.last_month
+        on
+            user_months.tenant_id = reporting_period.tenant_id
+            and user_months.month = reporting_period.last_month
 ),
 
 signed_up as (
     select users.*
     from users
-    cross join reporting_period
+    inner join reporting_period
+        on users.tenant_id = reporting_period.tenant_id
     where users.signup_date <= reporting_period.as_of_date
 ),
 
 final as (
     select
+        signed_up.tenant_id,
         signed_up.user_id,
         signed_up.signup_at,
         signed_up.signup_date,
@@ -73,11 +80,11 @@ final as (
     left join reference_channels
         on signed_up.acquisition_channel = reference_channels.acquisition_channel
     left join first_subscriptions
-        on signed_up.user_id = first_subscriptions.user_id
+        on signed_up.tenant_id = first_subscriptions.tenant_id and signed_up.user_id = first_subscriptions.user_id
     left join first_paid_months
-        on signed_up.user_id = first_paid_months.user_id
+        on signed_up.tenant_id = first_paid_months.tenant_id and signed_up.user_id = first_paid_months.user_id
     left join current_mrr
-        on signed_up.user_id = current_mrr.user_id
+        on signed_up.tenant_id = current_mrr.tenant_id and signed_up.user_id = current_mrr.user_id
 )
 
 select * from final

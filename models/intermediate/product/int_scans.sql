@@ -10,6 +10,7 @@ reporting_period as (
 
 final as (
     select
+        scans.tenant_id,
         scans.scan_id,
         scans.user_id,
         scans.scanned_at,
@@ -17,7 +18,8 @@ final as (
         scans.job_id,
         scans.match_rate
     from scans
-    cross join reporting_period
+    inner join reporting_period
+        on scans.tenant_id = reporting_period.tenant_id
     where scans.scan_date <= reporting_period.as_of_date
 )
 

@@ -15,6 +15,7 @@ users as (
 
 attributed as (
     select
+        user_months.tenant_id,
         user_months.month,
         user_months.mrr,
         user_months.previous_mrr,
@@ -23,11 +24,12 @@ attributed as (
         users.segment
     from user_months
     left join users
-        on user_months.user_id = users.user_id
+        on user_months.tenant_id = users.tenant_id and user_months.user_id = users.user_id
 ),
 
 final as (
     select
+        tenant_id,
         case
             when grouping(month) = 0 then 'month'
             when grouping(acquisition_channel) = 0 then 'acquisition_channel'
@@ -53,7 +55,9 @@ final as (
         sum(case when movement = 'reactivation' then 1 else 0 end) as reactivated_customers,
         sum(case when movement = 'churn' then 1 else 0 end) as churned_customers
     from attributed
-    group by grouping sets ((month), (acquisition_channel), (segment), ())  -- noqa: PRS
+    group by grouping sets (  -- noqa: PRS
+        (tenant_id, month), (tenant_id, acquisition_channel), (tenant_id, segment), (tenant_id)
+    )
 )
 
 select * from final

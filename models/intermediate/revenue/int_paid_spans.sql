@@ -12,12 +12,13 @@ subscriptions as (
 
 ordered as (
     select
+        tenant_id,
         user_id,
         start_date,
         end_date,
         -- how far the user's earlier subscriptions already reach (an open one reaches forever)
         max(coalesce(end_date, cast('9999-12-31' as date))) over (
-            partition by user_id order by start_date, end_date
+            partition by tenant_id, user_id order by start_date, end_date
             rows between unbounded preceding and 1 preceding
         ) as covered_until
     from subscriptions
@@ -25,11 +26,12 @@ ordered as (
 
 numbered as (
     select
+        tenant_id,
         user_id,
         start_date,
         end_date,
         sum(case when covered_until is null or start_date > covered_until then 1 else 0 end) over (
-            partition by user_id order by start_date, end_date
+            partition by tenant_id, user_id order by start_date, end_date
             rows between unbounded preceding and current row
         ) as span_number
     from ordered
@@ -37,13 +39,14 @@ numbered as (
 
 final as (
     select
+        tenant_id,
         user_id,
         span_number,
         min(start_date) as start_date,
         -- open while any of its subscriptions is open
         case when count(end_date) = count(*) then max(end_date) end as end_date
     from numbered
-    group by user_id, span_number
+    group by tenant_id, user_id, span_number
 )
 
 select * from final

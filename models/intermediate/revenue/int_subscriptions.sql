@@ -15,6 +15,7 @@ reporting_period as (
 final as (
     -- as known on as_of_date: later starts are left out, later ends have not happened yet
     select
+        subscriptions.tenant_id,
         subscriptions.subscription_id,
         subscriptions.user_id,
         subscriptions.plan_id,
@@ -34,9 +35,10 @@ final as (
         -- rounded so a quarterly price like 119.85 / 3 reads 39.95, not 39.949999999999996
         {{ jobmetrics.round_to(jobmetrics.safe_divide('plans.price_usd', 'plans.billing_interval_months'), 6) }} as mrr
     from subscriptions
-    cross join reporting_period
+    inner join reporting_period
+        on subscriptions.tenant_id = reporting_period.tenant_id
     left join plans
-        on subscriptions.plan_id = plans.plan_id
+        on subscriptions.tenant_id = plans.tenant_id and subscriptions.plan_id = plans.plan_id
     where subscriptions.start_date <= reporting_period.as_of_date
 )
 

@@ -11,18 +11,22 @@ subscriptions as (
 snapshot_mrr as (
     -- each user's MRR at each month's snapshot, rounded so floating-point noise never makes a movement
     select
+        months.tenant_id,
         months.month,
         subscriptions.user_id,
         {{ jobmetrics.round_to('sum(subscriptions.mrr)', 6) }} as mrr
     from months
     inner join subscriptions
-        on {{ is_active_on('months.snapshot_date', 'subscriptions') }}
-    group by months.month, subscriptions.user_id
+        on
+            months.tenant_id = subscriptions.tenant_id
+            and {{ is_active_on('months.snapshot_date', 'subscriptions') }}
+    group by months.tenant_id, months.month, subscriptions.user_id
     having {{ jobmetrics.round_to('sum(subscriptions.mrr)', 6) }} > 0
 ),
 
 next_month_view as (
     select
+        tenant_id,
         cast({{ dbt.dateadd('month', 1, 'month') }} as date) as month,
         user_id,
         mrr as previous_mrr
@@ -31,6 +35,7 @@ next_month_view as (
 
 paired as (
     select
+        coalesce(snapshot_mrr.tenant_id, next_month_view.tenant_id) as tenant_id,
         coalesce(snapshot_mrr.month, next_month_view.month) as month,
         coalesce(snapshot_mrr.user_id, next_month_view.user_id) as user_id,
         coalesce(snapshot_mrr.mrr, 0) as mrr,
@@ -38,24 +43,29 @@ paired as (
     from snapshot_mrr
     full outer join next_month_view
         on
-            snapshot_mrr.month = next_month_view.month
+            snapshot_mrr.tenant_id = next_month_view.tenant_id
+            and snapshot_mrr.month = next_month_view.month
             and snapshot_mrr.user_id = next_month_view.user_id
 ),
 
 in_period as (
     select
+        paired.tenant_id,
         paired.month,
         paired.user_id,
         paired.mrr,
         paired.previous_mrr,
-        min(case when paired.mrr > 0 then paired.month end) over (partition by paired.user_id) as first_paid_month
+        min(case when paired.mrr > 0 then paired.month end) over (
+            partition by paired.tenant_id, paired.user_id
+        ) as first_paid_month
     from paired
     inner join months
-        on paired.month = months.month
+        on paired.tenant_id = months.tenant_id and paired.month = months.month
 ),
 
 final as (
     select
+        tenant_id,
         month,
         user_id,
         mrr,

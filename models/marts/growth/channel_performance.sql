@@ -18,28 +18,37 @@ marketing_spend as (
     select * from {{ ref('int_marketing_spend') }}
 ),
 
+reporting_period as (
+    select * from {{ ref('int_reporting_period') }}
+),
+
 rows_shown as (
     -- every channel seen in users or spend, and the blend of them all (neither paid nor unpaid)
     select
+        tenant_id,
         acquisition_channel,
         is_paid
     from channels
     union all
     select
+        tenant_id,
         'all' as acquisition_channel,
         null as is_paid
+    from reporting_period
 ),
 
 spend as (
     select
+        tenant_id,
         coalesce(acquisition_channel, 'all') as acquisition_channel,
         sum(spend_usd) as spend_usd
     from marketing_spend
-    group by grouping sets ((acquisition_channel), ())  -- noqa: PRS
+    group by grouping sets ((tenant_id, acquisition_channel), (tenant_id))  -- noqa: PRS
 ),
 
 combined as (
     select
+        rows_shown.tenant_id,
         rows_shown.acquisition_channel,
         rows_shown.is_paid,
         coalesce(user_totals.users, 0) as signups,
@@ -54,15 +63,16 @@ combined as (
         coalesce(mrr_totals.previous_customer_months, 0) as previous_customer_months
     from rows_shown
     left join user_totals
-        on rows_shown.acquisition_channel = user_totals.group_value
+        on rows_shown.tenant_id = user_totals.tenant_id and rows_shown.acquisition_channel = user_totals.group_value
     left join spend
-        on rows_shown.acquisition_channel = spend.acquisition_channel
+        on rows_shown.tenant_id = spend.tenant_id and rows_shown.acquisition_channel = spend.acquisition_channel
     left join mrr_totals
-        on rows_shown.acquisition_channel = mrr_totals.group_value
+        on rows_shown.tenant_id = mrr_totals.tenant_id and rows_shown.acquisition_channel = mrr_totals.group_value
 ),
 
 unit_economics as (
     select
+        tenant_id,
         acquisition_channel,
         is_paid,
         signups,
@@ -81,6 +91,7 @@ unit_economics as (
 
 final as (
     select
+        tenant_id,
         acquisition_channel,
         cast(is_paid as boolean) as is_paid,
         cast(signups as {{ dbt.type_bigint() }}) as signups,

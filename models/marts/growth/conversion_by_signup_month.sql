@@ -10,6 +10,7 @@ reporting_period as (
 
 conversions as (
     select
+        tenant_id,
         signup_month,
         count(*) as users,
         sum(case when first_subscription_at <= {{ dbt.dateadd('day', 7, 'signup_at') }} then 1 else 0 end)
@@ -19,11 +20,12 @@ conversions as (
         sum(case when first_subscription_at <= {{ dbt.dateadd('day', 90, 'signup_at') }} then 1 else 0 end)
             as converted_90d
     from users
-    group by signup_month
+    group by tenant_id, signup_month
 ),
 
 final as (
     select
+        conversions.tenant_id,
         conversions.signup_month,
         cast(conversions.users as {{ dbt.type_bigint() }}) as users,
         cast(conversions.converted_7d as {{ dbt.type_bigint() }}) as converted_7d,
@@ -35,7 +37,8 @@ final as (
         {{ dbt.dateadd('day', 90, dbt.last_day('conversions.signup_month', 'month')) }}
         <= reporting_period.as_of_date as has_full_90_day_window
     from conversions
-    cross join reporting_period
+    inner join reporting_period
+        on conversions.tenant_id = reporting_period.tenant_id
 )
 
 select * from final

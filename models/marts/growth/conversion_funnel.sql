@@ -28,6 +28,7 @@ steps as (
 
 channel_segments as (
     select distinct
+        tenant_id,
         acquisition_channel,
         segment
     from user_funnel
@@ -35,6 +36,7 @@ channel_segments as (
 
 counts as (
     select
+        channel_segments.tenant_id,
         channel_segments.acquisition_channel,
         channel_segments.segment,
         steps.step_order,
@@ -44,14 +46,21 @@ counts as (
     cross join steps
     left join user_funnel
         on
-            channel_segments.acquisition_channel = user_funnel.acquisition_channel
+            channel_segments.tenant_id = user_funnel.tenant_id
+            and channel_segments.acquisition_channel = user_funnel.acquisition_channel
             and channel_segments.segment = user_funnel.segment
             and steps.step_order <= user_funnel.furthest_step
-    group by channel_segments.acquisition_channel, channel_segments.segment, steps.step_order, steps.step
+    group by
+        channel_segments.tenant_id,
+        channel_segments.acquisition_channel,
+        channel_segments.segment,
+        steps.step_order,
+        steps.step
 ),
 
 final as (
     select
+        tenant_id,
         acquisition_channel,
         segment,
         step_order,
@@ -59,11 +68,11 @@ final as (
         cast(users as {{ dbt.type_bigint() }}) as users,
         {{ jobmetrics.safe_divide(
             'users',
-            'first_value(users) over (partition by acquisition_channel, segment order by step_order)'
+            'first_value(users) over (partition by tenant_id, acquisition_channel, segment order by step_order)'
         ) }} as pct_of_signups,
         {{ jobmetrics.safe_divide(
             'users',
-            'lag(users) over (partition by acquisition_channel, segment order by step_order)'
+            'lag(users) over (partition by tenant_id, acquisition_channel, segment order by step_order)'
         ) }} as pct_of_previous_step
     from counts
 )

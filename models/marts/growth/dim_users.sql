@@ -6,6 +6,7 @@ users as (
 
 final as (
     select
+        tenant_id,
         user_id,
         signup_at,
         signup_date,

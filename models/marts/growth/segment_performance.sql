@@ -12,6 +12,7 @@ mrr_totals as (
 
 combined as (
     select
+        user_totals.tenant_id,
         user_totals.group_value as segment,
         user_totals.users,
         user_totals.converted_users,
@@ -23,7 +24,7 @@ combined as (
         user_totals.match_rate_sum
     from user_totals
     left join mrr_totals
-        on user_totals.group_value = mrr_totals.group_value
+        on user_totals.tenant_id = mrr_totals.tenant_id and user_totals.group_value = mrr_totals.group_value
 ),
 
 blended as (
@@ -33,6 +34,7 @@ blended as (
 
 final as (
     select
+        combined.tenant_id,
         combined.segment,
         cast(combined.users as {{ dbt.type_bigint() }}) as users,
         cast(combined.converted_users as {{ dbt.type_bigint() }}) as converted_users,
@@ -49,7 +51,8 @@ final as (
         / nullif({{ jobmetrics.safe_divide('blended.converted_users', 'blended.users') }}, 0)
         - 1 as conversion_lift_vs_all
     from combined
-    cross join blended
+    inner join blended
+        on combined.tenant_id = blended.tenant_id
 )
 
 select * from final

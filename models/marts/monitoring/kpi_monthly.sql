@@ -22,37 +22,40 @@ scans as (
 
 spend_by_month as (
     select
+        tenant_id,
         month,
         sum(spend_usd) as spend_usd
     from channel_months
-    group by month
+    group by tenant_id, month
 ),
 
 cumulative_spend as (
     select
+        tenant_id,
         month,
-        sum(spend_usd) over (order by month rows between unbounded preceding and current row) as spend_usd
+        sum(spend_usd) over (
+            partition by tenant_id order by month rows between unbounded preceding and current row
+        ) as spend_usd
     from spend_by_month
 ),
 
 cumulative_revenue as (
     -- whole-period channel economics of the `all` row, as they stood at each month's snapshot
     select
+        tenant_id,
         month,
-        sum(new_customers) over (order by month rows between unbounded preceding and current row)
-            as new_customers,
-        sum(mrr) over (order by month rows between unbounded preceding and current row) as customer_month_mrr,
-        sum(active_customers) over (order by month rows between unbounded preceding and current row)
-            as customer_months,
-        sum(churned_customers) over (order by month rows between unbounded preceding and current row)
-            as churned_customers,
-        sum(previous_active_customers) over (order by month rows between unbounded preceding and current row)
-            as previous_customer_months
+        sum(new_customers) over running as new_customers,
+        sum(mrr) over running as customer_month_mrr,
+        sum(active_customers) over running as customer_months,
+        sum(churned_customers) over running as churned_customers,
+        sum(previous_active_customers) over running as previous_customer_months
     from monthly
+    window running as (partition by tenant_id order by month rows between unbounded preceding and current row)
 ),
 
 unit_economics as (
     select
+        cumulative_revenue.tenant_id,
         cumulative_revenue.month,
         {{ jobmetrics.safe_divide('cumulative_spend.spend_usd', 'cumulative_revenue.new_customers') }} as cac,
         {{ jobmetrics.safe_divide('cumulative_revenue.customer_month_mrr', 'cumulative_revenue.customer_months') }}
@@ -62,13 +65,14 @@ unit_economics as (
         ) }} as churn_rate
     from cumulative_revenue
     left join cumulative_spend
-        on cumulative_revenue.month = cumulative_spend.month
+        on cumulative_revenue.tenant_id = cumulative_spend.tenant_id and cumulative_revenue.month = cumulative_spend.month
 ),
 
 user_conversions as (
     -- a user counts toward a snapshot's denominator once signed up, toward its numerator once also
     -- subscribed; every date here is on or before as_of_date, so month buckets match the snapshots
     select
+        tenant_id,
         cast({{ dbt.date_trunc('month', 'signup_date') }} as date) as signup_month,
         case
             when first_subscription_at is not null
@@ -81,24 +85,27 @@ user_conversions as (
 
 signups_by_month as (
     select
+        tenant_id,
         signup_month as month,
         count(*) as signups
     from user_conversions
-    group by signup_month
+    group by tenant_id, signup_month
 ),
 
 conversions_by_month as (
     select
+        tenant_id,
         converted_month as month,
         count(*) as conversions
     from user_conversions
     where converted_month is not null
-    group by converted_month
+    group by tenant_id, converted_month
 ),
 
 conversion as (
     -- users signed up by the snapshot who had started a subscription by then
     select
+        monthly.tenant_id,
         monthly.month,
         {{ jobmetrics.safe_divide(
             'sum(coalesce(conversions_by_month.conversions, 0)) over cumulative',
@@ -106,14 +113,17 @@ conversion as (
         ) }} as conversion_rate
     from monthly
     left join signups_by_month
-        on monthly.month = signups_by_month.month
+        on monthly.tenant_id = signups_by_month.tenant_id and monthly.month = signups_by_month.month
     left join conversions_by_month
-        on monthly.month = conversions_by_month.month
-    window cumulative as (order by monthly.month rows between unbounded preceding and current row)
+        on monthly.tenant_id = conversions_by_month.tenant_id and monthly.month = conversions_by_month.month
+    window cumulative as (
+        partition by monthly.tenant_id order by monthly.month rows between unbounded preceding and current row
+    )
 ),
 
 month_one_retention as (
     select
+        tenant_id,
         cast({{ dbt.dateadd('month', 1, 'cohort_month') }} as date) as month,
         logo_retention_rate
     from cohorts
@@ -122,14 +132,16 @@ month_one_retention as (
 
 match_rates as (
     select
+        tenant_id,
         cast({{ dbt.date_trunc('month', 'scan_date') }} as date) as month,
         avg(match_rate) as avg_match_rate
     from scans
-    group by cast({{ dbt.date_trunc('month', 'scan_date') }} as date)
+    group by tenant_id, cast({{ dbt.date_trunc('month', 'scan_date') }} as date)
 ),
 
 final as (
     select
+        monthly.tenant_id,
         monthly.month,
         monthly.is_complete_month,
         monthly.mrr_growth_rate,
@@ -146,13 +158,13 @@ final as (
         match_rates.avg_match_rate
     from monthly
     left join unit_economics
-        on monthly.month = unit_economics.month
+        on monthly.tenant_id = unit_economics.tenant_id and monthly.month = unit_economics.month
     left join conversion
-        on monthly.month = conversion.month
+        on monthly.tenant_id = conversion.tenant_id and monthly.month = conversion.month
     left join month_one_retention
-        on monthly.month = month_one_retention.month
+        on monthly.tenant_id = month_one_retention.tenant_id and monthly.month = month_one_retention.month
     left join match_rates
-        on monthly.month = match_rates.month
+        on monthly.tenant_id = match_rates.tenant_id and monthly.month = match_rates.month
 )
 
 select * from final

@@ -6,7 +6,7 @@
 {%- set kpi_columns = kpi_node.get('columns', {}) -%}
 {%- if kpi_columns -%}
     {{ jobmetrics.assert_same_list(
-        kpis, kpi_columns.keys() | reject('in', ['month', 'is_complete_month']) | list,
+        kpis, kpi_columns.keys() | reject('in', ['tenant_id', 'month', 'is_complete_month']) | list,
         'seeds/kpi_thresholds.csv', 'the columns of kpi_monthly'
     ) }}
 {%- endif -%}
@@ -33,20 +33,31 @@ thresholds as (
 ),
 
 latest_complete as (
-    select max(month) as month from kpi_months
-    where is_complete_month
+    -- null for a tenant without a complete month yet: its KPIs then read no_data
+    select
+        tenant_id,
+        max(case when is_complete_month then month end) as month
+    from kpi_months
+    group by tenant_id
 ),
 
 measured as (
     -- the latest complete month and the one before it
     select
-        kpi_months.*,
+        latest_complete.tenant_id,
+        kpi_months.month,
         kpi_months.month = latest_complete.month as is_latest
-    from kpi_months
-    inner join latest_complete
+        {%- for kpi in kpis or ['kpi_listed_in_the_seed'] %},
+            kpi_months.{{ kpi }}
+        {%- endfor %}
+    from latest_complete
+    left join kpi_months
         on
-            kpi_months.month = latest_complete.month
-            or kpi_months.month = cast({{ dbt.dateadd('month', -1, 'latest_complete.month') }} as date)
+            latest_complete.tenant_id = kpi_months.tenant_id
+            and (
+                kpi_months.month = latest_complete.month
+                or kpi_months.month = cast({{ dbt.dateadd('month', -1, 'latest_complete.month') }} as date)
+            )
 ),
 
 unpivoted as (
@@ -54,12 +65,14 @@ unpivoted as (
     {%- for kpi in kpis or ['kpi_listed_in_the_seed'] %}
         {%- set description = kpi_columns.get(kpi, {}).get('description', '') | replace('\n', ' ') | trim %}
         select
+            tenant_id,
             '{{ kpi }}' as kpi,
             '{{ description | replace("'", "''") }}' as description,
             max(case when is_latest then month end) as month,
             max(case when is_latest then {{ kpi }} end) as kpi_value,
             max(case when not is_latest then {{ kpi }} end) as previous_value
         from measured
+        group by tenant_id
         {%- if not loop.last %}
             union all
         {%- endif %}
@@ -68,6 +81,7 @@ unpivoted as (
 
 final as (
     select
+        unpivoted.tenant_id,
         unpivoted.kpi,
         thresholds.label,
         thresholds.unit,

@@ -14,6 +14,7 @@ flagged as (
 
 final as (
     select
+        flagged.tenant_id,
         flagged.date_day,
         flagged.metric,
         flagged.value,

@@ -9,6 +9,7 @@ series as (
 
 with_weekday as (
     select
+        tenant_id,
         date_day,
         metric,
         metric_value,
@@ -32,6 +33,7 @@ scaled as (
 windowed as (
     -- windows end the day before, so a day is never compared with itself
     select
+        tenant_id,
         date_day,
         metric,
         metric_value,
@@ -49,10 +51,11 @@ windowed as (
     from scaled
     window
         trailing_days as (
-            partition by metric order by date_day rows between {{ window_days }} preceding and 1 preceding
+            partition by tenant_id, metric order by date_day
+            rows between {{ window_days }} preceding and 1 preceding
         ),
         same_weekdays as (
-            partition by metric, weekday_number
+            partition by tenant_id, metric, weekday_number
             order by date_day rows between {{ weekday_weeks }} preceding and 1 preceding
         )
 ),
@@ -62,7 +65,7 @@ weekday_noise as (
     select
         *,
         stddev_samp(scaled_value - expected_weekday_scaled) over (
-            partition by metric order by date_day rows between {{ window_days }} preceding and 1 preceding
+            partition by tenant_id, metric order by date_day rows between {{ window_days }} preceding and 1 preceding
         ) as stddev_weekday
     from windowed
 ),
@@ -79,6 +82,7 @@ noise_floored as (
 
 scored as (
     select
+        tenant_id,
         date_day,
         metric,
         metric_value,
@@ -105,6 +109,7 @@ scored as (
 
 final as (
     select
+        tenant_id,
         date_day,
         metric,
         metric_value as value,

@@ -29,15 +29,17 @@ subscriptions as (
 ended as (
     -- ended subscriptions, except plan changes (the customer stays)
     select
+        tenant_id,
         end_date as date_day,
         count(*) as cancellations
     from subscriptions
     where end_date is not null and end_reason != 'plan_change'
-    group by end_date
+    group by tenant_id, end_date
 ),
 
 signups as (
     select
+        tenant_id,
         date_day,
         cast(signups as {{ jobmetrics.type_double() }}) as metric_value
     from scans_daily
@@ -45,6 +47,7 @@ signups as (
 
 scans as (
     select
+        tenant_id,
         date_day,
         cast(scans as {{ jobmetrics.type_double() }}) as metric_value
     from scans_daily
@@ -52,6 +55,7 @@ scans as (
 
 avg_match_rate as (
     select
+        tenant_id,
         date_day,
         avg_match_rate as metric_value
     from scans_daily
@@ -59,6 +63,7 @@ avg_match_rate as (
 
 new_subscriptions as (
     select
+        tenant_id,
         date_day,
         cast(new_subscriptions as {{ jobmetrics.type_double() }}) as metric_value
     from mrr_daily
@@ -66,17 +71,19 @@ new_subscriptions as (
 
 cancellations as (
     select
+        mrr_daily.tenant_id,
         mrr_daily.date_day,
         cast(coalesce(ended.cancellations, 0) as {{ jobmetrics.type_double() }}) as metric_value
     from mrr_daily
     left join ended
-        on mrr_daily.date_day = ended.date_day
+        on mrr_daily.tenant_id = ended.tenant_id and mrr_daily.date_day = ended.date_day
 ),
 
 net_mrr_change as (
     select
+        tenant_id,
         date_day,
-        {{ jobmetrics.round_to('mrr - lag(mrr) over (order by date_day)', 6) }} as metric_value
+        {{ jobmetrics.round_to('mrr - lag(mrr) over (partition by tenant_id order by date_day)', 6) }} as metric_value
     from mrr_daily
 ),
 
@@ -84,6 +91,7 @@ series as (
     {#- a linter compiles without the seed loaded: it sees every series then -#}
     {%- for metric in metrics or computed %}
         select
+            tenant_id,
             date_day,
             '{{ metric }}' as metric,
             metric_value
@@ -105,6 +113,7 @@ metrics as (
 
 final as (
     select
+        series.tenant_id,
         series.date_day,
         series.metric,
         series.metric_value,

@@ -28,6 +28,7 @@ scans as (
 user_days as (
     -- one row per user and day with a scan, so the windows count people, not scans
     select distinct
+        tenant_id,
         user_id,
         scan_date
     from scans
@@ -35,17 +36,19 @@ user_days as (
 
 daily_users as (
     select
+        tenant_id,
         scan_date as date_day,
         count(*) as dau
     from user_days
-    group by scan_date
+    group by tenant_id, scan_date
 ),
 
 with_previous as (
     select
+        tenant_id,
         user_id,
         scan_date,
-        lag(scan_date) over (partition by user_id order by scan_date) as previous_scan_date
+        lag(scan_date) over (partition by tenant_id, user_id order by scan_date) as previous_scan_date
     from user_days
 ),
 
@@ -59,6 +62,7 @@ monthly_active as (
 
 final as (
     select
+        days.tenant_id,
         days.date_day,
         cast(coalesce(daily_users.dau, 0) as {{ dbt.type_bigint() }}) as dau,
         cast(weekly_active.users as {{ dbt.type_bigint() }}) as wau,
@@ -66,11 +70,11 @@ final as (
         {{ jobmetrics.safe_divide('coalesce(daily_users.dau, 0)', 'monthly_active.users') }} as stickiness
     from days
     left join daily_users
-        on days.date_day = daily_users.date_day
+        on days.tenant_id = daily_users.tenant_id and days.date_day = daily_users.date_day
     inner join weekly_active
-        on days.date_day = weekly_active.date_day
+        on days.tenant_id = weekly_active.tenant_id and days.date_day = weekly_active.date_day
     inner join monthly_active
-        on days.date_day = monthly_active.date_day
+        on days.tenant_id = monthly_active.tenant_id and days.date_day = monthly_active.date_day
 )
 
 select * from final

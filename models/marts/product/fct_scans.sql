@@ -28,14 +28,19 @@ earlier_scans as (
     -- how many times each user already scanned each job, in the rows kept from earlier builds
     {%- if cutoff is not none %}
         select
-            user_id,
-            job_id,
+            built.tenant_id,
+            built.user_id,
+            built.job_id,
             count(*) as scans
-        from {{ this }}
-        where user_id in (select scans.user_id from scans)
-        group by user_id, job_id
+        from {{ this }} as built
+        where exists (
+            select 1 from scans
+            where scans.tenant_id = built.tenant_id and scans.user_id = built.user_id
+        )
+        group by built.tenant_id, built.user_id, built.job_id
     {%- else %}
         select
+            tenant_id,
             user_id,
             job_id,
             0 as scans
@@ -45,8 +50,9 @@ earlier_scans as (
 ),
 
 numbered as (
-    -- numbered before the joins, so the window sorts the six columns of a scan, not the eleven of the mart
+    -- numbered before the joins, so the window sorts the seven columns of a scan, not the twelve of the mart
     select
+        scans.tenant_id,
         scans.scan_id,
         scans.user_id,
         scans.scanned_at,
@@ -55,15 +61,19 @@ numbered as (
         scans.match_rate,
         coalesce(earlier_scans.scans, 0)
         + row_number() over (
-            partition by scans.user_id, scans.job_id order by scans.scanned_at, scans.scan_id
+            partition by scans.tenant_id, scans.user_id, scans.job_id order by scans.scanned_at, scans.scan_id
         ) as iteration
     from scans
     left join earlier_scans
-        on scans.user_id = earlier_scans.user_id and scans.job_id = earlier_scans.job_id
+        on
+            scans.tenant_id = earlier_scans.tenant_id
+            and scans.user_id = earlier_scans.user_id
+            and scans.job_id = earlier_scans.job_id
 ),
 
 final as (
     select
+        numbered.tenant_id,
         numbered.scan_id,
         numbered.user_id,
         numbered.scanned_at,
@@ -79,10 +89,11 @@ final as (
         users.segment
     from numbered
     left join users
-        on numbered.user_id = users.user_id
+        on numbered.tenant_id = users.tenant_id and numbered.user_id = users.user_id
     left join paid_spans
         on
-            numbered.user_id = paid_spans.user_id
+            numbered.tenant_id = paid_spans.tenant_id
+            and numbered.user_id = paid_spans.user_id
             and {{ is_active_on('numbered.scan_date', 'paid_spans') }}
 )
 

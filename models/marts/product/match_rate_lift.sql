@@ -7,6 +7,7 @@ scans as (
 per_job as (
     -- one pass: iterations are numbered 1..n per user and job, so the last is the largest
     select
+        tenant_id,
         user_id,
         job_id,
         count(*) as iterations,
@@ -16,11 +17,12 @@ per_job as (
         max(match_rate) as best_match_rate,
         {{ jobmetrics.value_at_max('match_rate', 'iteration') }} as last_match_rate
     from scans
-    group by user_id, job_id
+    group by tenant_id, user_id, job_id
 ),
 
 final as (
     select
+        tenant_id,
         user_id,
         job_id,
         cast(iterations as {{ dbt.type_bigint() }}) as iterations,

@@ -33,42 +33,50 @@ users as (
 first_scans as (
     -- each scanning user's first scan ever (only users who scanned in the days computed)
     select
+        tenant_id,
         user_id,
         min(scan_date) as first_scan_date
     from all_scans
-    where user_id in (select scans.user_id from scans)
-    group by user_id
+    where exists (
+        select 1 from scans
+        where scans.tenant_id = all_scans.tenant_id and scans.user_id = all_scans.user_id
+    )
+    group by tenant_id, user_id
 ),
 
 daily_scans as (
     select
+        tenant_id,
         scan_date as date_day,
         count(*) as scans,
         count(distinct user_id) as scanning_users,
         sum(case when is_paying_at_scan then 1 else 0 end) as scans_by_paying_users,
         avg(match_rate) as avg_match_rate
     from scans
-    group by scan_date
+    group by tenant_id, scan_date
 ),
 
 daily_new_scanners as (
     select
+        tenant_id,
         first_scan_date as date_day,
         count(*) as new_scanning_users
     from first_scans
-    group by first_scan_date
+    group by tenant_id, first_scan_date
 ),
 
 daily_signups as (
     select
+        tenant_id,
         signup_date as date_day,
         count(*) as signups
     from users
-    group by signup_date
+    group by tenant_id, signup_date
 ),
 
 final as (
     select
+        days.tenant_id,
         days.date_day,
         cast(coalesce(daily_scans.scans, 0) as {{ dbt.type_bigint() }}) as scans,
         cast(coalesce(daily_scans.scanning_users, 0) as {{ dbt.type_bigint() }}) as scanning_users,
@@ -78,11 +86,11 @@ final as (
         cast(coalesce(daily_signups.signups, 0) as {{ dbt.type_bigint() }}) as signups
     from days
     left join daily_scans
-        on days.date_day = daily_scans.date_day
+        on days.tenant_id = daily_scans.tenant_id and days.date_day = daily_scans.date_day
     left join daily_new_scanners
-        on days.date_day = daily_new_scanners.date_day
+        on days.tenant_id = daily_new_scanners.tenant_id and days.date_day = daily_new_scanners.date_day
     left join daily_signups
-        on days.date_day = daily_signups.date_day
+        on days.tenant_id = daily_signups.tenant_id and days.date_day = daily_signups.date_day
 )
 
 select * from final

@@ -10,6 +10,7 @@ user_mrr as (
 
 cohort_members as (
     select
+        tenant_id,
         user_id,
         month as cohort_month
     from user_mrr
@@ -18,17 +19,19 @@ cohort_members as (
 
 cohort_months as (
     select
+        cohort_members.tenant_id,
         cohort_members.cohort_month,
         months.month,
         {{ dbt.datediff('cohort_members.cohort_month', 'months.month', 'month') }} as months_since_start,  -- noqa: LT05
         cohort_members.user_id
     from cohort_members
     inner join months
-        on cohort_members.cohort_month <= months.month
+        on cohort_members.tenant_id = months.tenant_id and cohort_members.cohort_month <= months.month
 ),
 
 activity as (
     select
+        cohort_months.tenant_id,
         cohort_months.cohort_month,
         cohort_months.months_since_start,
         count(*) as cohort_customers,
@@ -37,13 +40,15 @@ activity as (
     from cohort_months
     left join user_mrr
         on
-            cohort_months.user_id = user_mrr.user_id
+            cohort_months.tenant_id = user_mrr.tenant_id
+            and cohort_months.user_id = user_mrr.user_id
             and cohort_months.month = user_mrr.month
-    group by cohort_months.cohort_month, cohort_months.months_since_start
+    group by cohort_months.tenant_id, cohort_months.cohort_month, cohort_months.months_since_start
 ),
 
 final as (
     select
+        tenant_id,
         cohort_month,
         cast(months_since_start as {{ dbt.type_bigint() }}) as months_since_start,
         cast(cohort_customers as {{ dbt.type_bigint() }}) as cohort_customers,
@@ -52,7 +57,7 @@ final as (
         {{ jobmetrics.round_to('cohort_mrr', 6) }} as cohort_mrr,
         {{ jobmetrics.safe_divide(
             'cohort_mrr',
-            'first_value(cohort_mrr) over (partition by cohort_month order by months_since_start)'
+            'first_value(cohort_mrr) over (partition by tenant_id, cohort_month order by months_since_start)'
         ) }} as revenue_retention_rate
     from activity
 )

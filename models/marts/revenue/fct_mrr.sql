@@ -10,6 +10,7 @@ users as (
 
 final as (
     select
+        user_mrr.tenant_id,
         user_mrr.month,
         user_mrr.user_id,
         user_mrr.mrr,
@@ -20,7 +21,7 @@ final as (
         users.segment
     from user_mrr
     left join users
-        on user_mrr.user_id = users.user_id
+        on user_mrr.tenant_id = users.tenant_id and user_mrr.user_id = users.user_id
 )
 
 select * from final

@@ -14,6 +14,7 @@ users as (
 
 final as (
     select
+        subscriptions.tenant_id,
         subscriptions.subscription_id,
         subscriptions.user_id,
         subscriptions.plan_id,
@@ -30,9 +31,9 @@ final as (
         users.segment
     from subscriptions
     left join plans
-        on subscriptions.plan_id = plans.plan_id
+        on subscriptions.tenant_id = plans.tenant_id and subscriptions.plan_id = plans.plan_id
     left join users
-        on subscriptions.user_id = users.user_id
+        on subscriptions.tenant_id = users.tenant_id and subscriptions.user_id = users.user_id
 )
 
 select * from final

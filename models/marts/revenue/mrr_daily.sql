@@ -20,6 +20,7 @@ paid_spans as (
 
 changes as (
     select
+        tenant_id,
         start_date as date_day,
         cast(mrr as {{ dbt.type_numeric() }}) as mrr_change,
         1 as subscription_change,
@@ -27,6 +28,7 @@ changes as (
     from subscriptions
     union all
     select
+        tenant_id,
         end_date as date_day,
         -cast(mrr as {{ dbt.type_numeric() }}) as mrr_change,
         -1 as subscription_change,
@@ -35,6 +37,7 @@ changes as (
     where end_date is not null
     union all
     select
+        tenant_id,
         start_date as date_day,
         0 as mrr_change,
         0 as subscription_change,
@@ -42,6 +45,7 @@ changes as (
     from paid_spans
     union all
     select
+        tenant_id,
         end_date as date_day,
         0 as mrr_change,
         0 as subscription_change,
@@ -50,6 +54,7 @@ changes as (
     where end_date is not null
     union all
     select
+        tenant_id,
         date_day,
         0 as mrr_change,
         0 as subscription_change,
@@ -59,34 +64,38 @@ changes as (
 
 running as (
     select
+        tenant_id,
         date_day,
         sum(sum(mrr_change)) over cumulative as mrr,
         sum(sum(subscription_change)) over cumulative as active_subscriptions,
         sum(sum(customer_change)) over cumulative as active_customers
     from changes
-    group by date_day
-    window cumulative as (order by date_day rows between unbounded preceding and current row)
+    group by tenant_id, date_day
+    window cumulative as (partition by tenant_id order by date_day rows between unbounded preceding and current row)
 ),
 
 starts as (
     select
+        tenant_id,
         start_date as date_day,
         count(*) as new_subscriptions
     from subscriptions
-    group by start_date
+    group by tenant_id, start_date
 ),
 
 ends as (
     select
+        tenant_id,
         end_date as date_day,
         count(*) as ended_subscriptions
     from subscriptions
     where end_date is not null
-    group by end_date
+    group by tenant_id, end_date
 ),
 
 final as (
     select
+        days.tenant_id,
         days.date_day,
         cast(running.mrr as {{ jobmetrics.type_double() }}) as mrr,
         cast(running.active_customers as {{ dbt.type_bigint() }}) as active_customers,
@@ -95,11 +104,11 @@ final as (
         cast(coalesce(ends.ended_subscriptions, 0) as {{ dbt.type_bigint() }}) as ended_subscriptions
     from days
     inner join running
-        on days.date_day = running.date_day
+        on days.tenant_id = running.tenant_id and days.date_day = running.date_day
     left join starts
-        on days.date_day = starts.date_day
+        on days.tenant_id = starts.tenant_id and days.date_day = starts.date_day
     left join ends
-        on days.date_day = ends.date_day
+        on days.tenant_id = ends.tenant_id and days.date_day = ends.date_day
 )
 
 select * from final

@@ -12,6 +12,7 @@ monthly as (
 filled as (
     -- every month of the spine, zero months included
     select
+        months.tenant_id,
         months.month,
         months.snapshot_date,
         months.is_complete_month,
@@ -30,11 +31,12 @@ filled as (
         cast(coalesce(monthly.churned_customers, 0) as {{ dbt.type_bigint() }}) as churned_customers
     from months
     left join monthly
-        on months.month = monthly.month
+        on months.tenant_id = monthly.tenant_id and months.month = monthly.month
 ),
 
 final as (
     select
+        tenant_id,
         month,
         snapshot_date,
         is_complete_month,
