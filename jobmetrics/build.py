@@ -27,7 +27,7 @@ from pathlib import Path
 
 import duckdb
 
-from jobmetrics import contract, diagnose, paths, raw
+from jobmetrics import contract, diagnose, paths, raw, tenants
 
 # Every DuckDB 1.4+ client can open what this writes (2.x would otherwise write storage version 69).
 STORAGE_COMPATIBILITY = {"storage_compatibility_version": "v1.4.0"}
@@ -131,8 +131,22 @@ def start_scratch(warehouse: Warehouse) -> None:
     fold_leftover_log(warehouse.published)
     if warehouse.published.exists():
         shutil.copyfile(warehouse.published, warehouse.scratch)
-    with duckdb.connect(str(warehouse.scratch), config=dict(STORAGE_COMPATIBILITY)):
-        pass
+    with duckdb.connect(str(warehouse.scratch), config=dict(STORAGE_COMPATIBILITY)) as con:
+        drop_tables_from_before_tenants(con)
+
+
+def drop_tables_from_before_tenants(con: duckdb.DuckDBPyConnection) -> None:
+    """A warehouse published before tenants existed keeps incremental marts (and their fingerprints) without
+    tenant_id; dropped, they are rebuilt whole instead of failing on their changed columns."""
+    outdated = con.execute(
+        "select schema_name, table_name from duckdb_tables() where (schema_name, table_name) in "
+        "(('marts', 'fct_scans'), ('marts', 'scans_daily'), ('marts', 'engagement_daily'), "
+        "('audit', 'incremental_state')) and not exists (select 1 from duckdb_columns() as c where "
+        "c.schema_name = duckdb_tables.schema_name and c.table_name = duckdb_tables.table_name "
+        "and c.column_name = 'tenant_id')"
+    ).fetchall()
+    for schema, table in outdated:
+        con.execute(f'drop table "{schema}"."{table}"')
 
 
 def check_raw(tenants: dict[str, dict[str, raw.RawFile]], docs_dir: Path) -> None:
@@ -232,16 +246,22 @@ def run(warehouse: Warehouse, raw_dir: Path | None, dbt_args: list[str], say: Ca
 
 def build_locked(warehouse: Warehouse, raw_dir: Path | None, dbt_args: list[str], say: Callable[[str], None]) -> None:
     try:
-        tenants = raw.find_tenants(raw_dir) if raw_dir is not None else {}
-        if tenants:
+        raw_files = raw.find_tenants(raw_dir) if raw_dir is not None else {}
+        if raw_files:
             say(f"Checking the raw files in {raw_dir} against the contract")
-            check_raw(tenants, paths.target_dir() / "validate_raw")
+            check_raw(raw_files, paths.target_dir() / "validate_raw")
         start_scratch(warehouse)
-        if tenants:
-            counts = load_raw(warehouse, tenants)
+        if raw_files:
+            counts = load_raw(warehouse, raw_files)
             say("Loaded " + ", ".join(f"{table} {rows:,}" for table, rows in counts.items()))
         dbt_build(warehouse, dbt_args)
-        publish(warehouse)
+        staged = tenants.stage(warehouse.scratch, warehouse.published)
+        try:
+            publish(warehouse)
+        except BaseException:
+            tenants.discard(staged)
+            raise
+        tenants.publish(staged, warehouse.published)
     except raw.RawFilesMissing as error:
         remove_with_wal(warehouse.scratch)
         raise BuildFailed(EXIT_RAW_MISSING, str(error)) from error

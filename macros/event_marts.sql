@@ -2,7 +2,7 @@
   Incremental event marts (fct_scans, scans_daily, engagement_daily). A build adds, for each tenant, only
   the days after the last day the table holds for that tenant (its watermark). It recomputes a tenant's rows
   whole instead whenever adding would not give what a full build gives:
-    - on --full-refresh, or when the table is new or empty, or was built before tenants (all tenants);
+    - on --full-refresh, or when the table is new or empty (all tenants);
     - when the tenant's as_of_date is earlier than its watermark, or the tenant is new;
     - when any of the tenant's input rows dated on or before its watermark was added, changed or removed
       since the last build (each input's row count and sum of row hashes up to the watermark, kept per
@@ -46,16 +46,10 @@
 {% endmacro %}
 
 
-{%- macro has_tenant_column(relation) -%}
-    {{ return('tenant_id' in adapter.get_columns_in_relation(relation) | map(attribute='name') | map('lower') | list) }}
-{%- endmacro -%}
-
-
 {#-
   on-run-start: the table of fingerprints exists before any model runs. Created by the event marts'
   own post-hooks, two of them running at once on a new warehouse conflicted ("Catalog write-write
-  conflict on create with audit"). Event marts and fingerprints written before tenants existed are
-  dropped, so they are rebuilt whole rather than failing on their changed columns.
+  conflict on create with audit").
 -#}
 {% macro create_incremental_state() %}
     {{ return(adapter.dispatch('create_incremental_state', 'jobmetrics')()) }}
@@ -65,26 +59,11 @@
 {% macro spark__create_incremental_state() %}{% endmacro %}
 
 {% macro default__create_incremental_state() %}
-    {%- set outdated = [] -%}
-    {%- if execute -%}
-        {%- set state = jobmetrics.incremental_state_relation() -%}
-        {%- for node in graph.nodes.values()
-            if node.resource_type == 'model' and node.name in ('fct_scans', 'scans_daily', 'engagement_daily') -%}
-            {%- do outdated.append(adapter.get_relation(node.database, node.schema, node.alias)) -%}
-        {%- endfor -%}
-        {%- do outdated.append(adapter.get_relation(state.database, state.schema, state.identifier)) -%}
-    {%- endif -%}
-    {%- for relation in outdated if relation is not none and not jobmetrics.has_tenant_column(relation) %}
-        {%- do adapter.cache_dropped(relation) %}
-        drop table {{ relation }};
-    {%- endfor %}
-    {%- set state = jobmetrics.incremental_state_relation() %}
+    {%- set state = jobmetrics.incremental_state_relation() -%}
     create schema if not exists {{ state.schema }};
     create table if not exists {{ state }} (
         model varchar(200), tenant_id varchar(200), watermark varchar(20), fingerprint varchar(2000)
-    );
-    {#- dbt rolls back what a run-start hook leaves open -#}
-    commit
+    )
 {% endmacro %}
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from jobmetrics import monitoring, paths
+from jobmetrics import monitoring
 from jobmetrics.cli import options
 from jobmetrics.warehouse import WarehouseUnavailable, connect_read_only
 
@@ -27,14 +27,14 @@ def main(argv: list[str] | None = None) -> int:
         description="Report KPI statuses (kpi_summary) and recent anomalies (metric_anomalies). "
         "Exit 0 all ok, 1 warnings only, 2 critical, 3 warehouse unreadable, 4 webhook failed.",
     )
-    options.warehouse(parser)
+    options.reader(parser)
     parser.add_argument("--days", type=positive_int, default=7, help="anomalies of the last N days (default 7)")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.add_argument("--webhook", metavar="URL", help="also POST the report to a Slack-compatible webhook")
     args = parser.parse_args(argv)
 
     try:
-        with connect_read_only(args.db or paths.warehouse_path()) as con:
+        with connect_read_only(options.reader_db(args)) as con:
             report = monitoring.read_report(con, args.days)
     except WarehouseUnavailable as error:
         print(f"jobmetrics alerts: {error}", file=sys.stderr)

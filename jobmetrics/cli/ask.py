@@ -11,9 +11,9 @@ import argparse
 import os
 import sys
 
-from jobmetrics import paths
 from jobmetrics.ask import agent, engine
 from jobmetrics.cli import options
+from jobmetrics.warehouse import WarehouseUnavailable
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -26,7 +26,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("question", nargs="?", help="the question, in quotes")
     parser.add_argument("--insights", action="store_true", help="insights and prioritised recommendations")
     parser.add_argument("--explain", metavar="METRIC", help="explain a metric in plain language (works offline)")
-    options.warehouse(parser)
+    options.reader(parser)
     parser.add_argument(
         "--model",
         default=os.environ.get("ANTHROPIC_MODEL", engine.DEFAULT_MODEL),
@@ -45,8 +45,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    try:
+        db = options.reader_db(args)
+    except WarehouseUnavailable as error:
+        print(f"jobmetrics ask: {error}", file=sys.stderr)
+        return engine.EXIT_NO_WAREHOUSE
     request = engine.Request(
-        db=args.db or paths.warehouse_path(),
+        db=db,
         question=args.question,
         insights=args.insights,
         explain=args.explain,

@@ -14,7 +14,7 @@ import os
 import sys
 from pathlib import Path
 
-from jobmetrics import build, engines, paths, raw
+from jobmetrics import build, engines, paths, raw, tenants
 from jobmetrics.cli import options, overview
 
 EXIT_INTERRUPTED = 130
@@ -55,7 +55,14 @@ def main(argv: list[str] | None = None) -> int:
         )
         return error.code if isinstance(error, build.BuildFailed) else EXIT_INTERRUPTED
     print(f"Published {warehouse.published}")
-    return overview.main(["--db", str(warehouse.published)])
+    built = tenants.published_tenants(warehouse.published)
+    if len(built) < 2:
+        return overview.main(["--db", str(warehouse.published)])
+    print(f"Published one file per tenant in {tenants.folder(warehouse.published)}: {', '.join(built)}")
+    for tenant in built:
+        print(f"\nTenant {tenant}")
+        overview.main(["--db", str(warehouse.published), "--tenant", tenant])
+    return 0
 
 
 def build_elsewhere(target: str, raw_dir: Path | None, dbt_args: list[str]) -> int:

@@ -22,13 +22,13 @@ def main(argv: list[str] | None = None) -> int:
         description="Export every mart of the published warehouse "
         "to Parquet and CSV, with a manifest of rows and column types.",
     )
-    options.warehouse(parser)
+    options.reader(parser)
     parser.add_argument(
         "--out", type=Path, default=paths.PROJECT_ROOT / "exports", help="output folder (default exports/)"
     )
     args = parser.parse_args(argv)
     try:
-        manifest = exports.export(args.db or paths.warehouse_path(), args.out)
+        manifest = exports.export(options.reader_db(args), args.out)
     except WarehouseUnavailable as error:
         print(f"jobmetrics export: {error}", file=sys.stderr)
         return EXIT_NO_WAREHOUSE

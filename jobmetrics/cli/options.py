@@ -1,11 +1,12 @@
-"""The options several commands share, written once: where the warehouse is and where the raw files are."""
+"""The options several commands share, written once: where the warehouse is, which tenant a reader reads, and
+where the raw files are."""
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
 
-from jobmetrics import paths
+from jobmetrics import paths, tenants
 
 
 def warehouse(parser: argparse.ArgumentParser) -> None:
@@ -15,6 +16,22 @@ def warehouse(parser: argparse.ArgumentParser) -> None:
         default=None,
         help=f"the published DuckDB warehouse (default $JOBMETRICS_DB or {paths.DEFAULT_WAREHOUSE})",
     )
+
+
+def reader(parser: argparse.ArgumentParser) -> None:
+    """--db and --tenant, for the commands that read the marts."""
+    warehouse(parser)
+    parser.add_argument(
+        "--tenant",
+        default=None,
+        help="read only this tenant's own file (default $JOBMETRICS_TENANT; needed when the warehouse holds "
+        "several tenants)",
+    )
+
+
+def reader_db(args: argparse.Namespace) -> Path:
+    """The file a reader opens (raises tenants.UnknownTenant, whose message says what to choose)."""
+    return tenants.reader_path(args.db or paths.warehouse_path(), args.tenant or tenants.chosen())
 
 
 def raw_dir(parser: argparse.ArgumentParser) -> None:

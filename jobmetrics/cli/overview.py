@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from jobmetrics import engines, kpis, paths
+from jobmetrics import engines, kpis
 from jobmetrics.cli import options
 from jobmetrics.warehouse import Queryable, WarehouseUnavailable, connect_read_only
 
@@ -16,7 +16,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="jobmetrics overview", description="Print the headline KPIs from the JobMetrics warehouse."
     )
-    options.warehouse(parser)
+    options.reader(parser)
     parser.add_argument(
         "--target", choices=engines.TARGETS, default="duckdb", help="the engine whose marts to read (default duckdb)"
     )
@@ -24,7 +24,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         con: Queryable
         with (
-            connect_read_only(args.db or paths.warehouse_path())
+            connect_read_only(options.reader_db(args))
             if args.target == "duckdb"
             else engines.ENGINES[args.target].Connection()
         ) as con:

@@ -51,7 +51,9 @@ def main(argv: list[str] | None = None) -> int:
         report(failures, args.docs)
         return EXIT_BROKEN
     names = ", ".join(
-        f.name if tenant == raw.DEFAULT_TENANT else f"{tenant}/{f.name}" for tenant, files in tenants.items() for f in files.values()
+        f.name if tenant == raw.DEFAULT_TENANT else f"{tenant}/{f.name}"
+        for tenant, files in tenants.items()
+        for f in files.values()
     )
     print(f"Raw files meet the data contract ({names}). Data Docs: {data_docs_index(args.docs)}")
     return 0

@@ -50,7 +50,10 @@ def load(tenants: dict[str, dict[str, raw.RawFile]], schema: str = "raw") -> dic
             csv = Path(scratch) / f"{table}.csv"
             names = ", ".join(["tenant_id", *columns])
             with duckdb.connect() as duck:
-                parts = [f"select ? as tenant_id, {', '.join(columns)} from {files[table].reader()}" for files in tenants.values()]
+                parts = [
+                    f"select ? as tenant_id, {', '.join(columns)} from {files[table].reader()}"
+                    for files in tenants.values()
+                ]
                 parameters = [value for tenant, files in tenants.items() for value in (tenant, str(files[table].path))]
                 duck.execute(f"copy ({' union all '.join(parts)}) to '{csv}' (header, format csv)", parameters)
             definition = ", ".join(

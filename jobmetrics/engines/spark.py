@@ -75,7 +75,8 @@ def load(tenants: dict[str, dict[str, raw.RawFile]], schema: str = "raw") -> dic
                 reader = reader.option("header", "true")
             frame = reader.load(str(raw_file.path))
             tenant_rows = frame.selectExpr(
-                f"'{tenant}' as tenant_id", *(f"cast({c} as {TYPES.get(kind, kind)}) as {c}" for c, kind in columns.items())
+                f"'{tenant}' as tenant_id",
+                *(f"cast({c} as {TYPES.get(kind, kind)}) as {c}" for c, kind in columns.items()),
             )
             typed = tenant_rows if typed is None else typed.unionByName(tenant_rows)
         assert typed is not None, "find_tenants returns at least one tenant"

@@ -1,0 +1,120 @@
+"""One file per tenant: beside the shared warehouse (every tenant), `tenants/<tenant>.duckdb` holds one tenant's
+marts and nothing else, so a reader given that file cannot reach another tenant's rows whatever SQL it runs.
+
+The build writes every tenant's file next to its final name first, and renames them only after the shared
+warehouse is published: a failed build replaces none of them.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import duckdb
+
+from jobmetrics import paths, raw
+from jobmetrics.warehouse import WarehouseUnavailable
+
+FOLDER = "tenants"
+STAGED = ".new"
+# Every DuckDB 1.4+ client can open what this writes, as for the shared warehouse.
+STORAGE_COMPATIBILITY = {"storage_compatibility_version": "v1.4.0"}
+
+
+class UnknownTenant(WarehouseUnavailable):
+    """The tenant asked for has no file; str() names the tenants there are."""
+
+
+def folder(published: Path) -> Path:
+    return published.parent / FOLDER
+
+
+def tenant_file(published: Path, tenant: str) -> Path:
+    return folder(published) / f"{tenant}.duckdb"
+
+
+def published_tenants(published: Path) -> list[str]:
+    found = folder(published)
+    return sorted(path.stem for path in found.glob("*.duckdb")) if found.is_dir() else []
+
+
+def stage(built: Path, published: Path) -> dict[str, Path]:
+    """Each tenant's marts from the built warehouse, written to `<tenant>.duckdb.new` in the tenants folder;
+    tenant -> staged file."""
+    out = folder(published)
+    out.mkdir(parents=True, exist_ok=True)
+    staged: dict[str, Path] = {}
+    with duckdb.connect(":memory:", config=paths.duckdb_settings()) as con:
+        con.execute(f"attach '{built}' as built (read_only)")
+        tenants = [
+            str(row[0])
+            for row in con.execute("select tenant_id from built.intermediate.int_reporting_period").fetchall()
+        ]
+        marts = [
+            str(row[0])
+            for row in con.execute(
+                "select table_name from duckdb_tables() where database_name = 'built' and schema_name = 'marts' "
+                "order by table_name"
+            ).fetchall()
+        ]
+        for tenant in tenants:
+            path = out / f"{tenant}.duckdb{STAGED}"
+            path.unlink(missing_ok=True)
+            with duckdb.connect(str(path), config=dict(STORAGE_COMPATIBILITY)):
+                pass
+            con.execute(f"attach '{path}' as one_tenant")
+            con.execute("create schema one_tenant.marts")
+            for mart in marts:
+                con.execute(
+                    f"create table one_tenant.marts.{mart} as select * from built.marts.{mart} where tenant_id = ?",
+                    [tenant],
+                )
+            con.execute("detach one_tenant")
+            staged[tenant] = path
+    return staged
+
+
+def publish(staged: dict[str, Path], published: Path) -> None:
+    """Rename every staged tenant file over its published name, with the shared warehouse's manifests beside
+    it; remove the files of tenants the build no longer has."""
+    for tenant, path in staged.items():
+        final = path.with_name(f"{tenant}.duckdb")
+        for suffix in (".manifest.json", ".semantic_manifest.json"):
+            source = published.with_suffix(suffix)
+            if source.exists():
+                copy = final.with_suffix(suffix + STAGED)
+                shutil.copyfile(source, copy)
+                copy.replace(final.with_suffix(suffix))
+        path.replace(final)
+    for tenant in set(published_tenants(published)) - set(staged):
+        for suffix in (".duckdb", ".manifest.json", ".semantic_manifest.json"):
+            tenant_file(published, tenant).with_suffix(suffix).unlink(missing_ok=True)
+
+
+def discard(staged: dict[str, Path]) -> None:
+    for path in staged.values():
+        path.unlink(missing_ok=True)
+
+
+def chosen() -> str | None:
+    """The tenant a reader was asked for: $JOBMETRICS_TENANT, or none."""
+    return os.environ.get("JOBMETRICS_TENANT") or None
+
+
+def reader_path(published: Path, tenant: str | None) -> Path:
+    """The file a reader opens: the tenant's own file when a tenant is named; the shared warehouse when none is
+    and it holds one tenant. Naming none when there are several is refused, so no reader mixes tenants by
+    accident."""
+    known = published_tenants(published)
+    if tenant is None:
+        if len(known) > 1:
+            raise UnknownTenant(
+                f"{published} holds {len(known)} tenants ({', '.join(known)}); choose one with --tenant "
+                "or JOBMETRICS_TENANT."
+            )
+        return published
+    if not raw.TENANT_NAME.fullmatch(tenant) or tenant not in known:
+        there = ", ".join(known) or f"none yet: run `make build` (tenants are the folders of {raw.raw_dir()})"
+        raise UnknownTenant(f"no tenant {tenant!r} in {folder(published)} (tenants: {there}).")
+    return tenant_file(published, tenant)
