@@ -44,6 +44,8 @@ def stage(built: Path, published: Path) -> dict[str, Path]:
     tenant -> staged file."""
     out = folder(published)
     out.mkdir(parents=True, exist_ok=True)
+    for leftover in out.glob(f"*{STAGED}"):  # from a build that was stopped
+        leftover.unlink()
     staged: dict[str, Path] = {}
     with duckdb.connect(":memory:", config=paths.duckdb_settings()) as con:
         con.execute(f"attach '{built}' as built (read_only)")

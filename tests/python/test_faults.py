@@ -138,8 +138,15 @@ def test_a_build_killed_in_any_phase_leaves_a_whole_warehouse_and_the_next_build
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert_same_marts(marts(published), expected)
     leftovers = [p.name for p in published.parent.iterdir() if p.name != published.name]
-    expected_files = ["jobmetrics.duckdb.lock", "jobmetrics.manifest.json", "jobmetrics.semantic_manifest.json"]
+    expected_files = [
+        "jobmetrics.duckdb.lock",
+        "jobmetrics.manifest.json",
+        "jobmetrics.semantic_manifest.json",
+        "tenants",
+    ]
     assert sorted(leftovers) == expected_files, leftovers
+    tenant_files = sorted(path.name for path in (published.parent / "tenants").iterdir())
+    assert tenant_files == ["default.duckdb", "default.manifest.json", "default.semantic_manifest.json"]
 
 
 def test_a_leftover_write_ahead_log_is_folded_in_before_publishing(published: Path, tmp_path: Path) -> None:

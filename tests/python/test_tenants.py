@@ -1,0 +1,254 @@
+"""Several companies in one warehouse: each tenant's marts equal that company built alone, each tenant's own file
+holds its rows and nothing else, and readers given a tenant cannot reach another's rows."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+from builds import COMPANIES, PROJECT_ROOT, SAMPLE, Build, shared_build
+from test_ai_ask import Stub, sql_call, stub, text_reply, tool_results
+
+from jobmetrics import raw, tenants
+from jobmetrics.cli import build as build_cli
+
+__all__ = ["stub"]  # the ai_ask test's stub API server, used here as a fixture
+
+pytestmark = pytest.mark.build
+
+EDGE = COMPANIES / "edge_company"
+JOBMETRICS = str(Path(sys.executable).with_name("jobmetrics"))
+# sums of doubles in another order differ in their last bits; the marts' own allowance (macros/money.sql)
+MONEY_RTOL, MONEY_ATOL = 1e-9, 1e-3
+
+
+def as_parquet(source: Path, out: Path) -> None:
+    """A company's CSVs as Parquet files, typed as the contract says."""
+    out.mkdir(parents=True)
+    with duckdb.connect() as con:
+        for table, columns in raw.contract().items():
+            select = ", ".join(f"cast({column} as {kind}) as {column}" for column, kind in columns.items())
+            con.execute(
+                f"copy (select {select} from read_csv(?, header = true, all_varchar = true)) "
+                f"to '{out / f'{table}.parquet'}' (format parquet)",
+                [str(source / f"{table}.csv")],
+            )
+
+
+def without_subscriptions(source: Path, out: Path) -> None:
+    """The edge company before anyone paid: its users, plans, scans and spend, and no subscription."""
+    shutil.copytree(source, out)
+    header = (out / "raw_subscriptions.csv").read_text().splitlines()[0]
+    (out / "raw_subscriptions.csv").write_text(header + "\n")
+
+
+def build_tenants(work: Path) -> Build:
+    raw_dir = work / "raw"
+    shutil.copytree(SAMPLE, raw_dir / "sample")
+    shutil.copytree(EDGE, raw_dir / "edge")
+    # the edge company again, as Parquet: every id it uses is also the edge tenant's
+    as_parquet(EDGE, raw_dir / "edge-parquet")
+    without_subscriptions(EDGE, raw_dir / "no-subscriptions")
+    env = {**os.environ, "DBT_TARGET_PATH": str(work / "target"), "DBT_LOG_PATH": str(work / "logs")}
+    done = subprocess.run(
+        [JOBMETRICS, "build", "--raw-dir", str(raw_dir), "--db", str(work / "warehouse.duckdb")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    return Build(work, done.returncode, done.stdout + done.stderr)
+
+
+@pytest.fixture(scope="module")
+def four_tenants(shared_dir: Path) -> Build:
+    return shared_build(shared_dir, "tenants", build_tenants)
+
+
+def mart_names(db: Path) -> list[str]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        rows = con.execute("select table_name from duckdb_tables() where schema_name = 'marts' order by 1").fetchall()
+    return [str(row[0]) for row in rows]
+
+
+def rows_of(db: Path, mart: str, tenant: str | None = None) -> pd.DataFrame:
+    """A mart's rows (one tenant's, or all), without tenant_id, in one order."""
+    with duckdb.connect(str(db), read_only=True) as con:
+        if tenant is None:
+            frame = con.execute(f"select * from marts.{mart}").df()
+        else:
+            frame = con.execute(f"select * from marts.{mart} where tenant_id = ?", [tenant]).df()
+    frame = frame.drop(columns="tenant_id")
+    return frame.sort_values(list(frame.columns)).reset_index(drop=True)
+
+
+@pytest.mark.parametrize(
+    ("tenant", "company"), [("sample", "default_company"), ("edge", "edge_company"), ("edge-parquet", "edge_company")]
+)
+def test_each_tenant_equals_its_company_built_alone(
+    four_tenants: Build, tenant: str, company: str, request: pytest.FixtureRequest
+) -> None:
+    alone: Build = request.getfixturevalue(company)
+    marts = mart_names(alone.db)
+    assert mart_names(four_tenants.db) == marts
+    for mart in marts:
+        pd.testing.assert_frame_equal(
+            rows_of(four_tenants.db, mart, tenant),
+            rows_of(alone.db, mart),
+            obj=mart,
+            check_exact=False,
+            rtol=MONEY_RTOL,
+            atol=MONEY_ATOL,
+        )
+
+
+def test_a_tenant_without_subscriptions_has_empty_revenue_marts(four_tenants: Build) -> None:
+    counts = four_tenants.query(
+        "select "
+        "(select count(*) from marts.dim_users where tenant_id = 'no-subscriptions') as users, "
+        "(select count(*) from marts.fct_subscriptions where tenant_id = 'no-subscriptions') as subscriptions, "
+        "(select count(*) from marts.fct_mrr where tenant_id = 'no-subscriptions') as movements, "
+        "(select count(*) from marts.mrr_monthly where tenant_id = 'no-subscriptions' and mrr <> 0) as paid_months"
+    ).iloc[0]
+    edge_users = len(pd.read_csv(EDGE / "raw_users.csv"))
+    assert (int(counts.users), int(counts.subscriptions), int(counts.movements), int(counts.paid_months)) == (
+        edge_users,
+        0,
+        0,
+        0,
+    )
+
+
+def test_each_tenant_file_holds_that_tenants_rows_only(four_tenants: Build) -> None:
+    published = four_tenants.db
+    assert tenants.published_tenants(published) == ["edge", "edge-parquet", "no-subscriptions", "sample"]
+    for tenant in tenants.published_tenants(published):
+        own = tenants.tenant_file(published, tenant)
+        assert mart_names(own) == mart_names(published)
+        with duckdb.connect(str(own), read_only=True) as con:
+            schemas = {
+                str(row[0]) for row in con.execute("select distinct schema_name from duckdb_tables()").fetchall()
+            }
+            assert schemas == {"marts"}
+        for mart in mart_names(own):
+            with duckdb.connect(str(own), read_only=True) as con:
+                others = con.execute(f"select count(*) from marts.{mart} where tenant_id <> ?", [tenant]).fetchone()
+            assert others == (0,), mart
+            pd.testing.assert_frame_equal(rows_of(own, mart), rows_of(published, mart, tenant), obj=mart)
+
+
+def latest_date(folder: Path) -> str:
+    """The last date anywhere in a company's raw files (its as_of_date when none is set)."""
+    dated = {
+        "raw_users": ["signup_at"],
+        "raw_subscriptions": ["started_at", "ended_at"],
+        "raw_scans": ["scanned_at"],
+        "raw_marketing_spend": ["spend_date"],
+    }
+    return max(
+        str(pd.read_csv(folder / f"{table}.csv")[column].dropna().max())[:10]
+        for table, columns in dated.items()
+        for column in columns
+    )
+
+
+def test_each_tenant_keeps_its_own_reporting_date(four_tenants: Build) -> None:
+    dates = four_tenants.query(
+        "select tenant_id, cast(as_of_date as varchar) as day from intermediate.int_reporting_period"
+    )
+    by_tenant = {str(row.tenant_id): str(row.day) for row in dates.itertuples()}
+    assert by_tenant["sample"] == latest_date(SAMPLE)
+    assert by_tenant["edge"] == by_tenant["edge-parquet"] == latest_date(EDGE)
+    assert by_tenant["sample"] != by_tenant["edge"]
+
+
+def test_readers_need_a_tenant_when_there_are_several(four_tenants: Build) -> None:
+    env = {**os.environ, "JOBMETRICS_DB": str(four_tenants.db)}
+    env.pop("JOBMETRICS_TENANT", None)
+    unnamed = subprocess.run([JOBMETRICS, "overview"], env=env, capture_output=True, text=True, timeout=120)
+    assert unnamed.returncode == 3
+    assert "holds 4 tenants (edge, edge-parquet, no-subscriptions, sample); choose one with --tenant" in unnamed.stderr
+    unknown = subprocess.run(
+        [JOBMETRICS, "alerts", "--tenant", "acme"], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert unknown.returncode == 3
+    assert "no tenant 'acme'" in unknown.stderr and "edge, edge-parquet" in unknown.stderr
+    named = subprocess.run(
+        [JOBMETRICS, "overview"], env={**env, "JOBMETRICS_TENANT": "edge"}, capture_output=True, text=True, timeout=120
+    )
+    assert named.returncode == 0, named.stderr
+
+
+def test_ask_on_one_tenant_never_returns_another_tenants_rows(four_tenants: Build, stub: Stub) -> None:
+    url, api = stub
+    attempts = [
+        "select distinct tenant_id from marts.dim_users",
+        f"select * from read_parquet('{four_tenants.db}')",
+        f"attach '{four_tenants.db}' as everyone",
+        "select distinct tenant_id from warehouse.marts.fct_mrr",
+    ]
+    api.script = [(200, sql_call(sql, f"toolu_{n}")) for n, sql in enumerate(attempts)] + [(200, text_reply("Done."))]
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(four_tenants.workdir),
+        "ANTHROPIC_API_KEY": "sk-test-secret",
+        "ANTHROPIC_BASE_URL": url,
+        "JOBMETRICS_DB": str(four_tenants.db),
+        "JOBMETRICS_TENANT": "edge",
+    }
+    done = subprocess.run(
+        [sys.executable, str(PROJECT_ROOT / "ai_ask.py"), "Which tenants are there?"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    results = tool_results(api.requests[-1])
+    assert len(results) == len(attempts)
+    texts = [str(result["content"]) for result in results]
+    assert "edge" in texts[0] and "edge" in texts[3]
+    for other in ("sample", "edge-parquet", "no-subscriptions"):
+        assert all(other not in text for text in texts), other
+    assert [bool(result.get("is_error")) for result in results] == [False, True, True, False]
+
+
+def test_a_tenant_folder_with_a_bad_name_is_refused_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DBT_TARGET_PATH", str(tmp_path / "target"))
+    shutil.copytree(EDGE, tmp_path / "raw" / "acme")
+    shutil.copytree(EDGE, tmp_path / "raw" / "Big Co")
+    code = build_cli.main(["--raw-dir", str(tmp_path / "raw"), "--db", str(tmp_path / "w.duckdb")])
+    error = capsys.readouterr().err
+    assert code == 2
+    assert "'Big Co' cannot be a tenant" in error and len(error.strip().splitlines()) == 1
+    assert not (tmp_path / "w.duckdb").exists()
+
+
+def test_a_broken_file_in_one_tenant_stops_the_build_naming_tenant_file_column_and_value(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DBT_TARGET_PATH", str(tmp_path / "target"))
+    shutil.copytree(EDGE, tmp_path / "raw" / "good")
+    shutil.copytree(EDGE, tmp_path / "raw" / "broken")
+    users = tmp_path / "raw" / "broken" / "raw_users.csv"
+    users.write_text(users.read_text() + "77,2025-01-05 10:00:00,television,career_changer,US\n")
+    code = build_cli.main(["--raw-dir", str(tmp_path / "raw"), "--db", str(tmp_path / "w.duckdb")])
+    error = capsys.readouterr().err
+    assert code == 1
+    assert "broken/raw_users.csv: acquisition_channel: 'television'" in error
+    assert "good/" not in error
+    assert not (tmp_path / "w.duckdb").exists() and not (tmp_path / "tenants").exists()
+
+
+def test_one_folder_of_files_is_the_default_tenant() -> None:
+    assert list(raw.find_tenants(EDGE)) == [raw.DEFAULT_TENANT]
+    assert json.dumps(sorted(raw.find_tenants(EDGE)[raw.DEFAULT_TENANT])) == json.dumps(sorted(raw.RAW_TABLES))
