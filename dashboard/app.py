@@ -1,8 +1,8 @@
 """JobMetrics dashboard: the marts as pages for people who do not write SQL. Pages only: every number is
 read from a mart through the jobmetrics package and formatted the way the KPI overview formats it.
 
-Every view is a link: the tab, the month range, the channels and segments and the SQL tab's query live in
-the URL's query, so a copied URL opens the same view.
+Every view is a link: the tab, the tenant, the month range, the channels and segments and the SQL tab's query
+live in the URL's query, so a copied URL opens the same view. Every view reads one tenant's own file.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -17,7 +18,7 @@ import plotly.express as px
 import plotly.graph_objects as go
 import streamlit as st
 
-from jobmetrics import display, marts, paths
+from jobmetrics import display, marts, paths, tenants
 from jobmetrics.display import words
 from jobmetrics.warehouse import WarehouseUnavailable
 
@@ -36,15 +37,26 @@ TABS = {
 }
 
 
+def tenant_choice() -> str | None:
+    """The tenant set for this dashboard ($JOBMETRICS_TENANT), else the one in the URL, else none."""
+    return tenants.chosen() or st.query_params.get("tenant") or None
+
+
+def warehouse_file() -> Path:
+    """The file every view reads: the chosen tenant's own file, or the warehouse when it holds one tenant."""
+    return tenants.reader_path(paths.warehouse_path(), tenant_choice())
+
+
 @st.cache_data(show_spinner=False)
-def load(table: str, version: float) -> pd.DataFrame:
-    """A mart, cached until a new build is published (`version` is the file's modification time)."""
+def load(path: str, table: str, version: float) -> pd.DataFrame:
+    """A mart of one file, cached until a new build is published (`version` is the file's modification time)."""
     del version  # part of the cache key only
-    return marts.read(paths.warehouse_path(), table)
+    return marts.read(Path(path), table)
 
 
 def mart(table: str) -> pd.DataFrame:
-    return load(table, marts.version(paths.warehouse_path()))
+    path = warehouse_file()
+    return load(str(path), table, marts.version(path))
 
 
 def download(frame: pd.DataFrame, name: str) -> None:
@@ -340,7 +352,7 @@ def sql() -> None:
         if not query.strip():
             return
         try:
-            result = sql_guard.query_frame(paths.warehouse_path(), query)
+            result = sql_guard.query_frame(warehouse_file(), query)
         except sql_guard.QueryRefused as refused:
             st.warning(f"Not run: {refused}.")
             return
@@ -389,7 +401,7 @@ def report_builder() -> None:
         st.caption("Choose one or more metrics, and what to group them by (a time grain, a dimension).")
         return
     try:
-        frame = semantic.report(paths.warehouse_path(), manifest, metrics, group_by, where)
+        frame = semantic.report(warehouse_file(), manifest, metrics, group_by, where)
     except semantic.ReportFailed as error:
         st.warning(f"Not run: {error}")
         return
@@ -417,7 +429,7 @@ def ask() -> None:
     )
     if question:
         try:
-            answer = engine.answer(engine.Request(db=paths.warehouse_path(), question=question))
+            answer = engine.answer(engine.Request(db=warehouse_file(), question=question))
         except engine.AskFailed as error:
             message = str(error)
             st.error(message[:1].upper() + message[1:])
@@ -467,9 +479,21 @@ def remember_tab() -> None:
     st.query_params["tab"] = next(key for key, value in TABS.items() if value == label)
 
 
+def choose_tenant() -> None:
+    """With several tenants and none set for the dashboard, a choice of company, kept in the URL."""
+    known = tenants.published_tenants(paths.warehouse_path())
+    if tenants.chosen() or len(known) < 2:
+        return
+    asked = st.query_params.get("tenant", "")
+    with st.sidebar:
+        tenant = st.selectbox("Company", known, index=known.index(asked) if asked in known else 0)
+    st.query_params["tenant"] = tenant
+
+
 def main() -> None:
     st.set_page_config(page_title="JobMetrics", layout="wide")
     st.title("JobMetrics")
+    choose_tenant()
     try:
         monthly = mart("mrr_monthly")
         # the filters' choices come from the small per-channel and per-segment marts, not the user table

@@ -4,9 +4,8 @@ built alone on DuckDB (same rows; counts and text exact, amounts and rates withi
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import shutil
+from pathlib import Path
 
 import pytest
 from builds import COMPANIES, SAMPLE, Build, shared_build

@@ -9,21 +9,25 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pandas as pd
 import pytest
 from builds import COMPANIES, PROJECT_ROOT, SAMPLE, Build, shared_build
 from test_ai_ask import Stub, sql_call, stub, text_reply, tool_results
+from test_dashboard import run_app
 
 from jobmetrics import raw, tenants
 from jobmetrics.cli import build as build_cli
+from jobmetrics.kpis import format_value
 
-__all__ = ["stub"]  # the ai_ask test's stub API server, used here as a fixture
+__all__ = ["run_app", "stub"]  # fixtures of the ai_ask and dashboard tests, used here too
 
 pytestmark = pytest.mark.build
 
 EDGE = COMPANIES / "edge_company"
+ALONE = {"sample": "default_company", "edge": "edge_company"}
 JOBMETRICS = str(Path(sys.executable).with_name("jobmetrics"))
 # sums of doubles in another order differ in their last bits; the marts' own allowance (macros/money.sql)
 MONEY_RTOL, MONEY_ATOL = 1e-9, 1e-3
@@ -252,3 +256,18 @@ def test_a_broken_file_in_one_tenant_stops_the_build_naming_tenant_file_column_a
 def test_one_folder_of_files_is_the_default_tenant() -> None:
     assert list(raw.find_tenants(EDGE)) == [raw.DEFAULT_TENANT]
     assert json.dumps(sorted(raw.find_tenants(EDGE)[raw.DEFAULT_TENANT])) == json.dumps(sorted(raw.RAW_TABLES))
+
+
+@pytest.mark.parametrize("asked", ["sample", "edge"])
+def test_the_dashboard_shows_the_tenant_of_its_link(
+    four_tenants: Build, asked: str, run_app: Any, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("JOBMETRICS_TENANT", raising=False)
+    alone: Build = request.getfixturevalue(ALONE[asked])
+    app = run_app(four_tenants.db, tenant=asked)
+    company = next(box for box in app.sidebar.selectbox if box.label == "Company")
+    assert company.options == ["edge", "edge-parquet", "no-subscriptions", "sample"] and company.value == asked
+    assert app.query_params["tenant"] in (asked, [asked])
+    latest = alone.query("select mrr from marts.mrr_monthly where is_complete_month order by month desc limit 1")
+    cards = {metric.label: metric.value for metric in app.metric}
+    assert cards["MRR"] == format_value(latest.iloc[0, 0], "usd")
