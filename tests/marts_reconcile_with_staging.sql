@@ -265,8 +265,8 @@ totals as (
         'daily_totals', 'channel_month_totals', 'staged_spend', 'funnel_signups', 'cohort_sizes',
         'daily_scans', 'fact_scans', 'staged_scans',
     ] %}
-        left join {{ name }}
-            on period.tenant_id = {{ name }}.tenant_id
+    left join {{ name }}
+        on period.tenant_id = {{ name }}.tenant_id
     {%- endfor %}
 ),
 

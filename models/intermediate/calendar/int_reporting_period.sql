@@ -25,25 +25,25 @@ latest_dates as (
     union all
     select
         tenant_id,
-        max(start_date)
+        max(start_date) as latest_date
     from subscriptions
     group by tenant_id
     union all
     select
         tenant_id,
-        max(end_date)
+        max(end_date) as latest_date
     from subscriptions
     group by tenant_id
     union all
     select
         tenant_id,
-        max(scan_date)
+        max(scan_date) as latest_date
     from scans
     group by tenant_id
     union all
     select
         tenant_id,
-        max(spend_date)
+        max(spend_date) as latest_date
     from marketing_spend
     group by tenant_id
 ),

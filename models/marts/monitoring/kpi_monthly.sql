@@ -65,7 +65,9 @@ unit_economics as (
         ) }} as churn_rate
     from cumulative_revenue
     left join cumulative_spend
-        on cumulative_revenue.tenant_id = cumulative_spend.tenant_id and cumulative_revenue.month = cumulative_spend.month
+        on
+            cumulative_revenue.tenant_id = cumulative_spend.tenant_id
+            and cumulative_revenue.month = cumulative_spend.month
 ),
 
 user_conversions as (

@@ -46,17 +46,17 @@ measured as (
     select
         latest_complete.tenant_id,
         kpi_months.month,
-        kpi_months.month = latest_complete.month as is_latest
-        {%- for kpi in kpis or ['kpi_listed_in_the_seed'] %},
-            kpi_months.{{ kpi }}
+        {%- for kpi in kpis or ['kpi_listed_in_the_seed'] %}
+            kpi_months.{{ kpi }},
         {%- endfor %}
+        kpi_months.month = latest_complete.month as is_latest
     from latest_complete
     left join kpi_months
         on
             latest_complete.tenant_id = kpi_months.tenant_id
             and (
-                kpi_months.month = latest_complete.month
-                or kpi_months.month = cast({{ dbt.dateadd('month', -1, 'latest_complete.month') }} as date)
+                latest_complete.month = kpi_months.month
+                or cast({{ dbt.dateadd('month', -1, 'latest_complete.month') }} as date) = kpi_months.month
             )
 ),
 

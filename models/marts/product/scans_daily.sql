@@ -38,9 +38,10 @@ first_scans as (
         min(scan_date) as first_scan_date
     from all_scans
     where exists (
-        select 1 from scans
-        where scans.tenant_id = all_scans.tenant_id and scans.user_id = all_scans.user_id
-    )
+            select 1
+            from scans
+            where scans.tenant_id = all_scans.tenant_id and scans.user_id = all_scans.user_id
+        )
     group by tenant_id, user_id
 ),
 
