@@ -171,6 +171,48 @@ def engines_table(results: dict[int, dict[str, Stage]]) -> str:
     return "\n".join(lines)
 
 
+TENANT_LAYOUTS = ((10, 100_000), (1, 1_000_000))
+
+
+def measure_tenants(workdir: Path) -> dict[tuple[int, int], Stage]:
+    """`make build` of ten companies of 100,000 users as ten tenants, and of one company of 1,000,000 users:
+    the same number of users, so the cost of tenants is the difference (goal: within 1.3x the time and the
+    same memory)."""
+    builds = {}
+    for tenants, users in TENANT_LAYOUTS:
+        folder = workdir / f"{tenants}x{users}"
+        for number in range(tenants):
+            out = folder / f"company-{number}" if tenants > 1 else folder
+            run_stage([*JOBMETRICS, "sample", "--users", str(users), "--seed", str(number + 1), "--out", str(out)])
+        print(f"  {tenants} x {users:,} users: make build ...", flush=True)
+        # the warehouse and dbt's target outside the raw folder, whose every subfolder is a tenant
+        published = workdir / f"{tenants}x{users}-warehouse" / "jobmetrics.duckdb"
+        command = [*JOBMETRICS, "build", "--raw-dir", str(folder), "--db", str(published)]
+        builds[(tenants, users)] = run_stage(command, {"DBT_TARGET_PATH": str(workdir / f"{tenants}x{users}-target")})
+        for done in (folder, published.parent, workdir / f"{tenants}x{users}-target"):
+            shutil.rmtree(done, ignore_errors=True)
+    return builds
+
+
+def tenants_table(results: dict[tuple[int, int], Stage]) -> str:
+    lines = [
+        "The same number of users as one company or as ten tenants (`make build` end to end, with the tenant files):",
+        "",
+        "| tenants | users each | `make build` | peak memory |",
+        "|---:|---:|---:|---:|",
+    ]
+    for (tenants, users), stage in results.items():
+        lines.append(f"| {tenants} | {users:,} | {stage.seconds:.1f} s | {stage.peak_gb:.2f} GB |")
+    one, ten = results.get((1, 1_000_000)), results.get((10, 100_000))
+    if one and ten:
+        lines += [
+            "",
+            f"Ten tenants take {ten.seconds / one.seconds:.2f}x the time and {ten.peak_gb / one.peak_gb:.2f}x the "
+            "memory of one (goal: at most 1.3x the time, the same memory).",
+        ]
+    return "\n".join(lines)
+
+
 SQL_TAB_QUERY = (
     "select date_trunc('month', signup_at) as month, count(*) as signups from marts.dim_users group by 1 order by 1"
 )

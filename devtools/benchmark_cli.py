@@ -47,6 +47,11 @@ def main(argv: list[str] | None = None) -> int:
             engines[users] = benchmark.measure_engines(users, workdir)
         finally:
             shutil.rmtree(workdir, ignore_errors=True)
+    workdir = Path(tempfile.mkdtemp(prefix="jobmetrics-benchmark-tenants-"))
+    try:
+        tenants = benchmark.measure_tenants(workdir)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
     text = (
         f"# Benchmarks\n\n`make benchmark` on {date.today():%Y-%m-%d}: {benchmark.machine()}.\n\n"
         "Each stage runs in its own process; peak memory is that process's maximum resident set.\n\n"
@@ -56,6 +61,8 @@ def main(argv: list[str] | None = None) -> int:
         + benchmark.table(results)
         + "\n\n"
         + benchmark.engines_table(engines)
+        + "\n\n## Tenants\n\n"
+        + benchmark.tenants_table(tenants)
         + "\n"
     )
     print(text)

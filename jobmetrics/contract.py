@@ -208,19 +208,31 @@ def declared_rule(test: DeclaredTest, file_names: dict[str, str], columns: dict[
     return None
 
 
-def declared_list(test: DeclaredTest, reference_dir: Path) -> ValueList | None:
+def reference_file(seed: str, files: dict[str, RawFile], reference_dir: Path) -> tuple[Path, str]:
+    """The list a tenant's values must come from, and its name for the report: the tenant's own copy beside
+    its raw files, else the project's seed."""
+    own = raw.own_list(files, seed)
+    if own is not None:
+        return own, f"{own.parent.name}/{own.name}"
+    return reference_dir / f"{seed}.csv", f"seeds/{seed}.csv"
+
+
+def declared_list(test: DeclaredTest, files: dict[str, RawFile], reference_dir: Path) -> ValueList | None:
     """one_of and in_reference_list: tidied values from a list (GX checks them as a set)."""
     if test.name == "one_of":
         return ValueList(test.column, tidy(test.column), [str(v).lower() for v in test.arguments["values"]])
     if test.name == "in_reference_list":
         seed, field = reference_name(test.arguments["to"]), test.arguments["field"]
-        allowed = reference_values(reference_dir / f"{seed}.csv", field)
-        return ValueList(test.column, tidy(test.column), allowed, f"seeds/{seed}.csv")
+        path, name = reference_file(seed, files, reference_dir)
+        return ValueList(test.column, tidy(test.column), reference_values(path, field), name)
     return None
 
 
 def checks_for(
-    con: duckdb.DuckDBPyConnection, raw_file: RawFile, file_names: dict[str, str], reference_dir: Path
+    con: duckdb.DuckDBPyConnection,
+    raw_file: RawFile,
+    files: dict[str, RawFile],
+    reference_dir: Path,
 ) -> TableChecks:
     table, columns = raw_file.table, contract()[raw_file.table]
     header = [name.lower() for name in con.table(table).columns]
@@ -231,11 +243,11 @@ def checks_for(
     for test in declared_tests()[table]:
         if not set(test.columns) <= set(checks.present):
             continue  # reported as a missing column
-        values = declared_list(test, reference_dir)
+        values = declared_list(test, files, reference_dir)
         if values is not None:
             checks.lists.append(values)
             continue
-        rule = declared_rule(test, file_names, columns)
+        rule = declared_rule(test, {name: found.name for name, found in files.items()}, columns)
         if rule is None:
             raise ContractUnknown(
                 f"{SOURCES_YML.name}: {table}: the gate does not know the test {test.name!r}; "
@@ -359,16 +371,16 @@ def register(con: duckdb.DuckDBPyConnection, files: dict[str, RawFile]) -> None:
 def validate(files: dict[str, RawFile], docs_dir: Path | None, reference_dir: Path = paths.SEEDS_DIR) -> list[Failure]:
     """Check every file against the contract; the failures (empty when the files meet it).
 
-    reference_dir holds the channel and segment lists (the project's seeds/ unless a test says otherwise).
+    reference_dir holds the channel and segment lists for a tenant that does not bring its own beside its files
+    (the project's seeds/ unless a test says otherwise).
     """
-    file_names = {table: raw_file.name for table, raw_file in files.items()}
     with duckdb.connect(config=paths.duckdb_settings()) as con:
         register(con, files)
         context = open_context(docs_dir)
         source = context.data_sources.add_pandas("raw_files")
         failures: list[Failure] = []
         for table, raw_file in files.items():
-            checks = checks_for(con, raw_file, file_names, reference_dir)
+            checks = checks_for(con, raw_file, files, reference_dir)
             missing = [c for c in checks.columns if c not in checks.present]
             if missing:
                 header = con.table(table).columns

@@ -23,6 +23,12 @@ DEFAULT_TENANT = "default"
 TENANT_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,62}")
 RAW_TABLES = ["raw_users", "raw_plans", "raw_subscriptions", "raw_scans", "raw_marketing_spend"]
 FORMATS = ("csv", "parquet")
+# A tenant's folder may hold its own channel and segment lists, in the form of the project's seeds; a tenant
+# without one uses seeds/. Loaded as <schema>.tenant_<list> (tenant_id first) for staging to choose from.
+REFERENCE_LISTS = {
+    "acquisition_channels": {"acquisition_channel": "varchar", "is_paid": "boolean"},
+    "segments": {"segment": "varchar"},
+}
 SOURCES_YML = paths.PROJECT_ROOT / "models" / "staging" / "_sources.yml"
 
 
@@ -164,6 +170,30 @@ def source_types(con: duckdb.DuckDBPyConnection, raw_file: RawFile) -> dict[str,
     return {str(row[0]).lower(): str(row[1]) for row in described}
 
 
+def own_list(files: dict[str, RawFile], name: str) -> Path | None:
+    """The tenant's own copy of a reference list (`<name>.csv` beside its raw files), if it has one."""
+    path = next(iter(files.values())).path.parent / f"{name}.csv"
+    return path if path.exists() else None
+
+
+def load_reference_lists(
+    con: duckdb.DuckDBPyConnection, tenants: dict[str, dict[str, RawFile]], schema: str = "raw"
+) -> None:
+    """Replace schema.tenant_<list> with the lists the tenants bring (empty when none does)."""
+    for name, columns in REFERENCE_LISTS.items():
+        typed = ", ".join(f"{column} {kind}" for column, kind in columns.items())
+        con.execute(f"create or replace table {schema}.tenant_{name} (tenant_id varchar, {typed})")
+        for tenant, files in tenants.items():
+            path = own_list(files, name)
+            if path is not None:
+                select = ", ".join(f"cast({column} as {kind})" for column, kind in columns.items())
+                con.execute(
+                    f"insert into {schema}.tenant_{name} select ?, {select} "
+                    "from read_csv(?, header = true, all_varchar = true)",
+                    [tenant, str(path)],
+                )
+
+
 def load(con: duckdb.DuckDBPyConnection, tenants: dict[str, dict[str, RawFile]], schema: str = "raw") -> dict[str, int]:
     """Replace schema.<table> with every tenant's file of it: tenant_id first, then the contract's columns cast
     to their declared types; row counts over all tenants."""
@@ -183,6 +213,7 @@ def load(con: duckdb.DuckDBPyConnection, tenants: dict[str, dict[str, RawFile]],
         con.execute(f"create or replace table {schema}.{table} as {' union all '.join(parts)}", paths_read)
         row = con.execute(f"select count(*) from {schema}.{table}").fetchone()
         counts[table] = int(row[0]) if row else 0
+    load_reference_lists(con, tenants, schema)
     return counts
 
 

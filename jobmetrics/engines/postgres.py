@@ -41,29 +41,38 @@ def start() -> None:
 
 
 def load(tenants: dict[str, dict[str, raw.RawFile]], schema: str = "raw") -> dict[str, int]:
-    """Replace schema.<table> with every tenant's file of it (tenant_id, then the contract's columns), in one
-    transaction; row counts."""
+    """Replace schema.<table> with every tenant's file of it (tenant_id, then the contract's columns), and
+    schema.tenant_<list> with the reference lists tenants bring, in one transaction; row counts."""
     counts = {}
     with tempfile.TemporaryDirectory(prefix="jobmetrics-copy-") as scratch, connect() as con, con.cursor() as cur:
         cur.execute(f"create schema if not exists {schema}")
-        for table, columns in raw.contract().items():
+
+        def copy_in(table: str, columns: dict[str, str], sources: list[tuple[str, str, Path]]) -> int:
+            """`sources` are (tenant, DuckDB reader with one parameter, file) to union under tenant_id."""
             csv = Path(scratch) / f"{table}.csv"
-            names = ", ".join(["tenant_id", *columns])
-            with duckdb.connect() as duck:
-                parts = [
-                    f"select ? as tenant_id, {', '.join(columns)} from {files[table].reader()}"
-                    for files in tenants.values()
-                ]
-                parameters = [value for tenant, files in tenants.items() for value in (tenant, str(files[table].path))]
-                duck.execute(f"copy ({' union all '.join(parts)}) to '{csv}' (header, format csv)", parameters)
-            definition = ", ".join(
-                ["tenant_id text", *(f"{column} {TYPES.get(kind, kind)}" for column, kind in columns.items())]
-            )
+            definition = ", ".join(["tenant_id text", *(f"{c} {TYPES.get(kind, kind)}" for c, kind in columns.items())])
             cur.execute(f"drop table if exists {schema}.{table} cascade")
             cur.execute(f"create table {schema}.{table} ({definition})")
+            if not sources:
+                return 0
+            with duckdb.connect() as duck:
+                union = " union all ".join(
+                    f"select ? as tenant_id, {', '.join(columns)} from {r}" for _, r, _ in sources
+                )
+                parameters = [value for tenant, _, path in sources for value in (tenant, str(path))]
+                duck.execute(f"copy ({union}) to '{csv}' (header, format csv)", parameters)
+            names = ", ".join(["tenant_id", *columns])
             with csv.open() as stream:
                 cur.copy_expert(f"copy {schema}.{table} ({names}) from stdin with (format csv, header true)", stream)
-            counts[table] = cur.rowcount
+            return int(cur.rowcount)
+
+        for table, columns in raw.contract().items():
+            sources = [(tenant, files[table].reader(), files[table].path) for tenant, files in tenants.items()]
+            counts[table] = copy_in(table, columns, sources)
+        for name, columns in raw.REFERENCE_LISTS.items():
+            lists = [(tenant, raw.own_list(files, name)) for tenant, files in tenants.items()]
+            reader = "read_csv(?, header = true, all_varchar = true)"
+            copy_in(f"tenant_{name}", columns, [(tenant, reader, path) for tenant, path in lists if path is not None])
     return counts
 
 

@@ -82,6 +82,16 @@ def load(tenants: dict[str, dict[str, raw.RawFile]], schema: str = "raw") -> dic
         assert typed is not None, "find_tenants returns at least one tenant"
         typed.write.mode("overwrite").format("parquet").saveAsTable(f"{schema}.{table}")
         counts[table] = spark.table(f"{schema}.{table}").count()
+    for name, columns in raw.REFERENCE_LISTS.items():
+        typed_columns = ", ".join(f"{column} {TYPES.get(kind, kind)}" for column, kind in columns.items())
+        spark.sql(f"drop table if exists {schema}.tenant_{name}")
+        spark.sql(f"create table {schema}.tenant_{name} (tenant_id string, {typed_columns}) using parquet")
+        for tenant, files in tenants.items():
+            path = raw.own_list(files, name)
+            if path is not None:
+                frame = spark.read.format("csv").option("header", "true").load(str(path))
+                casts = [f"cast({c} as {TYPES.get(kind, kind)}) as {c}" for c, kind in columns.items()]
+                frame.selectExpr(f"'{tenant}' as tenant_id", *casts).write.insertInto(f"{schema}.tenant_{name}")
     return counts
 
 

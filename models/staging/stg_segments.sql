@@ -1,12 +1,22 @@
+{#- Each tenant's segments: its own segments.csv when it brought one, else the seed's. -#}
 with
 
-source as (
-    select * from {{ ref('segments') }}
+tenants as (
+    select distinct {{ jobmetrics.tenant_of(source('raw', 'raw_users')) }} as tenant_id
+    from {{ source('raw', 'raw_users') }}
+),
+
+segments as (
+    {{ jobmetrics.reference_list_per_tenant(
+        ref('segments'), {'segment': jobmetrics.tidy_text('{column}')}, 'tenants'
+    ) }}
 ),
 
 final as (
-    select {{ jobmetrics.tidy_text('segment') }} as segment
-    from source
+    select
+        tenant_id,
+        segment
+    from segments
 )
 
 select * from final

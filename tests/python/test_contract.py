@@ -4,6 +4,7 @@ tests on the raw source (tables another tool loaded, JOBMETRICS_RAW_SCHEMA), eac
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -141,3 +142,16 @@ def test_the_gate_stops_at_a_rule_it_cannot_apply(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setattr(contract, "declared_tests", lambda: declared)
     with pytest.raises(contract.ContractUnknown, match="dbt_utils_at_least_one"):
         contract.validate(raw.find_raw_files(EDGE), None)
+
+
+def test_every_declared_rule_is_a_test_dbt_runs(edge_company: Build) -> None:
+    """dbt drops a test whose references it cannot resolve with a warning only; every rule must be a test."""
+    manifest = json.loads(edge_company.manifest.read_text())
+    tests = [node for node in manifest["nodes"].values() if node["resource_type"] == "test"]
+    on_raw = {
+        (node["test_metadata"]["name"], node["column_name"] or node["config"]["meta"].get("column"))
+        for node in tests
+        if node.get("test_metadata") and any(source[0] == "raw" for source in node["sources"])
+    }
+    assert {(test.name, test.column) for test in DECLARED} <= on_raw
+    assert "depends on a node named" not in edge_company.output

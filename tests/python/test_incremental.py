@@ -81,3 +81,51 @@ def test_an_earlier_as_of_date_rebuilds(edge_company: Build, edge_company_mid_ma
     after_earlier = build_into(COMPANIES / "edge_company", workdir, edge_company_mid_march, *earlier)
     assert cutoffs(after_earlier) == dict.fromkeys(EVENT_MARTS, False)
     assert_same_event_marts(after_earlier, edge_company_mid_march)
+
+
+def tenant_rows(build: Build, table: str, tenant: str) -> pd.DataFrame:
+    frame = build.query(f"select * exclude (tenant_id) from marts.{table} where tenant_id = '{tenant}'")
+    return frame.sort_values(list(frame.columns)).reset_index(drop=True)
+
+
+def recomputed(build: Build, table: str, tenant: str) -> str:
+    """How this build computed a tenant's rows of an event mart: "days after" its watermark, or "whole"."""
+    compiled = (build.target / "compiled" / "jobmetrics" / "models" / "marts" / "product" / f"{table}.sql").read_text()
+    if f"when tenant_id = '{tenant}' then true" in compiled:
+        return "whole"
+    return "days after" if f"when tenant_id = '{tenant}' then" in compiled else "whole table"
+
+
+def test_a_new_day_for_one_tenant_refreshes_that_tenant_only(
+    default_company: Build, edge_company: Build, tmp_path: Path
+) -> None:
+    before, after = tmp_path / "raw_dec_30", tmp_path / "raw_dec_31"
+    raw.as_known_on(raw.find_raw_files(SAMPLE), "2025-12-30", before / "sample")
+    shutil.copytree(SAMPLE, after / "sample")
+    for folder in (before, after):
+        shutil.copytree(COMPANIES / "edge_company", folder / "edge")
+    workdir = tmp_path / "warehouse"
+    first = build_into(before, workdir, default_company)
+    edge_first = {table: tenant_rows(first, table, "edge") for table in EVENT_MARTS}
+
+    second = build_into(after, workdir, first)
+    for table in EVENT_MARTS:
+        assert (recomputed(second, table, "sample"), recomputed(second, table, "edge")) == ("days after", "days after")
+        pd.testing.assert_frame_equal(tenant_rows(second, table, "edge"), edge_first[table], obj=table)
+        sample_alone = mart(default_company, table).drop(columns="tenant_id")
+        pd.testing.assert_frame_equal(tenant_rows(second, table, "sample"), sample_alone, obj=table)
+        edge_alone = mart(edge_company, table).drop(columns="tenant_id")
+        pd.testing.assert_frame_equal(tenant_rows(second, table, "edge"), edge_alone, obj=table)
+
+    # a changed past row of one tenant recomputes that tenant whole, and the other only from its watermark
+    scans = pd.read_csv(after / "edge" / "raw_scans.csv", dtype=str)
+    scans.loc[scans["scan_id"] == "4", "match_rate"] = "99"
+    scans.to_csv(after / "edge" / "raw_scans.csv", index=False)
+    third = build_into(after, workdir, second)
+    full = build_into(after, tmp_path / "full", second)
+    for table in EVENT_MARTS:
+        assert (recomputed(third, table, "sample"), recomputed(third, table, "edge")) == ("days after", "whole")
+        for tenant in ("sample", "edge"):
+            pd.testing.assert_frame_equal(
+                tenant_rows(third, table, tenant), tenant_rows(full, table, tenant), obj=table
+            )

@@ -18,7 +18,7 @@ from builds import COMPANIES, PROJECT_ROOT, SAMPLE, Build, shared_build
 from test_ai_ask import Stub, sql_call, stub, text_reply, tool_results
 from test_dashboard import run_app
 
-from jobmetrics import raw, tenants
+from jobmetrics import paths, raw, semantic, tenants
 from jobmetrics.cli import build as build_cli
 from jobmetrics.kpis import format_value
 
@@ -33,17 +33,50 @@ JOBMETRICS = str(Path(sys.executable).with_name("jobmetrics"))
 MONEY_RTOL, MONEY_ATOL = 1e-9, 1e-3
 
 
-def as_parquet(source: Path, out: Path) -> None:
-    """A company's CSVs as Parquet files, typed as the contract says."""
+# The edge company under names of its own: its channels and segments renamed, with its own lists of them.
+OWN_CHANNELS = {
+    "organic_search": "seo",
+    "paid_search": "google_ads",
+    "paid_social": "linkedin_ads",
+    "referral": "word_of_mouth",
+    "content": "blog",
+    "partnerships": "career_centers",
+}
+OWN_SEGMENTS = {
+    "active_job_seeker": "urgent",
+    "career_changer": "switcher",
+    "recent_graduate": "graduate",
+    "passive_candidate": "curious",
+}
+RENAMED = {"acquisition_channel": OWN_CHANNELS, "channel": OWN_CHANNELS, "segment": OWN_SEGMENTS}
+
+
+def with_own_names_as_parquet(source: Path, out: Path) -> None:
+    """A company's CSVs as Parquet files typed as the contract says, its channels and segments renamed, and
+    its own lists of them beside the files."""
     out.mkdir(parents=True)
     with duckdb.connect() as con:
         for table, columns in raw.contract().items():
-            select = ", ".join(f"cast({column} as {kind}) as {column}" for column, kind in columns.items())
+            select = ", ".join(
+                f"cast({renamed(column, RENAMED[column]) if column in RENAMED else column} as {kind}) as {column}"
+                for column, kind in columns.items()
+            )
             con.execute(
                 f"copy (select {select} from read_csv(?, header = true, all_varchar = true)) "
                 f"to '{out / f'{table}.parquet'}' (format parquet)",
                 [str(source / f"{table}.csv")],
             )
+    channels = pd.read_csv(PROJECT_ROOT / "seeds" / "acquisition_channels.csv")
+    channels["acquisition_channel"] = channels["acquisition_channel"].map(OWN_CHANNELS)
+    channels.to_csv(out / "acquisition_channels.csv", index=False)
+    segments = pd.read_csv(PROJECT_ROOT / "seeds" / "segments.csv")
+    segments["segment"] = segments["segment"].map(OWN_SEGMENTS)
+    segments.to_csv(out / "segments.csv", index=False)
+
+
+def renamed(column: str, names: dict[str, str]) -> str:
+    cases = " ".join(f"when '{old}' then '{new}'" for old, new in names.items())
+    return f"case lower(trim({column})) {cases} end"
 
 
 def without_subscriptions(source: Path, out: Path) -> None:
@@ -57,8 +90,9 @@ def build_tenants(work: Path) -> Build:
     raw_dir = work / "raw"
     shutil.copytree(SAMPLE, raw_dir / "sample")
     shutil.copytree(EDGE, raw_dir / "edge")
-    # the edge company again, as Parquet: every id it uses is also the edge tenant's
-    as_parquet(EDGE, raw_dir / "edge-parquet")
+    # the edge company again, as Parquet under channel and segment names of its own (a company with its own lists);
+    # every id it uses is also the edge tenant's
+    with_own_names_as_parquet(EDGE, raw_dir / "edge-parquet")
     without_subscriptions(EDGE, raw_dir / "no-subscriptions")
     env = {**os.environ, "DBT_TARGET_PATH": str(work / "target"), "DBT_LOG_PATH": str(work / "logs")}
     done = subprocess.run(
@@ -82,14 +116,19 @@ def mart_names(db: Path) -> list[str]:
     return [str(row[0]) for row in rows]
 
 
-def rows_of(db: Path, mart: str, tenant: str | None = None) -> pd.DataFrame:
-    """A mart's rows (one tenant's, or all), without tenant_id, in one order."""
+def rows_of(db: Path, mart: str, tenant: str | None = None, edge_names: bool = False) -> pd.DataFrame:
+    """A mart's rows (one tenant's, or all), without tenant_id, in one order; with edge_names, the renamed
+    company's channels and segments under the edge company's names."""
     with duckdb.connect(str(db), read_only=True) as con:
         if tenant is None:
             frame = con.execute(f"select * from marts.{mart}").df()
         else:
             frame = con.execute(f"select * from marts.{mart} where tenant_id = ?", [tenant]).df()
     frame = frame.drop(columns="tenant_id")
+    if edge_names:
+        for column, names in RENAMED.items():
+            if column in frame:
+                frame[column] = frame[column].replace({new: old for old, new in names.items()})
     return frame.sort_values(list(frame.columns)).reset_index(drop=True)
 
 
@@ -104,7 +143,7 @@ def test_each_tenant_equals_its_company_built_alone(
     assert mart_names(four_tenants.db) == marts
     for mart in marts:
         pd.testing.assert_frame_equal(
-            rows_of(four_tenants.db, mart, tenant),
+            rows_of(four_tenants.db, mart, tenant, edge_names=tenant == "edge-parquet"),
             rows_of(alone.db, mart),
             obj=mart,
             check_exact=False,
@@ -271,3 +310,33 @@ def test_the_dashboard_shows_the_tenant_of_its_link(
     latest = alone.query("select mrr from marts.mrr_monthly where is_complete_month order by month desc limit 1")
     cards = {metric.label: metric.value for metric in app.metric}
     assert cards["MRR"] == format_value(latest.iloc[0, 0], "usd")
+
+
+def test_a_tenant_with_its_own_channel_list_is_held_to_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DBT_TARGET_PATH", str(tmp_path / "target"))
+    shutil.copytree(EDGE, tmp_path / "raw" / "acme")
+    shutil.copytree(EDGE, tmp_path / "raw" / "globex")
+    (tmp_path / "raw" / "acme" / "acquisition_channels.csv").write_text(
+        "acquisition_channel,is_paid\npaid_search,true\norganic_search,false\n"
+    )
+    code = build_cli.main(["--raw-dir", str(tmp_path / "raw"), "--db", str(tmp_path / "w.duckdb")])
+    error = capsys.readouterr().err
+    assert code == 1
+    # the edge company's other channels break acme's own list, and nothing in globex, which uses seeds/
+    assert "acme/raw_users.csv: acquisition_channel: 'referral' is not in acme/acquisition_channels.csv" in error
+    assert "acme/raw_marketing_spend.csv: channel: 'paid_social' is not in acme/acquisition_channels.csv" in error
+    assert "globex/" not in error
+
+
+def test_the_semantic_layer_groups_every_metric_by_tenant(four_tenants: Build) -> None:
+    manifest = paths.semantic_manifest_path(four_tenants.db)
+    assert "user__tenant" in semantic.group_by_names(manifest, ["signups"])
+    assert "user_month__tenant" in semantic.group_by_names(manifest, ["new_customers"])
+    signups = semantic.report(four_tenants.db, manifest, ["signups"], ["user__tenant"])
+    by_tenant = {str(row["user__tenant"]): int(row["signups"]) for row in signups.to_dict("records")}
+    users = {name: len(pd.read_csv(folder / "raw_users.csv")) for name, folder in [("sample", SAMPLE), ("edge", EDGE)]}
+    assert by_tenant == {"sample": users["sample"], "edge": users["edge"], "edge-parquet": users["edge"]} | {
+        "no-subscriptions": users["edge"]
+    }

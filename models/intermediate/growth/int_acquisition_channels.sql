@@ -31,7 +31,9 @@ final as (
         reference_channels.is_paid
     from seen
     left join reference_channels
-        on seen.acquisition_channel = reference_channels.acquisition_channel
+        on
+            seen.tenant_id = reference_channels.tenant_id
+            and seen.acquisition_channel = reference_channels.acquisition_channel
 )
 
 select * from final

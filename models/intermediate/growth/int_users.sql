@@ -78,7 +78,9 @@ final as (
         coalesce(current_mrr.mrr, 0) > 0 as is_active_customer
     from signed_up
     left join reference_channels
-        on signed_up.acquisition_channel = reference_channels.acquisition_channel
+        on
+            signed_up.tenant_id = reference_channels.tenant_id
+            and signed_up.acquisition_channel = reference_channels.acquisition_channel
     left join first_subscriptions
         on signed_up.tenant_id = first_subscriptions.tenant_id and signed_up.user_id = first_subscriptions.user_id
     left join first_paid_months
