@@ -122,7 +122,10 @@ def tidy(column: str) -> str:
 
 def reference_values(path: Path, column: str) -> list[str]:
     with path.open(newline="") as handle:
-        return [row[column].strip().lower() for row in csv.DictReader(handle)]
+        rows = list(csv.DictReader(handle))
+    if rows and column not in rows[0]:
+        raise RawFileUnreadable(f"{path}: the column {column} is missing; the header has {', '.join(rows[0])}")
+    return [(row[column] or "").strip().lower() for row in rows]
 
 
 def raw_name(column: str) -> str:

@@ -200,7 +200,7 @@ def load(con: duckdb.DuckDBPyConnection, tenants: dict[str, dict[str, RawFile]],
     con.execute(f"create schema if not exists {schema}")
     counts = {}
     for table, columns in contract().items():
-        parts, paths_read = [], []
+        parts, parameters = [], []
         for tenant, files in tenants.items():
             raw_file = files[table]
             types = source_types(con, raw_file)
@@ -209,8 +209,8 @@ def load(con: duckdb.DuckDBPyConnection, tenants: dict[str, dict[str, RawFile]],
                 for column, kind in columns.items()
             )
             parts.append(f"select cast(? as varchar) as tenant_id, {select} from {raw_file.reader()}")
-            paths_read += [tenant, str(raw_file.path)]
-        con.execute(f"create or replace table {schema}.{table} as {' union all '.join(parts)}", paths_read)
+            parameters += [tenant, str(raw_file.path)]
+        con.execute(f"create or replace table {schema}.{table} as {' union all '.join(parts)}", parameters)
         row = con.execute(f"select count(*) from {schema}.{table}").fetchone()
         counts[table] = int(row[0]) if row else 0
     load_reference_lists(con, tenants, schema)

@@ -340,3 +340,15 @@ def test_the_semantic_layer_groups_every_metric_by_tenant(four_tenants: Build) -
     assert by_tenant == {"sample": users["sample"], "edge": users["edge"], "edge-parquet": users["edge"]} | {
         "no-subscriptions": users["edge"]
     }
+
+
+def test_a_tenant_list_without_its_column_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DBT_TARGET_PATH", str(tmp_path / "target"))
+    shutil.copytree(EDGE, tmp_path / "raw" / "acme")
+    (tmp_path / "raw" / "acme" / "segments.csv").write_text("name\nstudents\n")
+    code = build_cli.main(["--raw-dir", str(tmp_path / "raw"), "--db", str(tmp_path / "w.duckdb")])
+    error = capsys.readouterr().err
+    assert code == 2
+    assert "acme/segments.csv: the column segment is missing; the header has name" in error
