@@ -372,63 +372,54 @@ def register(con: duckdb.DuckDBPyConnection, files: dict[str, RawFile]) -> None:
 
 
 def validate(files: dict[str, RawFile], docs_dir: Path | None, reference_dir: Path = paths.SEEDS_DIR) -> list[Failure]:
-    """Check every file against the contract; the failures (empty when the files meet it).
+    """Check one company's files against the contract; the failures (empty when the files meet it).
 
     reference_dir holds the channel and segment lists for a tenant that does not bring its own beside its files
     (the project's seeds/ unless a test says otherwise).
     """
-    with duckdb.connect(config=paths.duckdb_settings()) as con:
-        register(con, files)
-        context = open_context(docs_dir)
-        source = context.data_sources.add_pandas("raw_files")
-        failures: list[Failure] = []
-        for table, raw_file in files.items():
-            checks = checks_for(con, raw_file, files, reference_dir)
-            missing = [c for c in checks.columns if c not in checks.present]
-            if missing:
-                header = con.table(table).columns
-                failures.append(
-                    Failure(
-                        raw_file.name,
-                        ", ".join(missing),
-                        "missing column(s); the header has " + ", ".join(header),
-                        [],
-                        None,
-                    )
-                )
-            wrong_types = type_failures(con, checks)
-            failures += wrong_types
-            if wrong_types:
-                continue
-            try:
-                frame = reduce(con, checks)
-            except duckdb.Error as error:
-                raise RawFileUnreadable(diagnose.unreadable(raw_file.path, error, list(checks.columns))) from error
-            batch = source.add_dataframe_asset(table).add_batch_definition_whole_dataframe("check_outcomes")
-            suite = context.suites.add(gx.ExpectationSuite(name=table, expectations=expectations(checks)))
-            definition = context.validation_definitions.add(
-                gx.ValidationDefinition(name=table, data=batch, suite=suite)
-            )
-            actions = [gx.checkpoint.UpdateDataDocsAction(name="data_docs")] if docs_dir is not None else []
-            checkpoint = context.checkpoints.add(
-                gx.Checkpoint(name=table, validation_definitions=[definition], actions=actions, result_format="SUMMARY")
-            )
-            outcome = checkpoint.run(batch_parameters={"dataframe": frame})
-            for validation in outcome.run_results.values():
-                for result in validation.results:
-                    if not result.success:
-                        failures += describe(con, checks, frame, result.expectation_config.kwargs["column"])
-        return failures
+    return validate_tenants({raw.DEFAULT_TENANT: files}, docs_dir, reference_dir)
 
 
-def validate_tenants(tenants: dict[str, dict[str, RawFile]], docs_dir: Path | None) -> list[Failure]:
-    """Every tenant's files checked against the contract; with several tenants each failure names its tenant's
-    folder, and each tenant's Data Docs go to their own folder."""
-    if list(tenants) == [raw.DEFAULT_TENANT]:
-        return validate(tenants[raw.DEFAULT_TENANT], docs_dir)
-    failures = []
+def validate_tenants(
+    tenants: dict[str, dict[str, RawFile]], docs_dir: Path | None, reference_dir: Path = paths.SEEDS_DIR
+) -> list[Failure]:
+    """Every tenant's files checked against the contract, in one GX project whose Data Docs are written once;
+    with several tenants each failure and each suite names its tenant's folder."""
+    several = list(tenants) != [raw.DEFAULT_TENANT]
+    context = open_context(docs_dir)
+    source = context.data_sources.add_pandas("raw_files")
+    failures: list[Failure] = []
     for tenant, files in tenants.items():
-        for failure in validate(files, None if docs_dir is None else docs_dir / tenant):
-            failure.file = f"{tenant}/{failure.file}"
-            failures.append(failure)
+        prefix = f"{tenant}/" if several else ""
+        with duckdb.connect(config=paths.duckdb_settings()) as con:
+            register(con, files)
+            for table, raw_file in files.items():
+                checks = checks_for(con, raw_file, files, reference_dir)
+                missing = [c for c in checks.columns if c not in checks.present]
+                if missing:
+                    header = ", ".join(con.table(table).columns)
+                    problem = "missing column(s); the header has " + header
+                    failures.append(Failure(prefix + raw_file.name, ", ".join(missing), problem, [], None))
+                wrong_types = type_failures(con, checks)
+                failures += [Failure(prefix + f.file, f.column, f.problem, f.examples, f.count) for f in wrong_types]
+                if wrong_types:
+                    continue
+                try:
+                    frame = reduce(con, checks)
+                except duckdb.Error as error:
+                    raise RawFileUnreadable(diagnose.unreadable(raw_file.path, error, list(checks.columns))) from error
+                name = f"{tenant}.{table}" if several else table
+                batch = source.add_dataframe_asset(name).add_batch_definition_whole_dataframe("check_outcomes")
+                suite = context.suites.add(gx.ExpectationSuite(name=name, expectations=expectations(checks)))
+                definition = context.validation_definitions.add(
+                    gx.ValidationDefinition(name=name, data=batch, suite=suite)
+                )
+                outcome = definition.run(batch_parameters={"dataframe": frame}, result_format="SUMMARY")
+                for result in outcome.results:
+                    if not result.success:
+                        for failure in describe(con, checks, frame, result.expectation_config.kwargs["column"]):
+                            failure.file = prefix + failure.file
+                            failures.append(failure)
+    if docs_dir is not None:
+        context.build_data_docs()
     return failures

@@ -50,10 +50,9 @@ def main(argv: list[str] | None = None) -> int:
     if failures:
         report(failures, args.docs)
         return EXIT_BROKEN
-    names = ", ".join(
-        f.name if tenant == raw.DEFAULT_TENANT else f"{tenant}/{f.name}"
-        for tenant, files in tenants.items()
-        for f in files.values()
-    )
+    if list(tenants) == [raw.DEFAULT_TENANT]:
+        names = ", ".join(f.name for f in tenants[raw.DEFAULT_TENANT].values())
+    else:
+        names = f"{len(tenants)} tenants: {', '.join(tenants)}"
     print(f"Raw files meet the data contract ({names}). Data Docs: {data_docs_index(args.docs)}")
     return 0

@@ -131,3 +131,49 @@ def shared_build(shared_dir: Path, name: str, make: Callable[[Path], Build], mus
             assert build.returncode == 0, build.output[-3000:]
         build.save(record)
         return build
+
+
+# The edge company under names of its own: its channels and segments renamed, with its own lists of them.
+OWN_CHANNELS = {
+    "organic_search": "seo",
+    "paid_search": "google_ads",
+    "paid_social": "linkedin_ads",
+    "referral": "word_of_mouth",
+    "content": "blog",
+    "partnerships": "career_centers",
+}
+OWN_SEGMENTS = {
+    "active_job_seeker": "urgent",
+    "career_changer": "switcher",
+    "recent_graduate": "graduate",
+    "passive_candidate": "curious",
+}
+RENAMED = {"acquisition_channel": OWN_CHANNELS, "channel": OWN_CHANNELS, "segment": OWN_SEGMENTS}
+
+
+def with_own_names_as_parquet(source: Path, out: Path) -> None:
+    """A company's CSVs as Parquet files typed as the contract says, its channels and segments renamed, and
+    its own lists of them beside the files."""
+    out.mkdir(parents=True)
+    with duckdb.connect() as con:
+        for table, columns in raw.contract().items():
+            select = ", ".join(
+                f"cast({renamed(column, RENAMED[column]) if column in RENAMED else column} as {kind}) as {column}"
+                for column, kind in columns.items()
+            )
+            con.execute(
+                f"copy (select {select} from read_csv(?, header = true, all_varchar = true)) "
+                f"to '{out / f'{table}.parquet'}' (format parquet)",
+                [str(source / f"{table}.csv")],
+            )
+    channels = pd.read_csv(PROJECT_ROOT / "seeds" / "acquisition_channels.csv")
+    channels["acquisition_channel"] = channels["acquisition_channel"].map(OWN_CHANNELS)
+    channels.to_csv(out / "acquisition_channels.csv", index=False)
+    segments = pd.read_csv(PROJECT_ROOT / "seeds" / "segments.csv")
+    segments["segment"] = segments["segment"].map(OWN_SEGMENTS)
+    segments.to_csv(out / "segments.csv", index=False)
+
+
+def renamed(column: str, names: dict[str, str]) -> str:
+    cases = " ".join(f"when '{old}' then '{new}'" for old, new in names.items())
+    return f"case lower(trim({column})) {cases} end"
