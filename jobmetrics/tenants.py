@@ -66,12 +66,14 @@ def stage(built: Path, published: Path) -> dict[str, Path]:
             with duckdb.connect(str(path), config=dict(STORAGE_COMPATIBILITY)):
                 pass
             con.execute(f"attach '{path}' as one_tenant")
+            con.execute("begin")  # one commit per file, not one per table
             con.execute("create schema one_tenant.marts")
             for mart in marts:
                 con.execute(
                     f"create table one_tenant.marts.{mart} as select * from built.marts.{mart} where tenant_id = ?",
                     [tenant],
                 )
+            con.execute("commit")
             con.execute("detach one_tenant")
             staged[tenant] = path
     return staged
