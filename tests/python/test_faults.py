@@ -34,7 +34,7 @@ IS_ROOT = os.geteuid() == 0
 # Replaces the function that starts a phase with a kill -9 of the build's process group.
 KILLER = """
 import os, signal, sys, threading
-from jobmetrics import build, contract
+from jobmetrics import build, contract, tenants
 from jobmetrics.cli import build as cli
 
 def die(*args, **kwargs):
@@ -42,7 +42,7 @@ def die(*args, **kwargs):
 
 phase = sys.argv[1]
 if phase == "gate":
-    contract.validate = die
+    contract.validate_tenants = die
 elif phase == "load":
     build.load_raw = die
 elif phase == "dbt":
@@ -51,11 +51,17 @@ elif phase == "dbt":
         threading.Timer(3.0, die).start()
         original(warehouse, args)
     build.dbt_build = dbt_then_die
+elif phase == "tenant files":
+    original_stage = tenants.stage
+    def stage_then_die(built, published):
+        original_stage(built, published)
+        die()
+    tenants.stage = stage_then_die  # every tenant's file written beside its name, none renamed yet
 elif phase == "publish":
     build.opens = die  # the new file is renamed in; it has not been checked yet
 sys.exit(cli.main(sys.argv[2:]))
 """
-PHASES = ["gate", "load", "dbt", "publish"]
+PHASES = ["gate", "load", "dbt", "tenant files", "publish"]
 # Builds that reach dbt run one model over a copy of the published warehouse: every mart is there already,
 # and the fault is in the build's own steps, not in the models.
 ONE_MODEL = ["--", "--select", "int_reporting_period"]
