@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 
 from jobmetrics import paths, raw
-from jobmetrics.warehouse import WarehouseUnavailable
+from jobmetrics.warehouse import WarehouseUnavailable, sql_string
 
 FOLDER = "tenants"
 STAGED = ".new"
@@ -48,7 +48,7 @@ def stage(built: Path, published: Path) -> dict[str, Path]:
         leftover.unlink()
     staged: dict[str, Path] = {}
     with duckdb.connect(":memory:", config=paths.duckdb_settings()) as con:
-        con.execute(f"attach '{built}' as built (read_only)")
+        con.execute(f"attach {sql_string(str(built))} as built (read_only)")
         tenants = [
             str(row[0])
             for row in con.execute("select tenant_id from built.intermediate.int_reporting_period").fetchall()
@@ -65,7 +65,7 @@ def stage(built: Path, published: Path) -> dict[str, Path]:
             path.unlink(missing_ok=True)
             with duckdb.connect(str(path), config=dict(STORAGE_COMPATIBILITY)):
                 pass
-            con.execute(f"attach '{path}' as one_tenant")
+            con.execute(f"attach {sql_string(str(path))} as one_tenant")
             con.execute("begin")  # one commit per file, not one per table
             con.execute("create schema one_tenant.marts")
             for mart in marts:

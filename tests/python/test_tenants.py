@@ -306,3 +306,13 @@ def test_a_tenant_list_without_its_column_is_one_line(
     error = capsys.readouterr().err
     assert code == 2
     assert "acme/segments.csv: the column segment is missing; the header has name" in error
+
+
+def test_a_warehouse_folder_with_quotes_in_its_name_gets_its_tenant_files(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DBT_TARGET_PATH", str(tmp_path / "target"))
+    published = tmp_path / 'it\'s "here"' / "jobmetrics.duckdb"
+    code = build_cli.main(["--raw-dir", str(EDGE), "--db", str(published), "--", "--exclude", "resource_type:test"])
+    assert code == 0, capsys.readouterr().err
+    assert tenants.published_tenants(published) == ["default"]
