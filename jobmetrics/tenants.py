@@ -60,6 +60,12 @@ def stage(built: Path, published: Path) -> dict[str, Path]:
                 "order by table_name"
             ).fetchall()
         ]
+        unnamable = [tenant for tenant in tenants if not raw.TENANT_NAME.fullmatch(tenant)]
+        if unnamable:  # only tables another tool loaded can hold such ids: tenant folders are checked
+            raise raw.RawFilesMissing(
+                f"tenant_id {', '.join(repr(t) for t in unnamable)} in the raw tables cannot name a tenant's file; "
+                "use lower-case letters, digits, _ and - (starting with a letter or digit, at most 63 characters)"
+            )
         for tenant in tenants:
             path = out / f"{tenant}.duckdb{STAGED}"
             path.unlink(missing_ok=True)

@@ -316,3 +316,20 @@ def test_a_warehouse_folder_with_quotes_in_its_name_gets_its_tenant_files(
     code = build_cli.main(["--raw-dir", str(EDGE), "--db", str(published), "--", "--exclude", "resource_type:test"])
     assert code == 0, capsys.readouterr().err
     assert tenants.published_tenants(published) == ["default"]
+
+
+def test_a_tenant_id_that_cannot_name_a_file_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Raw tables another tool loaded may hold any tenant_id; one that is no file name stops the build."""
+    monkeypatch.setenv("DBT_TARGET_PATH", str(tmp_path / "target"))
+    published = tmp_path / "warehouse" / "jobmetrics.duckdb"
+    published.parent.mkdir()
+    with duckdb.connect(str(published)) as con:
+        raw.load(con, {"../evil": raw.find_raw_files(EDGE)}, schema="their_raw")
+    monkeypatch.setenv("JOBMETRICS_RAW_SCHEMA", "their_raw")
+    code = build_cli.main(["--db", str(published), "--", "--exclude", "resource_type:test"])
+    error = capsys.readouterr().err
+    assert code == 2
+    assert "tenant_id '../evil' in the raw tables cannot name a tenant's file" in error
+    assert not list(tmp_path.rglob("*evil*"))
