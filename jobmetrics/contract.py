@@ -43,6 +43,7 @@ TEXT_FORMATS = {  # how a CSV writes each type: (SQL test of the text `v`, words
     "double": ("regexp_full_match(v, '-?[0-9]+(\\.[0-9]*)?([eE][-+]?[0-9]+)?')", "numbers"),
     "timestamp": ("try_strptime(v, '%Y-%m-%d %H:%M:%S') is not null", "timestamps as YYYY-MM-DD HH:MM:SS"),
     "date": ("try_strptime(v, '%Y-%m-%d') is not null", "dates as YYYY-MM-DD"),
+    "boolean": ("lower(trim(v)) in ('true', 'false')", "true or false"),
 }
 PARQUET_TYPES = {  # DuckDB types a Parquet column may have for each contract type
     "bigint": {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT", "UINTEGER"},
@@ -51,6 +52,7 @@ PARQUET_TYPES = {  # DuckDB types a Parquet column may have for each contract ty
     "timestamp": {"TIMESTAMP", "TIMESTAMP_NS", "TIMESTAMP_MS", "TIMESTAMP_S", "TIMESTAMP WITH TIME ZONE"},
     "date": {"DATE"},
     "varchar": {"VARCHAR"},
+    "boolean": {"BOOLEAN"},
 }
 NUMERIC = {"bigint", "integer", "double"}
 
@@ -208,6 +210,17 @@ def declared_rule(test: DeclaredTest, file_names: dict[str, str], columns: dict[
         ok = f"count(*) over (partition by {', '.join(combination)}) = 1"
         shown = " || ' ' || ".join(f"cast({part} as varchar)" for part in combination)
         return Rule(test.flag, column, ok, "duplicate combinations", shown)
+    if test.name == "one_per_group_within_tenant":
+        group, condition = args["group_by"], args["condition"]
+        matching = f"sum(case when coalesce(({condition}), false) then 1 else 0 end) over (partition by {group})"
+        shown = f"cast({group} as varchar) || ' has ' || cast({matching} as varchar)"
+        return Rule(test.flag, column, f"{matching} = 1", f"not {args.get('words') or condition}", shown)
+    if test.name == "relationships_combination_within_tenant":
+        parent, combination = reference_name(args["to"]), args["combination"]
+        joined = " || chr(31) || ".join(f"cast({part} as varchar)" for part in combination)
+        ok = f"({joined}) is null or ({joined}) in (select {joined} from {typed_view(parent)})"
+        shown = " || ' ' || ".join(f"cast({part} as varchar)" for part in combination)
+        return Rule(test.flag, column, ok, f"combinations not found in {file_names[parent]}", shown)
     return None
 
 

@@ -22,6 +22,9 @@ from jobmetrics import paths
 DEFAULT_TENANT = "default"
 TENANT_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,62}")
 RAW_TABLES = ["raw_users", "raw_plans", "raw_subscriptions", "raw_scans", "raw_marketing_spend"]
+# Experiments are optional: a company without them leaves both files out and its experiment marts are empty.
+# The assignments name the experiments' variants, so one file without the other is refused.
+OPTIONAL_TABLES = ["raw_experiments", "raw_experiment_assignments"]
 FORMATS = ("csv", "parquet")
 # A tenant's folder may hold its own channel and segment lists, in the form of the project's seeds; a tenant
 # without one uses seeds/. Loaded as <schema>.tenant_<list> (tenant_id first) for staging to choose from.
@@ -67,19 +70,26 @@ def raw_dir() -> Path:
 
 
 def find_raw_files(folder: Path) -> dict[str, RawFile]:
-    """Each raw table's file in the folder: raw_<table>.csv or raw_<table>.parquet, exactly one of them."""
+    """Each raw table's file in the folder: raw_<table>.csv or raw_<table>.parquet, exactly one of them (or
+    none of an optional table)."""
     if not folder.is_dir():
         raise RawFilesMissing(f"{folder} is not a folder; set JOBMETRICS_RAW_DIR to the folder with the raw files")
     found: dict[str, RawFile] = {}
     problems = []
-    for table in RAW_TABLES:
+    for table in RAW_TABLES + OPTIONAL_TABLES:
         candidates = [folder / f"{table}.{ext}" for ext in FORMATS if (folder / f"{table}.{ext}").exists()]
+        if not candidates and table in OPTIONAL_TABLES:
+            continue
         if not candidates:
             problems.append(f"{table}.csv or {table}.parquet is missing")
         elif len(candidates) > 1:
             problems.append(f"both {candidates[0].name} and {candidates[1].name} exist; keep one")
         else:
             found[table] = RawFile(table, candidates[0])
+    brought = [table for table in OPTIONAL_TABLES if table in found]
+    if brought and len(brought) < len(OPTIONAL_TABLES):
+        absent = next(table for table in OPTIONAL_TABLES if table not in found)
+        problems.append(f"{found[brought[0]].name} needs {absent}.csv or {absent}.parquet beside it")
     if problems:
         raise RawFilesMissing(f"in {folder}: " + "; ".join(problems))
     return found
@@ -202,6 +212,8 @@ def load(con: duckdb.DuckDBPyConnection, tenants: dict[str, dict[str, RawFile]],
     for table, columns in contract().items():
         parts, parameters = [], []
         for tenant, files in tenants.items():
+            if table not in files:
+                continue  # an optional table this tenant does not bring
             raw_file = files[table]
             types = source_types(con, raw_file)
             select = ", ".join(
@@ -210,6 +222,9 @@ def load(con: duckdb.DuckDBPyConnection, tenants: dict[str, dict[str, RawFile]],
             )
             parts.append(f"select cast(? as varchar) as tenant_id, {select} from {raw_file.reader()}")
             parameters += [tenant, str(raw_file.path)]
+        if not parts:  # no tenant brings this optional table: empty, with its columns typed
+            nulls = ", ".join(f"cast(null as {kind}) as {column}" for column, kind in columns.items())
+            parts.append(f"select cast(null as varchar) as tenant_id, {nulls} where false")
         con.execute(f"create or replace table {schema}.{table} as {' union all '.join(parts)}", parameters)
         row = con.execute(f"select count(*) from {schema}.{table}").fetchone()
         counts[table] = int(row[0]) if row else 0
@@ -228,6 +243,8 @@ def as_known_on(files: dict[str, RawFile], day: str, out: Path) -> None:
         "raw_subscriptions": f"cast(started_at as date) <= {cutoff}",
         "raw_scans": f"cast(scanned_at as date) <= {cutoff}",
         "raw_marketing_spend": f"cast(spend_date as date) <= {cutoff}",
+        "raw_experiments": "true",
+        "raw_experiment_assignments": f"cast(assigned_at as date) <= {cutoff}",
     }
     with duckdb.connect() as con:
         for table, raw_file in files.items():

@@ -41,6 +41,8 @@
     {%- elif name == 'accepted_range' -%}values outside [{{ kwargs.get('min_value', '-inf') }}, {{ kwargs.get('max_value', 'inf') }}]
     {%- elif name == 'expression_is_true' -%}rows breaking "{{ kwargs['expression'] }}"
     {%- elif name in ('unique_combination', 'unique_combination_within_tenant') -%}duplicate combinations of {{ kwargs['combination'] | join(', ') }}
+    {%- elif name == 'one_per_group_within_tenant' -%}not {{ kwargs.get('words') or kwargs['condition'] }}
+    {%- elif name == 'relationships_combination_within_tenant' -%}combinations of {{ kwargs['combination'] | join(', ') }} with no match in {{ jobmetrics.relation_words(kwargs['to']) }}
     {%- else -%}rows failing {{ name }}
     {%- endif -%}
 {% endmacro %}

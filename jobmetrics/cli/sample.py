@@ -1,4 +1,4 @@
-"""`generate_seeds.py`: write the five raw CSVs of a synthetic resume-scanning SaaS (same arguments, same bytes)."""
+"""`generate_seeds.py`: write the raw CSVs of a synthetic resume-scanning SaaS (same arguments, same bytes)."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ def positive_int(text: str) -> int:
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="jobmetrics sample",
-        description="Write the five raw CSVs (users, plans, subscriptions, scans, marketing spend) of a "
+        description="Write the raw CSVs (users, plans, subscriptions, scans, marketing spend, experiments) of a "
         "synthetic resume-scanning SaaS. Same arguments give byte-identical files.",
     )
     parser.add_argument("--users", type=positive_int, default=10_000, help="number of signups (default 10000)")

@@ -67,7 +67,11 @@ def load(tenants: dict[str, dict[str, raw.RawFile]], schema: str = "raw") -> dic
             return int(cur.rowcount)
 
         for table, columns in raw.contract().items():
-            sources = [(tenant, files[table].reader(), files[table].path) for tenant, files in tenants.items()]
+            sources = [
+                (tenant, files[table].reader(), files[table].path)
+                for tenant, files in tenants.items()
+                if table in files  # an optional table not every tenant brings
+            ]
             counts[table] = copy_in(table, columns, sources)
         for name, columns in raw.REFERENCE_LISTS.items():
             lists = [(tenant, raw.own_list(files, name)) for tenant, files in tenants.items()]

@@ -69,6 +69,8 @@ def load(tenants: dict[str, dict[str, raw.RawFile]], schema: str = "raw") -> dic
     for table, columns in raw.contract().items():
         typed = None
         for tenant, files in tenants.items():
+            if table not in files:
+                continue  # an optional table this tenant does not bring
             raw_file = files[table]
             reader = spark.read.format(raw_file.format)
             if raw_file.format == "csv":
@@ -79,7 +81,12 @@ def load(tenants: dict[str, dict[str, raw.RawFile]], schema: str = "raw") -> dic
                 *(f"cast({c} as {TYPES.get(kind, kind)}) as {c}" for c, kind in columns.items()),
             )
             typed = tenant_rows if typed is None else typed.unionByName(tenant_rows)
-        assert typed is not None, "find_tenants returns at least one tenant"
+        if typed is None:  # no tenant brings this optional table: empty, with its columns typed
+            typed_columns = ", ".join(f"{column} {TYPES.get(kind, kind)}" for column, kind in columns.items())
+            spark.sql(f"drop table if exists {schema}.{table}")
+            spark.sql(f"create table {schema}.{table} (tenant_id string, {typed_columns}) using parquet")
+            counts[table] = 0
+            continue
         typed.write.mode("overwrite").format("parquet").saveAsTable(f"{schema}.{table}")
         counts[table] = spark.table(f"{schema}.{table}").count()
     for name, columns in raw.REFERENCE_LISTS.items():

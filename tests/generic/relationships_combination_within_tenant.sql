@@ -1,0 +1,43 @@
+{#- Fails on rows whose combination of values (expressions over the columns) has no match in `to` within the
+    same tenant. -#}
+{% test relationships_combination_within_tenant(model, combination, to) %}
+{%- set child_tenant = jobmetrics.tenant_of(model) -%}
+{%- set parent_tenant = jobmetrics.tenant_of(to) %}
+
+with
+
+children as (
+    select
+        {{ child_tenant }} as tenant_id,
+        {%- for part in combination %}
+            {{ part }} as part_{{ loop.index }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from {{ model }}
+),
+
+parents as (
+    select distinct
+        {{ parent_tenant }} as tenant_id,
+        {%- for part in combination %}
+            {{ part }} as part_{{ loop.index }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from {{ to }}
+)
+
+select children.*
+from children
+where
+    {%- for part in combination %}
+        children.part_{{ loop.index }} is not null and
+    {%- endfor %}
+    not exists (
+        select 1
+        from parents
+        where
+            parents.tenant_id = children.tenant_id
+            {%- for part in combination %}
+                and parents.part_{{ loop.index }} = children.part_{{ loop.index }}
+            {%- endfor %}
+    )
+
+{% endtest %}
