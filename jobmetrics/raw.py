@@ -21,10 +21,24 @@ from jobmetrics import paths
 
 DEFAULT_TENANT = "default"
 TENANT_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,62}")
-RAW_TABLES = ["raw_users", "raw_plans", "raw_subscriptions", "raw_scans", "raw_marketing_spend"]
-# Experiments are optional: a company without them leaves both files out and its experiment marts are empty.
-# The assignments name the experiments' variants, so one file without the other is refused.
-OPTIONAL_TABLES = ["raw_experiments", "raw_experiment_assignments"]
+SOURCES_YML = paths.PROJECT_ROOT / "models" / "staging" / "_sources.yml"
+
+
+def raw_source() -> dict[str, Any]:
+    sources = yaml.safe_load(SOURCES_YML.read_text())["sources"]
+    found: dict[str, Any] = next(source for source in sources if source["name"] == "raw")
+    return found
+
+
+def is_optional(table: dict[str, Any]) -> bool:
+    return bool(table.get("config", {}).get("meta", {}).get("optional"))
+
+
+# The tables every company brings, and those the contract marks optional (the experiments: a company without
+# them leaves both files out and its experiment marts are empty; the assignments name the experiments'
+# variants, so one file without the other is refused).
+RAW_TABLES = [table["name"] for table in raw_source()["tables"] if not is_optional(table)]
+OPTIONAL_TABLES = [table["name"] for table in raw_source()["tables"] if is_optional(table)]
 FORMATS = ("csv", "parquet")
 # A tenant's folder may hold its own channel and segment lists, in the form of the project's seeds; a tenant
 # without one uses seeds/. Loaded as <schema>.tenant_<list> (tenant_id first) for staging to choose from.
@@ -32,7 +46,6 @@ REFERENCE_LISTS = {
     "acquisition_channels": {"acquisition_channel": "varchar", "is_paid": "boolean"},
     "segments": {"segment": "varchar"},
 }
-SOURCES_YML = paths.PROJECT_ROOT / "models" / "staging" / "_sources.yml"
 
 
 class RawFilesMissing(Exception):
@@ -115,10 +128,9 @@ def find_tenants(folder: Path) -> dict[str, dict[str, RawFile]]:
 @cache
 def contract() -> dict[str, dict[str, str]]:
     """Column -> declared type for each raw table, from the raw source in models/staging/_sources.yml."""
-    sources = yaml.safe_load(SOURCES_YML.read_text())["sources"]
-    raw = next(source for source in sources if source["name"] == "raw")
     return {
-        table["name"]: {column["name"]: column["data_type"] for column in table["columns"]} for table in raw["tables"]
+        table["name"]: {column["name"]: column["data_type"] for column in table["columns"]}
+        for table in raw_source()["tables"]
     }
 
 
@@ -153,10 +165,8 @@ def parse_test(table: str, column: str | None, entry: str | dict[str, Any], name
 @cache
 def declared_tests() -> dict[str, list[DeclaredTest]]:
     """Every rule of the contract, per raw table, as declared in models/staging/_sources.yml."""
-    sources = yaml.safe_load(SOURCES_YML.read_text())["sources"]
-    raw = next(source for source in sources if source["name"] == "raw")
     declared: dict[str, list[DeclaredTest]] = {}
-    for table in raw["tables"]:
+    for table in raw_source()["tables"]:
         names = [column["name"] for column in table["columns"]]
         tests = [parse_test(table["name"], None, entry, names) for entry in table.get("data_tests", [])]
         for column in table["columns"]:

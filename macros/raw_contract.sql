@@ -64,12 +64,14 @@
         {%- if value_columns -%}
             {%- do samples.append(row[value_columns[0]] | string) -%}
         {%- else -%}
-            {#- a row-level rule: show the row's id and the columns the rule mentions -#}
             {%- set kwargs = test_node.test_metadata.kwargs -%}
             {%- set expression = kwargs.get('arguments', kwargs).get('expression', '') -%}
+            {#- a row-level rule: its row's id and the columns its expression mentions; a rule over groups of
+                rows: every column of the group it reports -#}
+            {%- set names = rows.column_names | reject('equalto', 'tenant_id') | list -%}
             {%- set pairs = [] -%}
-            {%- for name in rows.column_names -%}
-                {%- if name == rows.column_names[0] or name in expression -%}
+            {%- for name in names -%}
+                {%- if not expression or name == names[0] or name in expression -%}
                     {%- do pairs.append(name ~ '=' ~ row[name]) -%}
                 {%- endif -%}
             {%- endfor -%}
@@ -110,3 +112,44 @@
         {%- endif -%}
     {%- endfor -%}
 {% endmacro %}
+
+
+{#- The raw tables the contract marks optional, created empty (tenant_id and their columns) where they are
+    missing: a company without experiments has neither file, and another tool's raw schema need not have them. -#}
+{% macro create_optional_raw_tables() %}
+    {%- if not execute -%}{{ return('') }}{%- endif -%}
+    {%- for table in graph.sources.values() if table.source_name == 'raw' and table.config.meta.get('optional') -%}
+        {%- set relation = source('raw', table.name) -%}
+        {%- if adapter.get_relation(relation.database, relation.schema, relation.identifier) is none -%}
+            {%- set columns = ['tenant_id ' ~ dbt.type_string()] -%}
+            {%- for column in table.columns.values() -%}
+                {%- do columns.append(column.name ~ ' ' ~ jobmetrics.contract_type(column.data_type)) -%}
+            {%- endfor -%}
+            {%- do run_query(jobmetrics.create_empty_table(relation, columns)) -%}
+        {%- endif -%}
+    {%- endfor -%}
+{% endmacro %}
+
+
+{#- A contract type (_sources.yml) as the engine writes it. -#}
+{% macro contract_type(data_type) -%}
+    {%- if data_type == 'varchar' -%}{{ dbt.type_string() }}
+    {%- elif data_type == 'double' -%}{{ jobmetrics.type_double() }}
+    {%- elif data_type == 'bigint' -%}{{ dbt.type_bigint() }}
+    {%- elif data_type == 'timestamp' -%}{{ dbt.type_timestamp() }}
+    {%- else -%}{{ data_type }}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{% macro create_empty_table(relation, columns) %}
+    {{ return(adapter.dispatch('create_empty_table', 'jobmetrics')(relation, columns)) }}
+{% endmacro %}
+
+{% macro default__create_empty_table(relation, columns) -%}
+    create table if not exists {{ relation }} ({{ columns | join(', ') }})
+{%- endmacro %}
+
+{% macro spark__create_empty_table(relation, columns) -%}
+    create table if not exists {{ relation }} ({{ columns | join(', ') }}) using parquet
+{%- endmacro %}

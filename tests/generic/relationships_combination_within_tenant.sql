@@ -10,7 +10,8 @@ children as (
     select
         {{ child_tenant }} as tenant_id,
         {%- for part in combination %}
-            {{ part }} as part_{{ loop.index }}{{ ',' if not loop.last }}
+            {#- named after the column the expression reads, for the failure report -#}
+            {{ part }} as {{ modules.re.findall('[a-z_]+', part)[-1] }}{{ ',' if not loop.last }}
         {%- endfor %}
     from {{ model }}
 ),
@@ -19,7 +20,7 @@ parents as (
     select distinct
         {{ parent_tenant }} as tenant_id,
         {%- for part in combination %}
-            {{ part }} as part_{{ loop.index }}{{ ',' if not loop.last }}
+            {{ part }} as {{ modules.re.findall('[a-z_]+', part)[-1] }}{{ ',' if not loop.last }}
         {%- endfor %}
     from {{ to }}
 )
@@ -28,7 +29,7 @@ select children.*
 from children
 where
     {%- for part in combination %}
-        children.part_{{ loop.index }} is not null and
+        children.{{ modules.re.findall('[a-z_]+', part)[-1] }} is not null and
     {%- endfor %}
     not exists (
         select 1
@@ -36,7 +37,8 @@ where
         where
             parents.tenant_id = children.tenant_id
             {%- for part in combination %}
-                and parents.part_{{ loop.index }} = children.part_{{ loop.index }}
+                {%- set name = modules.re.findall('[a-z_]+', part)[-1] %}
+                and parents.{{ name }} = children.{{ name }}
             {%- endfor %}
     )
 

@@ -157,6 +157,8 @@ def with_own_names_as_parquet(source: Path, out: Path) -> None:
     out.mkdir(parents=True)
     with duckdb.connect() as con:
         for table, columns in raw.contract().items():
+            if not (source / f"{table}.csv").exists():
+                continue  # an optional table the company does not bring
             select = ", ".join(
                 f"cast({renamed(column, RENAMED[column]) if column in RENAMED else column} as {kind}) as {column}"
                 for column, kind in columns.items()

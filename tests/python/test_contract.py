@@ -62,6 +62,25 @@ BROKEN_ROWS = {
     ("raw_marketing_spend", "channel__in_reference_list"): "2025-03-04,tv,5.00",
     ("raw_marketing_spend", "spend_usd__not_null"): "2025-03-05,paid_search,",
     ("raw_marketing_spend", "spend_usd__accepted_range"): "2025-03-06,paid_search,-1",
+    # onboarding's control and treatment are in EXPERIMENTS below
+    ("raw_experiments", "experiment_id__not_null"): ",solo,true,1",
+    ("raw_experiments", "variant__not_null"): "pricing,,true,1",
+    ("raw_experiments", "is_control__not_null"): "onboarding,extra,,1",
+    ("raw_experiments", "weight__not_null"): "onboarding,heavy,false,",
+    ("raw_experiments", "weight__accepted_range"): "onboarding,unseen,false,0",
+    ("raw_experiments", "experiment_id, variant__unique_combination_within_tenant"): "onboarding, Treatment ,false,1",
+    ("raw_experiments", "is_control__one_per_group_within_tenant"): "tips,a,true,1\ntips,b,true,1",
+    ("raw_experiment_assignments", "experiment_id__not_null"): f",1,control,{TIME}",
+    ("raw_experiment_assignments", "user_id__not_null"): f"onboarding,,control,{TIME}",
+    ("raw_experiment_assignments", "user_id__relationships_within_tenant"): f"onboarding,999,control,{TIME}",
+    ("raw_experiment_assignments", "variant__not_null"): f"onboarding,1,,{TIME}",
+    ("raw_experiment_assignments", "assigned_at__not_null"): "onboarding,1,control,",
+    ("raw_experiment_assignments", "variant__relationships_combination_within_tenant"): f"onboarding,1,purple,{TIME}",
+}
+# The edge company runs no experiments: the broken rows above come after these valid ones.
+EXPERIMENTS = {
+    "raw_experiments": "experiment_id,variant,is_control,weight\nonboarding,control,true,1\nonboarding,treatment,false,1",
+    "raw_experiment_assignments": f"experiment_id,user_id,variant,assigned_at\nonboarding,1,treatment,{TIME}",
 }
 # what each door says of a broken rule, by the test's name: (the gate, dbt)
 WORDS = {
@@ -74,6 +93,11 @@ WORDS = {
     "matches_pattern": ("values that are not two-letter country codes", "values that are not two-letter country codes"),
     "expression_is_true": ("rows breaking", "rows breaking"),
     "unique_combination_within_tenant": ("duplicate combinations", "duplicate combinations"),
+    "one_per_group_within_tenant": ("not one control per experiment", "not one control per experiment"),
+    "relationships_combination_within_tenant": (
+        "combinations not found in",
+        "combinations of experiment_id, lower(trim(variant)) with no match in raw_experiments",
+    ),
 }
 DECLARED = [test for tests in raw.declared_tests().values() for test in tests]
 
@@ -85,6 +109,8 @@ def test_every_declared_rule_has_a_broken_row() -> None:
 
 def broken_folder(folder: Path) -> Path:
     shutil.copytree(EDGE, folder)
+    for table, text in EXPERIMENTS.items():
+        (folder / f"{table}.csv").write_text(text + "\n")
     for (table, _), line in BROKEN_ROWS.items():
         with (folder / f"{table}.csv").open("a") as handle:
             handle.write(line + "\n")
@@ -113,7 +139,7 @@ def tables_build(edge_company: Build, shared_dir: Path) -> Build:
         shutil.copy(edge_company.db, workdir / edge_company.db.name)
         with duckdb.connect(str(workdir / edge_company.db.name)) as con:
             con.execute("create schema their_raw")
-            for table in raw.RAW_TABLES:
+            for table in raw.RAW_TABLES + raw.OPTIONAL_TABLES:
                 con.read_csv(str(folder / f"{table}.csv")).create(f"their_raw.{table}")
         return dbt_build(
             workdir,
