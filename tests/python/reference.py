@@ -325,3 +325,47 @@ if __name__ == "__main__":
     revenue = compute(loaded)
     product(loaded, revenue.as_of, revenue.months[0])
     print(f"{time.perf_counter() - started:.2f}")
+
+
+def experiment_users(seed_dir: Path, as_of: date, window_days: int = 14) -> pd.DataFrame:
+    """docs/metrics.md's experiment definitions, user by user: one row per counted user (earliest assignment,
+    one variant only, window ended by the end of as_of) with their conversion, scans, sum of match rates and
+    scans in the window's length before exposure."""
+    assignments = pd.read_csv(seed_dir / "raw_experiment_assignments.csv", parse_dates=["assigned_at"])
+    assignments["variant"] = assignments["variant"].str.strip().str.lower()
+    per_user = assignments.groupby(["experiment_id", "user_id"]).agg(
+        exposed_at=("assigned_at", "min"), variants=("variant", "nunique"), variant=("variant", "first")
+    )
+    window = pd.Timedelta(days=window_days)
+    end_of_as_of = pd.Timestamp(as_of) + pd.Timedelta(days=1)
+    counted = per_user[(per_user["variants"] == 1) & (per_user["exposed_at"] + window <= end_of_as_of)]
+    subs = pd.read_csv(seed_dir / "raw_subscriptions.csv", parse_dates=["started_at"])
+    scans = pd.read_csv(seed_dir / "raw_scans.csv", parse_dates=["scanned_at"])
+    starts = subs.groupby("user_id")["started_at"].apply(list).to_dict()
+    user_scans = {user: frame for user, frame in scans.groupby("user_id")}
+    rows = []
+    for (experiment, user), exposure in counted.iterrows():
+        start, end = exposure["exposed_at"], exposure["exposed_at"] + window
+        converted = any(start <= started < end for started in starts.get(user, []))
+        mine = user_scans.get(user, scans.iloc[0:0])
+        inside = mine[(mine["scanned_at"] >= start) & (mine["scanned_at"] < end)]
+        before = mine[(mine["scanned_at"] >= start - window) & (mine["scanned_at"] < start)]
+        rows.append(
+            {
+                "experiment_id": experiment,
+                "user_id": user,
+                "variant": exposure["variant"],
+                "converted": int(converted),
+                "scans": len(inside),
+                "match_rate_sum": float(inside["match_rate"].sum()),
+                "scans_before": len(before),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def multiple_exposure_users(seed_dir: Path) -> dict[str, int]:
+    """Per experiment, the users assigned to more than one of its variants."""
+    assignments = pd.read_csv(seed_dir / "raw_experiment_assignments.csv")
+    variants = assignments.groupby(["experiment_id", "user_id"])["variant"].nunique()
+    return {str(k): int(v) for k, v in (variants > 1).groupby(level="experiment_id").sum().items()}

@@ -79,7 +79,9 @@ BROKEN_ROWS = {
 }
 # The edge company runs no experiments: the broken rows above come after these valid ones.
 EXPERIMENTS = {
-    "raw_experiments": "experiment_id,variant,is_control,weight\nonboarding,control,true,1\nonboarding,treatment,false,1",
+    "raw_experiments": (
+        "experiment_id,variant,is_control,weight\nonboarding,control,true,1\nonboarding,treatment,false,1"
+    ),
     "raw_experiment_assignments": f"experiment_id,user_id,variant,assigned_at\nonboarding,1,treatment,{TIME}",
 }
 # what each door says of a broken rule, by the test's name: (the gate, dbt)
