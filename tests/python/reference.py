@@ -341,21 +341,23 @@ def experiment_users(seed_dir: Path, as_of: date, window_days: int = 14) -> pd.D
     counted = per_user[(per_user["variants"] == 1) & (per_user["exposed_at"] + window <= end_of_as_of)]
     subs = pd.read_csv(seed_dir / "raw_subscriptions.csv", parse_dates=["started_at"])
     scans = pd.read_csv(seed_dir / "raw_scans.csv", parse_dates=["scanned_at"])
-    starts = subs.groupby("user_id")["started_at"].apply(list).to_dict()
-    user_scans = {user: frame for user, frame in scans.groupby("user_id")}
+    starts: dict[int, list[pd.Timestamp]] = defaultdict(list)
+    for row in records(subs):
+        starts[int(row["user_id"])].append(row["started_at"])
+    scans_of = {user: frame for user, frame in scans.groupby("user_id")}
     rows = []
-    for (experiment, user), exposure in counted.iterrows():
+    for exposure in records(counted.reset_index()):
+        user = int(exposure["user_id"])
         start, end = exposure["exposed_at"], exposure["exposed_at"] + window
-        converted = any(start <= started < end for started in starts.get(user, []))
-        mine = user_scans.get(user, scans.iloc[0:0])
+        mine = scans_of.get(user, scans.iloc[0:0])
         inside = mine[(mine["scanned_at"] >= start) & (mine["scanned_at"] < end)]
         before = mine[(mine["scanned_at"] >= start - window) & (mine["scanned_at"] < start)]
         rows.append(
             {
-                "experiment_id": experiment,
+                "experiment_id": exposure["experiment_id"],
                 "user_id": user,
                 "variant": exposure["variant"],
-                "converted": int(converted),
+                "converted": int(any(start <= started < end for started in starts[user])),
                 "scans": len(inside),
                 "match_rate_sum": float(inside["match_rate"].sum()),
                 "scans_before": len(before),

@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 import shutil
 import statistics
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -27,9 +28,9 @@ METRICS = ("conversion", "scans_per_user", "match_rate")
 def sufficient(
     variant: str,
     metric: str,
-    values: list[float],
-    denominators: list[float] | None = None,
-    covariates: list[float] | None = None,
+    values: Sequence[float],
+    denominators: Sequence[float] | None = None,
+    covariates: Sequence[float] | None = None,
     is_control: bool = False,
     weight: float = 1.0,
 ) -> dict[str, Any]:
@@ -60,8 +61,22 @@ def sufficient(
     return row
 
 
-def readout(rows: list[dict[str, Any]]) -> pd.DataFrame:
-    return experiments.lifts(pd.DataFrame(rows)).set_index(["variant", "metric"])
+Row = dict[str, Any]
+
+
+def keyed(frame: pd.DataFrame, *keys: str) -> dict[Any, Row]:
+    """A frame's rows by their key columns (one key: its value; several: a tuple)."""
+    return {
+        (row[keys[0]] if len(keys) == 1 else tuple(row[key] for key in keys)): row for row in reference.records(frame)
+    }
+
+
+def readout_frame(rows: list[Row]) -> pd.DataFrame:
+    return experiments.lifts(pd.DataFrame(rows))
+
+
+def readout(rows: list[Row]) -> dict[Any, Row]:
+    return keyed(readout_frame(rows), "variant", "metric")
 
 
 def test_a_tiny_conversion_experiment_worked_by_hand() -> None:
@@ -71,7 +86,7 @@ def test_a_tiny_conversion_experiment_worked_by_hand() -> None:
             sufficient("control", "conversion", [0, 1, 0, 1], is_control=True),
             sufficient("treatment", "conversion", [1, 1, 1, 0, 1]),
         ]
-    ).loc[("treatment", "conversion")]
+    )["treatment", "conversion"]
     standard_error = math.sqrt((1 / 5) / 5 + (1 / 3) / 4)
     assert found["value"] == pytest.approx(0.8, abs=1e-12)
     assert found["control_value"] == pytest.approx(0.5, abs=1e-12)
@@ -90,7 +105,7 @@ def test_the_control_rows_carry_no_lift() -> None:
             sufficient("control", "conversion", [0, 1, 0, 1], is_control=True),
             sufficient("treatment", "conversion", [1, 1, 1, 0, 1]),
         ]
-    ).loc[("control", "conversion")]
+    )["control", "conversion"]
     assert found["value"] == pytest.approx(0.5)
     assert all(pd.isna(found[column]) for column in experiments.LIFT_COLUMNS)
 
@@ -112,7 +127,7 @@ def test_match_rate_is_a_ratio_of_sums_with_a_delta_method_interval() -> None:
             sufficient("control", "match_rate", *control, is_control=True),
             sufficient("treatment", "match_rate", *treatment),
         ]
-    ).loc[("treatment", "match_rate")]
+    )["treatment", "match_rate"]
     assert found["control_value"] == pytest.approx(360 / 5, abs=1e-12)
     assert found["value"] == pytest.approx(460 / 6, abs=1e-12)
     standard_error = math.sqrt(delta_variance(*control) + delta_variance(*treatment))
@@ -139,9 +154,9 @@ def test_cuped_adjusts_by_the_scans_before_exposure() -> None:
     control, treatment = adjusted(control_after, control_before), adjusted(treatment_after, treatment_before)
     lift = statistics.fmean(treatment) - statistics.fmean(control)
     standard_error = math.sqrt(statistics.variance(treatment) / 6 + statistics.variance(control) / 5)
-    row = found.loc[("treatment", "scans_per_user")]
+    row = found["treatment", "scans_per_user"]
     assert row["cuped_value"] == pytest.approx(statistics.fmean(treatment), rel=1e-12)
-    assert found.loc[("control", "scans_per_user"), "cuped_value"] == pytest.approx(statistics.fmean(control))
+    assert found["control", "scans_per_user"]["cuped_value"] == pytest.approx(statistics.fmean(control))
     assert row["cuped_absolute_lift"] == pytest.approx(lift, rel=1e-12)
     assert row["cuped_ci_high"] - row["cuped_ci_low"] == pytest.approx(2 * 1.959964 * standard_error, rel=1e-12)
     assert row["cuped_ci_high"] - row["cuped_ci_low"] < row["ci_high"] - row["ci_low"]  # past scans predict
@@ -159,20 +174,20 @@ def test_the_sample_ratio_check_is_a_chi_square_test_against_the_weights() -> No
 
 
 def test_the_verdict_says_broken_winner_or_nothing() -> None:
-    winner = readout(
+    winner = readout_frame(
         [
             sufficient("control", "conversion", [0] * 80 + [1] * 20, is_control=True),
             sufficient("checklist", "conversion", [0] * 60 + [1] * 40),
         ]
-    ).reset_index()
+    )
     assert experiments.verdict(winner, 0.5).startswith("checklist raises conversion by 20.0 points (95% CI 7.")
     assert experiments.verdict(winner, 0.0001).startswith("broken: sample-ratio mismatch (p = 0.0001)")
-    flat = readout(
+    flat = readout_frame(
         [
             sufficient("control", "conversion", [0, 1] * 50, is_control=True),
             sufficient("checklist", "conversion", [1, 0] * 50),
         ]
-    ).reset_index()
+    )
     assert experiments.verdict(flat, 0.5) == "no detectable difference in conversion"
     assert experiments.verdict(flat.assign(users=0), math.nan).startswith("not enough data yet")
 
@@ -225,10 +240,13 @@ def sample_users() -> pd.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def results(default_company: Build) -> pd.DataFrame:
-    return default_company.query("select * from marts.experiment_results").set_index(
-        ["experiment_id", "variant", "metric"]
-    )
+def results(default_company: Build) -> dict[Any, Row]:
+    return keyed(default_company.query("select * from marts.experiment_results"), "experiment_id", "variant", "metric")
+
+
+@pytest.fixture(scope="module")
+def summary(default_company: Build) -> dict[Any, Row]:
+    return keyed(default_company.query("select * from marts.experiment_summary"), "experiment_id")
 
 
 def per_user(users: pd.DataFrame, metric: str) -> pd.DataFrame:
@@ -260,7 +278,9 @@ def expected_lift(treatment: pd.DataFrame, control: pd.DataFrame, metric: str) -
     }
 
 
-def test_the_samples_readouts_equal_scipy_on_per_user_values(sample_users: pd.DataFrame, results: pd.DataFrame) -> None:
+def test_the_samples_readouts_equal_scipy_on_per_user_values(
+    sample_users: pd.DataFrame, results: dict[Any, Row]
+) -> None:
     checked = 0
     for experiment, users in sample_users.groupby("experiment_id"):
         control_name = "control"
@@ -268,7 +288,7 @@ def test_the_samples_readouts_equal_scipy_on_per_user_values(sample_users: pd.Da
             values = per_user(users, metric)
             control = values[values["variant"] == control_name]
             for variant, treatment in values[values["variant"] != control_name].groupby("variant"):
-                row = results.loc[(experiment, variant, metric)]
+                row = results[experiment, variant, metric]
                 assert row["users"] == len(treatment)
                 for column, wanted in expected_lift(treatment, control, metric).items():
                     assert row[column] == pytest.approx(wanted, rel=1e-9, abs=1e-12), (experiment, variant, metric)
@@ -277,7 +297,7 @@ def test_the_samples_readouts_equal_scipy_on_per_user_values(sample_users: pd.Da
 
 
 def test_the_samples_cuped_readout_equals_the_adjusted_per_user_values(
-    sample_users: pd.DataFrame, results: pd.DataFrame
+    sample_users: pd.DataFrame, results: dict[Any, Row]
 ) -> None:
     users = sample_users[sample_users["experiment_id"] == "scan_tips"]
     covariance = np.cov(users["scans"], users["scans_before"], ddof=1)
@@ -286,43 +306,43 @@ def test_the_samples_cuped_readout_equals_the_adjusted_per_user_values(
     control = adjusted[users["variant"] == "control"]
     for variant in ("tips_inline", "tips_email"):
         treatment = adjusted[users["variant"] == variant]
-        row = results.loc[("scan_tips", variant, "scans_per_user")]
+        row = results["scan_tips", variant, "scans_per_user"]
         welch = stats.ttest_ind(treatment, control, equal_var=False)
         assert row["cuped_absolute_lift"] == pytest.approx(treatment.mean() - control.mean(), rel=1e-9)
         assert row["cuped_p_value"] == pytest.approx(2 * stats.norm.sf(abs(float(welch.statistic))), rel=1e-9)
 
 
 def test_the_planted_mismatch_is_flagged_and_the_others_are_not(
-    default_company: Build, sample_users: pd.DataFrame
+    summary: dict[Any, Row], sample_users: pd.DataFrame
 ) -> None:
-    summary = default_company.query("select * from marts.experiment_summary").set_index("experiment_id")
-    assert summary["srm_flag"].to_dict() == {"onboarding_checklist": False, "pricing_page": True, "scan_tips": False}
+    flags = {experiment: row["srm_flag"] for experiment, row in summary.items()}
+    assert flags == {"onboarding_checklist": False, "pricing_page": True, "scan_tips": False}
     declared = pd.read_csv(SAMPLE / "raw_experiments.csv")
     for experiment, users in sample_users.groupby("experiment_id"):
         plan = declared[declared["experiment_id"] == experiment]
         counts = users["variant"].value_counts().reindex(plan["variant"]).fillna(0)
         expected = counts.sum() * plan["weight"].to_numpy() / plan["weight"].sum()
         wanted = stats.chisquare(counts.to_numpy(), expected).pvalue
-        assert summary.loc[experiment, "srm_p_value"] == pytest.approx(wanted, rel=1e-9)
-    assert summary.loc["pricing_page", "verdict"].startswith("broken: sample-ratio mismatch")
-    assert summary.loc["onboarding_checklist", "verdict"].startswith("checklist raises conversion by")
-    assert summary.loc["scan_tips", "verdict"] == "no detectable difference in conversion"
+        assert summary[experiment]["srm_p_value"] == pytest.approx(wanted, rel=1e-9)
+    assert summary["pricing_page"]["verdict"].startswith("broken: sample-ratio mismatch")
+    assert summary["onboarding_checklist"]["verdict"].startswith("checklist raises conversion by")
+    assert summary["scan_tips"]["verdict"] == "no detectable difference in conversion"
 
 
 def test_multiple_exposures_and_unfinished_windows_are_left_out(
-    default_company: Build, sample_users: pd.DataFrame
+    default_company: Build, summary: dict[Any, Row], sample_users: pd.DataFrame
 ) -> None:
-    summary = default_company.query("select * from marts.experiment_summary").set_index("experiment_id")
-    assert summary["users"].to_dict() == sample_users.groupby("experiment_id").size().to_dict()
+    counted = {experiment: row["users"] for experiment, row in summary.items()}
+    assert counted == {str(k): int(v) for k, v in sample_users.groupby("experiment_id").size().items()}
     multiple = reference.multiple_exposure_users(SAMPLE)
-    assert summary["multiple_exposure_users"].to_dict() == multiple
+    assert {experiment: row["multiple_exposure_users"] for experiment, row in summary.items()} == multiple
     assert multiple["pricing_page"] > 0
-    assert summary.loc["pricing_page", "users_in_window"] > 0  # assigned in the last 14 days of 2025
-    results = default_company.query(
+    assert summary["pricing_page"]["users_in_window"] > 0  # assigned in the last 14 days of 2025
+    in_results = default_company.query(
         "select experiment_id, sum(users) as users from marts.experiment_results "
         "where metric = 'conversion' group by experiment_id"
-    ).set_index("experiment_id")
-    assert results["users"].to_dict() == summary["users"].to_dict()
+    )
+    assert {row["experiment_id"]: row["users"] for row in reference.records(in_results)} == counted
 
 
 def test_a_company_without_experiments_has_empty_experiment_marts(edge_company: Build) -> None:
