@@ -1,6 +1,8 @@
-"""The alert report: KPI statuses and recent anomalies as text, JSON or a Slack message, and its exit code.
+"""The alert report: KPI statuses, recent anomalies and broken experiments as text, JSON or a Slack message, and
+its exit code.
 
-A KPI with no data counts as a warning; an anomaly counts only when its direction hurts the business.
+A KPI with no data counts as a warning; an anomaly counts only when its direction hurts the business; an
+experiment with a sample-ratio mismatch is critical (its readout cannot be trusted, and it may still be running).
 """
 
 from __future__ import annotations
@@ -33,7 +35,12 @@ def read_report(con: duckdb.DuckDBPyConnection, days: int) -> Report:
         "select * from marts.metric_anomalies where date_day >= ? order by date_day, metric",
         [since],
     )
-    report: Report = {"as_of": as_of, "days": days, "kpis": kpis, "anomalies": anomalies}
+    broken = fetch_dicts(
+        con,
+        "select experiment_id, srm_p_value, verdict from marts.experiment_summary where srm_flag "
+        "order by experiment_id",
+    )
+    report: Report = {"as_of": as_of, "days": days, "kpis": kpis, "anomalies": anomalies, "experiments": broken}
     report["status"] = overall_status(report)
     return report
 
@@ -41,6 +48,7 @@ def read_report(con: duckdb.DuckDBPyConnection, days: int) -> Report:
 def overall_status(report: Report) -> str:
     levels = ["warning" if k["status"] == "no_data" else k["status"] for k in report["kpis"]]
     levels += [a["severity"] for a in report["anomalies"] if a["is_bad"]]
+    levels += ["critical" for _ in report.get("experiments", [])]
     return max(levels, key=SEVERITY_RANK.__getitem__, default="ok")
 
 
@@ -68,6 +76,11 @@ def format_text(report: Report) -> str:
         *kpi_lines(report["kpis"]),
         f"Anomalies (last {report['days']} days)",
         *([anomaly_line(a) for a in report["anomalies"]] or ["  none"]),
+        "Experiments",
+        *(
+            [f"  [critical] {e['experiment_id']}: {e['verdict']}" for e in report["experiments"]]
+            or ["  no sample-ratio mismatch"]
+        ),
     ]
     return "\n".join(lines)
 

@@ -164,6 +164,18 @@ def match_rate_answer(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> str:
     )
 
 
+def experiments_answer(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> str:
+    rows = fetch_dicts(con, "select * from marts.experiment_summary order by srm_flag, experiment_id")
+    if not rows:
+        return (
+            "No experiments in the warehouse: bring raw_experiments and raw_experiment_assignments with the raw "
+            "files to read A/B tests here."
+        )
+    lines = ["Experiments (users whose window has ended; conversion decides, a sample-ratio mismatch overrules):"]
+    lines += [f"- {r['experiment_id']} ({r['users']:,} users, {r['variants']} variants): {r['verdict']}." for r in rows]
+    return "\n".join(lines)
+
+
 def kpi_trend_answer(kpi: str) -> Callable[[duckdb.DuckDBPyConnection, Catalog], str]:
     def answer_kpi(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> str:
         unit = kpi_rows(con)[kpi]["unit"]
@@ -178,6 +190,7 @@ def explain_answer(metric: str) -> Callable[[duckdb.DuckDBPyConnection, Catalog]
 
 # Topics are tried in order: the first whose keywords appear in the question answers it.
 TOPICS: list[tuple[tuple[str, ...], Callable[[duckdb.DuckDBPyConnection, Catalog], str]]] = [
+    (("experiment", "a/b", "ab test", "a b test", "variant", "winner", " won"), experiments_answer),
     (("ltv", "cac", "channel", "invest", "acquisition", "payback"), channels_answer),
     (("cohort", "logo retention", "month-1", "month 1"), cohorts_answer),
     (("nrr", "net revenue retention", "net mrr retention", "net retention"), kpi_trend_answer("net_mrr_retention")),

@@ -13,13 +13,14 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator
+from datetime import date
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
 from builds import PROJECT_ROOT, SAMPLE, Build
-from reference import Reference, compute, load_raw
+from reference import Reference, compute, experiment_users, load_raw
 
 from jobmetrics.ask import engine, offline
 
@@ -241,6 +242,12 @@ def test_offline_answers_use_the_marts(warehouse: Path, reference: Reference) ->
     channels = run(warehouse, "Which channel should we invest in?", key=None)
     paid_search = reference.channels.set_index("acquisition_channel").loc["paid_search"]
     assert f"CAC ${paid_search['cac']:,.2f}" in channels.stdout
+    experiments = run(warehouse, "Which experiment won?", key=None)
+    counted = experiment_users(SAMPLE, date(2025, 12, 31)).groupby("experiment_id").size()
+    onboarding = f"- onboarding_checklist ({counted['onboarding_checklist']:,} users, 2 variants): checklist raises"
+    assert onboarding in experiments.stdout
+    pricing = f"- pricing_page ({counted['pricing_page']:,} users, 2 variants): broken: sample-ratio mismatch"
+    assert pricing in experiments.stdout
     open_question = run(warehouse, "Why do people love us?", key=None)
     assert open_question.returncode == 5 and "ANTHROPIC_API_KEY" in open_question.stderr
 

@@ -19,7 +19,8 @@ import reference
 from builds import COMPANIES, SAMPLE, Build
 from scipy import stats
 
-from jobmetrics import experiments, raw
+from jobmetrics import experiments, monitoring, raw
+from jobmetrics.cli import alerts
 
 SAMPLE_AS_OF = date(2025, 12, 31)
 METRICS = ("conversion", "scans_per_user", "match_rate")
@@ -355,3 +356,12 @@ def test_one_experiment_file_without_the_other_is_refused(tmp_path: Path) -> Non
     shutil.copy(SAMPLE / "raw_experiments.csv", tmp_path / "raw")
     with pytest.raises(raw.RawFilesMissing, match=r"raw_experiments\.csv needs raw_experiment_assignments\.csv"):
         raw.find_raw_files(tmp_path / "raw")
+
+
+def test_a_sample_ratio_mismatch_is_a_critical_alert(
+    default_company: Build, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert alerts.main(["--db", str(default_company.db)]) == monitoring.EXIT_CRITICAL
+    text = capsys.readouterr().out
+    assert "[critical] pricing_page: broken: sample-ratio mismatch" in text
+    assert "onboarding_checklist" not in text and "scan_tips" not in text

@@ -155,6 +155,8 @@ def test_alerts_exit_codes_follow_the_worst_status() -> None:
     harmless_spike = {"severity": "critical", "is_bad": False}
     assert monitoring.overall_status(report(["ok"], (harmless_spike,))) == "ok"
     assert monitoring.overall_status(report(["ok"], ({"severity": "critical", "is_bad": True},))) == "critical"
+    broken_experiment = {**report(["ok"]), "experiments": [{"experiment_id": "pricing_page"}]}
+    assert monitoring.overall_status(broken_experiment) == "critical"
     assert [monitoring.exit_code(s) for s in ("ok", "warning", "critical")] == [0, 1, 2]
 
 
