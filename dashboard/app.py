@@ -31,6 +31,7 @@ TABS = {
     "cohorts": "Cohorts",
     "channels": "Channels and segments",
     "product": "Product",
+    "experiments": "Experiments",
     "sql": "SQL",
     "report": "Report builder",
     "ask": "Ask",
@@ -329,6 +330,85 @@ def product(months: tuple[date, date]) -> None:
     )
 
 
+LIFT_COLUMNS = ["absolute_lift", "ci_low", "ci_high"]
+
+
+def forest(frame: pd.DataFrame) -> go.Figure:
+    """Each variant's lift over the control with its 95% interval, one panel per metric (their scales differ)."""
+    figure = px.scatter(
+        frame.assign(variant=frame["variant"].map(words), metric=frame["metric"].map(words)),
+        x="absolute_lift",
+        y="variant",
+        facet_row="metric",
+        error_x=frame["ci_high"] - frame["absolute_lift"],
+        error_x_minus=frame["absolute_lift"] - frame["ci_low"],
+        custom_data=["ci_low", "ci_high"],
+        labels={"absolute_lift": "Lift over the control (95% interval)", "variant": "", "metric": ""},
+    )
+    figure.update_traces(hovertemplate="%{y}: %{x:.3g} (95%% CI %{customdata[0]:.3g} to %{customdata[1]:.3g})")
+    figure.add_vline(x=0, line_dash="dot", line_color="gray")
+    figure.update_xaxes(matches=None, showticklabels=True)
+    figure.for_each_annotation(lambda note: note.update(text=note.text.split("=")[-1]))
+    return figure.update_layout(height=120 + 140 * frame["metric"].nunique())
+
+
+def split_words(plan: pd.DataFrame) -> str:
+    """Counted users per variant against the planned shares, as a sentence."""
+    counted = plan["users"].sum()
+    return "; ".join(
+        f"{words(str(row['variant']))} {row['users']:,} ({row['users'] / counted:.1%}, planned "
+        f"{row['weight'] / plan['weight'].sum():.1%})"
+        for row in records(plan)
+    )
+
+
+def experiment_view() -> None:
+    summary = mart("experiment_summary")
+    if summary.empty:
+        st.info(
+            "No experiments yet: bring raw_experiments and raw_experiment_assignments with the raw files "
+            "(docs/data.md), then run `make build`."
+        )
+        return
+    names = sorted(summary["experiment_id"])
+    asked = st.query_params.get("experiment", "")
+    experiment = st.selectbox("Experiment", names, index=names.index(asked) if asked in names else 0, format_func=words)
+    st.query_params["experiment"] = experiment
+    about = records(summary[summary["experiment_id"] == experiment])[0]
+    if about["srm_flag"]:
+        sums = mart("experiment_sufficient_statistics")
+        plan = sums[(sums["experiment_id"] == experiment) & (sums["metric"] == "conversion")]
+        st.error(
+            f"Sample-ratio mismatch (p = {about['srm_p_value']:.2g}): {split_words(plan)}. The assignment is not "
+            "working as planned, so these results cannot be trusted: fix it and restart the test."
+        )
+    else:
+        st.success(f"Verdict: {about['verdict']}.")
+    counts = st.columns(3)
+    counts[0].metric("Users counted", f"{about['users']:,}")
+    counts[1].metric("Window not ended yet", f"{about['users_in_window']:,}")
+    counts[2].metric("Shown two variants (left out)", f"{about['multiple_exposure_users']:,}")
+    st.caption(f"Assigned from {about['first_assigned_at']:%-d %b %Y} to {about['last_assigned_at']:%-d %b %Y}.")
+    results = mart("experiment_results")
+    results = results[results["experiment_id"] == experiment]
+    st.subheader("Lift over the control, with 95% intervals")
+    lifts = results[~results["is_control"]].sort_values(["metric", "variant"])
+    chart(lifts[["metric", "variant", *LIFT_COLUMNS]], "experiment_lifts", forest)
+    for metric in display.EXPERIMENT_UNITS:
+        rows = results[results["metric"] == metric].sort_values(["is_control", "variant"], ascending=[False, True])
+        st.subheader(words(metric))
+        columns = ["variant", "users", "value", *LIFT_COLUMNS, "p_value", "sequential_p_value"]
+        if metric == "scans_per_user":
+            columns += ["cuped_value", "cuped_absolute_lift", "cuped_ci_low", "cuped_ci_high", "cuped_p_value"]
+        table(rows[columns], f"experiment_{metric}", display.experiment_units(metric, columns))
+    st.caption(
+        "Counted: users whose window has ended, shown one variant. p-value: the chance of a difference this large "
+        "with no real effect, valid when read once at the planned end; sequential p-value: valid however often "
+        "you look. CUPED: scans per user adjusted for each user's scans before the test, a narrower interval. "
+        "Definitions: docs/metrics.md, Experiments."
+    )
+
+
 def sql() -> None:
     from jobmetrics.ask import catalog, sql_guard
 
@@ -544,6 +624,7 @@ def main() -> None:
         "Cohorts": lambda: cohorts(months),
         "Channels and segments": lambda: channels_and_segments(channels, months),
         "Product": lambda: product(months),
+        "Experiments": experiment_view,
         "SQL": sql,
         "Report builder": report_builder,
         "Ask": ask,

@@ -96,8 +96,30 @@ LABELS = {
     "benchmark_note": "Benchmark",
     "usd": "USD",
     "movement": "Movement",
+    "absolute_lift": "Lift",
+    "ci_low": "95% CI from",
+    "ci_high": "95% CI to",
+    "p_value": "p-value",
+    "sequential_p_value": "Sequential p-value",
+    "cuped_value": "CUPED value",
+    "cuped_absolute_lift": "CUPED lift",
+    "cuped_ci_low": "CUPED CI from",
+    "cuped_ci_high": "CUPED CI to",
+    "cuped_p_value": "CUPED p-value",
 }
 NAMES = {"all": "All", "sql": "SQL"}
+# An experiment's tables hold one metric each: the unit of its value and lift columns (a change of a rate
+# reads as a rate), and p-values as p-values.
+EXPERIMENT_UNITS = {"conversion": "rate", "scans_per_user": "number", "match_rate": "points"}
+
+
+def experiment_units(metric: str, columns: list[str]) -> dict[str, str]:
+    """The units of an experiment table's columns for one metric."""
+    return {
+        column: "p_value" if column.endswith("p_value") else EXPERIMENT_UNITS[metric]
+        for column in columns
+        if column.endswith(("value", "lift", "_low", "_high"))
+    }
 
 
 def shown(value: object, unit: str) -> str:
@@ -126,7 +148,18 @@ def words(name: str) -> str:
     return name.replace("_", " ").capitalize()
 
 
-NAMED = {"acquisition_channel", "segment", "metric", "step", "movement", "direction", "severity", "status", "window"}
+NAMED = {
+    "acquisition_channel",
+    "segment",
+    "metric",
+    "step",
+    "movement",
+    "direction",
+    "severity",
+    "status",
+    "window",
+    "variant",
+}
 
 
 def column_config(frame: pd.DataFrame, units: dict[str, str] | None = None) -> dict[str, Any]:

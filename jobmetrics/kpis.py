@@ -42,10 +42,12 @@ left join latest_month_one on true
 
 
 def format_value(value: Any, unit: str) -> str:
-    """A KPI value as people read it: rate as %, multiple as x, usd as $, months, points, count."""
+    """A KPI value as people read it: rate as %, multiple as x, usd as $, months, points, count, p-value."""
     if value is None:
         return "n/a"
     number = float(value)
+    if unit == "p_value" and number < 0.001:
+        return "< 0.001"
     formats = {
         "rate": f"{number:.1%}",
         "multiple": f"{number:.2f}x",
@@ -54,6 +56,7 @@ def format_value(value: Any, unit: str) -> str:
         "points": f"{number:.1f}",
         "count": f"{number:,.0f}",
         "number": f"{number:,.1f}",
+        "p_value": f"{number:.3f}",
     }
     return formats.get(unit, f"{number:g}")
 

@@ -144,7 +144,7 @@ def test_kpi_cards_show_kpi_summary_and_mrr_monthly(default_company: Build, run_
 
 def test_every_chart_and_table_downloads_exactly_what_it_shows(default_company: Build, run_app: Any) -> None:
     app = run_app(default_company.db)
-    assert len(app.tabs) == 8
+    assert len(app.tabs) == 9
     pairs = shown_with_downloads(app)
     assert len(pairs) >= 13
     for shown in pairs:
@@ -174,7 +174,10 @@ def assert_table_is_its_download(shown: Shown) -> None:
         if column in display.NAMED:
             assert screen[column].tolist() == [display.words(str(v)) for v in download[column]], (shown.name, column)
         elif pd.api.types.is_string_dtype(screen[column]) and pd.api.types.is_numeric_dtype(download[column]):
-            expected = [display.shown(None if pd.isna(v) else v, display.UNITS[column]) for v in download[column]]
+            units = display.UNITS
+            if shown.name.startswith("experiment_") and shown.name != "experiment_lifts":
+                units = display.experiment_units(shown.name.removeprefix("experiment_"), list(download.columns))
+            expected = [display.shown(None if pd.isna(v) else v, units[column]) for v in download[column]]
             assert screen[column].tolist() == expected, (shown.name, column)
         else:
             left = pd.read_csv(io.StringIO(screen[[column]].to_csv(index=False)))[column]
@@ -393,3 +396,29 @@ def test_the_report_builder_link_shows_mrr_by_month(
     assert report["mrr"].tolist() == pytest.approx(monthly["mrr"].tolist(), rel=1e-9)
     app.multiselect(key="metrics").set_value(["mrr", "new_mrr"]).run()
     assert app.query_params["metrics"] == ["mrr", "new_mrr"]
+
+
+def test_the_experiments_tab_reads_each_experiment_and_warns_of_a_broken_one(
+    default_company: Build, run_app: Any
+) -> None:
+    summary = default_company.query("select * from marts.experiment_summary").set_index("experiment_id")
+    app = run_app(default_company.db, tab="experiments")
+    assert app.session_state["tab"] == "Experiments"
+    assert app.selectbox[0].value == "onboarding_checklist"
+    assert app.success[0].value == f"Verdict: {summary.loc['onboarding_checklist', 'verdict']}."
+    assert not app.error
+    lifts = by_name(app)["experiment_lifts"].download
+    results = default_company.query(
+        "select metric, variant, absolute_lift from marts.experiment_results "
+        "where experiment_id = 'onboarding_checklist' and not is_control"
+    )
+    assert sorted(lifts["absolute_lift"].round(9)) == sorted(results["absolute_lift"].round(9))
+    broken = run_app(default_company.db, tab="experiments", experiment="pricing_page")
+    assert broken.error[0].value.startswith("Sample-ratio mismatch (p = ")
+    assert not broken.success
+    assert broken.query_params["experiment"] == "pricing_page"
+
+
+def test_the_experiments_tab_says_when_there_are_none(edge_company: Build, run_app: Any) -> None:
+    app = run_app(edge_company.db, tab="experiments")
+    assert any(info.value.startswith("No experiments yet") for info in app.info)

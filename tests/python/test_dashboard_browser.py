@@ -90,7 +90,7 @@ def page(dashboard_url: str) -> Iterator[Page]:
 
 
 TAB_IDS = {"Overview": "overview", "Funnel": "funnel", "Cohorts": "cohorts", "Channels and segments": "channels"}
-TAB_IDS |= {"Product": "product", "SQL": "sql", "Report builder": "report", "Ask": "ask"}
+TAB_IDS |= {"Product": "product", "Experiments": "experiments", "SQL": "sql", "Report builder": "report", "Ask": "ask"}
 
 
 def open_tab(page: Page, name: str) -> None:
@@ -173,6 +173,28 @@ def test_product_shows_lift_and_target_share(page: Page, default_company: Build)
     screenshot(page, "product")
 
 
+def test_experiments_show_the_verdict_and_the_lifts(page: Page, dashboard_url: str, default_company: Build) -> None:
+    page.goto(f"{dashboard_url}/?tab=experiments")
+    verdict = default_company.query(
+        "select verdict from marts.experiment_summary where experiment_id = 'onboarding_checklist'"
+    ).iloc[0]
+    expect(visible_tab(page).get_by_text(f"Verdict: {verdict.verdict}.")).to_be_visible(timeout=60_000)
+    expect(visible_tab(page).locator(".js-plotly-plot")).to_have_count(1)
+    assert_no_error(page)
+    screenshot(page, "experiments")
+    browser = page.context.browser
+    assert browser is not None
+    phone = browser.new_page(viewport={"width": 390, "height": 844})
+    try:
+        phone.goto(f"{dashboard_url}/?tab=experiments&experiment=pricing_page")
+        expect(phone.get_by_text("Sample-ratio mismatch (p = ")).to_be_visible(timeout=60_000)
+        width = phone.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, "the page is wider than the phone"
+        screenshot(phone, "experiments-phone")
+    finally:
+        phone.close()
+
+
 def test_sql_tab_runs_the_query_of_its_link(page: Page, dashboard_url: str) -> None:
     page.goto(f"{dashboard_url}/?tab=sql&q=select%20month,%20mrr%20from%20marts.mrr_monthly%20order%20by%20month")
     expect(visible_tab(page).get_by_text("Download CSV")).to_be_visible(timeout=60_000)
@@ -225,6 +247,18 @@ def test_ask_answers_offline(page: Page, dashboard_url: str) -> None:
 def test_the_docs_show_every_screenshot() -> None:
     assert "docs/img/dashboard-overview.png" in (PROJECT_ROOT / "README.md").read_text()
     page = (PROJECT_ROOT / "docs" / "dashboard.md").read_text()
-    for name in ("overview", "overview-phone", "funnel", "cohorts", "channels", "product", "sql", "report", "ask"):
+    for name in (
+        "overview",
+        "overview-phone",
+        "funnel",
+        "cohorts",
+        "channels",
+        "product",
+        "experiments",
+        "experiments-phone",
+        "sql",
+        "report",
+        "ask",
+    ):
         assert f"img/dashboard-{name}.png" in page, name
         assert (README_IMAGES / f"dashboard-{name}.png").exists(), name
