@@ -16,11 +16,12 @@ import numpy as np
 import pandas as pd
 import pytest
 import reference
-from builds import COMPANIES, SAMPLE, Build
+from builds import COMPANIES, PROJECT_ROOT, SAMPLE, Build
 from scipy import stats
 
 from jobmetrics import experiments, monitoring, raw
 from jobmetrics.cli import alerts
+from jobmetrics.kpis import format_value
 
 SAMPLE_AS_OF = date(2025, 12, 31)
 METRICS = ("conversion", "scans_per_user", "match_rate")
@@ -365,3 +366,40 @@ def test_a_sample_ratio_mismatch_is_a_critical_alert(
     text = capsys.readouterr().out
     assert "[critical] pricing_page: broken: sample-ratio mismatch" in text
     assert "onboarding_checklist" not in text and "scan_tips" not in text
+
+
+def readout_markdown(summary: pd.DataFrame, results: pd.DataFrame) -> str:
+    """The sample's experiments as docs/metrics.md shows them."""
+    lines = [
+        "| experiment | users counted | window not ended | shown two variants | sample-ratio p | verdict |",
+        "|---|---:|---:|---:|---:|---|",
+    ]
+    lines += [
+        f"| `{row['experiment_id']}` | {row['users']:,} | {row['users_in_window']:,} | "
+        f"{row['multiple_exposure_users']:,} | {row['srm_p_value']:.2g} | {row['verdict']} |"
+        for row in reference.records(summary.sort_values("experiment_id"))
+    ]
+    lines += [
+        "",
+        "| experiment | variant | metric | users | value | lift | 95% CI | p-value | sequential p-value |",
+        "|---|---|---|---:|---:|---:|---|---:|---:|",
+    ]
+    for row in reference.records(
+        results[~results["is_control"]].sort_values(["experiment_id", "metric", "variant"])
+    ):
+        scale = 100 if row["metric"] == "conversion" else 1  # conversion in percent and points
+        lines.append(
+            f"| `{row['experiment_id']}` | {row['variant']} | {row['metric']} | {row['users']:,} | "
+            f"{row['value'] * scale:.2f} | {row['absolute_lift'] * scale:+.2f} | "
+            f"{row['ci_low'] * scale:.2f} to {row['ci_high'] * scale:.2f} | {format_value(row['p_value'], 'p_value')} | "
+            f"{format_value(row['sequential_p_value'], 'p_value')} |"
+        )
+    return "\n".join(lines)
+
+
+def test_the_docs_show_the_samples_readouts(default_company: Build) -> None:
+    expected = readout_markdown(
+        default_company.query("select * from marts.experiment_summary"),
+        default_company.query("select * from marts.experiment_results"),
+    )
+    assert expected in (PROJECT_ROOT / "docs" / "metrics.md").read_text(), expected
