@@ -1,6 +1,6 @@
 """`jobmetrics benchmark` (`make benchmark`): the pipeline's stages at 10k, 100k and 1M users (10M with
---with-10m), with peak memory, each dashboard tab's server time, and the build on each engine (DuckDB,
-PostgreSQL, Spark) at 10k and 100k.
+--with-10m), with peak memory, each dashboard tab's server time, the build on each engine (DuckDB,
+PostgreSQL, Spark) at 10k and 100k, ten tenants against one company, and an experiment on every user.
 
 Writes the table to docs/benchmarks.md with the machine described. Not part of `make test`.
 """
@@ -52,6 +52,11 @@ def main(argv: list[str] | None = None) -> int:
         tenants = benchmark.measure_tenants(workdir)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+    workdir = Path(tempfile.mkdtemp(prefix="jobmetrics-benchmark-experiments-"))
+    try:
+        experiments = benchmark.measure_experiments(workdir)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
     text = (
         f"# Benchmarks\n\n`make benchmark` on {date.today():%Y-%m-%d}: {benchmark.machine()}.\n\n"
         "Each stage runs in its own process; peak memory is that process's maximum resident set.\n\n"
@@ -63,6 +68,8 @@ def main(argv: list[str] | None = None) -> int:
         + benchmark.engines_table(engines)
         + "\n\n## Tenants\n\n"
         + benchmark.tenants_table(tenants)
+        + "\n\n## Experiments\n\n"
+        + benchmark.experiments_table(experiments)
         + "\n"
     )
     print(text)
