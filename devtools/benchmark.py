@@ -241,7 +241,7 @@ EXPERIMENT_BUILDS = {
     "no experiment files": (False, []),
     "every user in one experiment": (True, []),
 }
-EXPERIMENT_RUNS = 2
+EXPERIMENT_RUNS = 3
 
 
 def measure_experiments(workdir: Path) -> dict[str, list[tuple[Stage, float]]]:

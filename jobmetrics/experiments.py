@@ -3,7 +3,8 @@ sample-ratio check and a verdict in words. Definitions in docs/metrics.md (Exper
 
 The sums come from the mart experiment_sufficient_statistics (SQL, every engine); dbt-duckdb's Python models
 int_experiment_lifts and int_experiment_checks call these functions, so the statistics live here once, typed
-and tested against scipy on per-user data.
+and tested against scipy.stats on per-user data. The distributions are scipy.special's functions (those
+scipy.stats calls), whose import costs the build a third of scipy.stats'.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import math
 from dataclasses import dataclass
 
 import pandas as pd
-from scipy import stats
+from scipy import special
 
 Z_95 = 1.959964  # the two-sided 95% normal quantile, as docs/metrics.md writes it
 SRM_ALPHA = 0.001
@@ -127,7 +128,7 @@ class Lift:
     def p_value(self) -> float:
         if not self.standard_error > 0:
             return math.nan
-        return float(2 * stats.norm.sf(abs(self.absolute / self.standard_error)))
+        return float(2 * special.ndtr(-abs(self.absolute / self.standard_error)))
 
 
 def lift(treatment: Estimate, control: Estimate) -> Lift:
@@ -227,7 +228,7 @@ def sample_ratio_p_value(users: list[int], weights: list[float]) -> float:
         return math.nan
     expected = [total * weight / sum(weights) for weight in weights]
     statistic = sum((observed - wanted) ** 2 / wanted for observed, wanted in zip(users, expected, strict=True))
-    return float(stats.chi2.sf(statistic, len(users) - 1))
+    return float(special.chdtrc(len(users) - 1, statistic))
 
 
 def points(value: float) -> str:

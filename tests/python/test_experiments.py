@@ -384,15 +384,13 @@ def readout_markdown(summary: pd.DataFrame, results: pd.DataFrame) -> str:
         "| experiment | variant | metric | users | value | lift | 95% CI | p-value | sequential p-value |",
         "|---|---|---|---:|---:|---:|---|---:|---:|",
     ]
-    for row in reference.records(
-        results[~results["is_control"]].sort_values(["experiment_id", "metric", "variant"])
-    ):
+    for row in reference.records(results[~results["is_control"]].sort_values(["experiment_id", "metric", "variant"])):
         scale = 100 if row["metric"] == "conversion" else 1  # conversion in percent and points
         lines.append(
             f"| `{row['experiment_id']}` | {row['variant']} | {row['metric']} | {row['users']:,} | "
             f"{row['value'] * scale:.2f} | {row['absolute_lift'] * scale:+.2f} | "
-            f"{row['ci_low'] * scale:.2f} to {row['ci_high'] * scale:.2f} | {format_value(row['p_value'], 'p_value')} | "
-            f"{format_value(row['sequential_p_value'], 'p_value')} |"
+            f"{row['ci_low'] * scale:.2f} to {row['ci_high'] * scale:.2f} | "
+            f"{format_value(row['p_value'], 'p_value')} | {format_value(row['sequential_p_value'], 'p_value')} |"
         )
     return "\n".join(lines)
 

@@ -12,14 +12,15 @@ reporting_period as (
 ),
 
 per_user as (
-    -- identical repeated rows and later assignments add nothing: the earliest one is the exposure
+    -- identical repeated rows and later assignments add nothing: the earliest one is the exposure; one
+    -- variant when the lowest and highest names agree
     select
         tenant_id,
         experiment_id,
         user_id,
         min(assigned_at) as exposed_at,
-        count(distinct variant) as variants_seen,
-        min(variant) as first_variant
+        min(variant) as lowest_variant,
+        max(variant) as highest_variant
     from assignments
     group by tenant_id, experiment_id, user_id
 ),
@@ -29,10 +30,10 @@ final as (
         per_user.tenant_id,
         per_user.experiment_id,
         per_user.user_id,
-        case when per_user.variants_seen = 1 then per_user.first_variant end as variant,
+        case when per_user.lowest_variant = per_user.highest_variant then per_user.lowest_variant end as variant,
         per_user.exposed_at,
         {{ dbt.dateadd('day', var('experiment_window_days'), 'per_user.exposed_at') }} as window_ends_at,
-        per_user.variants_seen > 1 as is_multiple_exposure,
+        per_user.lowest_variant != per_user.highest_variant as is_multiple_exposure,
         {{ dbt.dateadd('day', var('experiment_window_days'), 'per_user.exposed_at') }}
         <= {{ dbt.dateadd('day', 1, 'cast(reporting_period.as_of_date as ' ~ dbt.type_timestamp() ~ ')') }}
         as is_window_complete

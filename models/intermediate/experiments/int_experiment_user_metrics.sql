@@ -1,6 +1,3 @@
-{#- a table: its tests and the models after it read it, where a view would redo its joins each time -#}
-{{ config(materialized='table') }}
-
 with
 
 exposures as (
