@@ -36,7 +36,7 @@ final as (
         per_user.lowest_variant != per_user.highest_variant as is_multiple_exposure,
         {{ dbt.dateadd('day', var('experiment_window_days'), 'per_user.exposed_at') }}
         <= {{ dbt.dateadd('day', 1, 'cast(reporting_period.as_of_date as ' ~ dbt.type_timestamp() ~ ')') }}
-        as is_window_complete
+            as is_window_complete
     from per_user
     inner join reporting_period
         on per_user.tenant_id = reporting_period.tenant_id

@@ -23,8 +23,8 @@ conversions as (
         on
             exposures.tenant_id = subscriptions.tenant_id
             and exposures.user_id = subscriptions.user_id
-            and subscriptions.started_at >= exposures.exposed_at
-            and subscriptions.started_at < exposures.window_ends_at
+            and exposures.exposed_at <= subscriptions.started_at
+            and exposures.window_ends_at > subscriptions.started_at
     group by exposures.tenant_id, exposures.experiment_id, exposures.user_id
 ),
 
@@ -43,7 +43,7 @@ scan_totals as (
             exposures.tenant_id = scans.tenant_id
             and exposures.user_id = scans.user_id
             and scans.scanned_at >= {{ dbt.dateadd('day', -var('experiment_window_days'), 'exposures.exposed_at') }}
-            and scans.scanned_at < exposures.window_ends_at
+            and exposures.window_ends_at > scans.scanned_at
     group by exposures.tenant_id, exposures.experiment_id, exposures.user_id
 ),
 
