@@ -42,6 +42,13 @@ $(DUCKDB1_VENV)/.installed: requirements-duckdb1.txt
 	$(DUCKDB1_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-duckdb1.txt
 	@touch $@
 
+# lifelines, the survival tests' reference: it wants pandas 2, so it gets a venv of its own.
+LIFELINES_VENV := .venv-lifelines
+$(LIFELINES_VENV)/.installed: requirements-lifelines.txt
+	$(PYTHON) -m venv $(LIFELINES_VENV)
+	$(LIFELINES_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-lifelines.txt
+	@touch $@
+
 $(VENV)/.installed: requirements.txt pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "make: $(PYTHON) not found; install Python 3.11 or run make PYTHON=/path/to/python3.11" >&2; exit 1; }
 	$(PYTHON) -m venv $(VENV)
@@ -73,7 +80,7 @@ pylint: $(VENV)/.installed-dev
 	$(BIN)/mypy
 
 # Every dbt build the tests need (the sample with all data and unit tests among them) runs inside pytest.
-pytest: $(VENV)/.installed-dev $(DUCKDB1_VENV)/.installed
+pytest: $(VENV)/.installed-dev $(DUCKDB1_VENV)/.installed $(LIFELINES_VENV)/.installed
 	$(BIN)/python -m pytest -n 2 --dist load
 
 # The browser test again, writing its screenshots to docs/img/ (the README's) instead of target/.
@@ -106,4 +113,4 @@ export: $(VENV)/.installed
 	$(JOBMETRICS) export
 
 clean:
-	rm -rf target logs exports warehouse/*.duckdb* warehouse/*.json warehouse/spark warehouse/tenants $(VENV) $(DUCKDB1_VENV) *.egg-info
+	rm -rf target logs exports warehouse/*.duckdb* warehouse/*.json warehouse/spark warehouse/tenants $(VENV) $(DUCKDB1_VENV) $(LIFELINES_VENV) *.egg-info

@@ -10,7 +10,7 @@ import calendar
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -103,17 +103,23 @@ def movement_of(mrr: float, previous_mrr: float, paid_before: bool) -> str:
     return "retained"
 
 
-def compute(raw: dict[str, pd.DataFrame], as_of: date | None = None, gross_margin: float = 0.80) -> Reference:
-    users_all = raw["raw_users"]
-    subs_all = raw["raw_subscriptions"]
+def latest_date(raw: dict[str, pd.DataFrame]) -> date:
+    """as_of_date when the var is null: the latest date anywhere in the raw data."""
+    subs = raw["raw_subscriptions"]
     latest = [
-        users_all["signup_date"].max(),
-        subs_all["start_date"].max(),
-        max((d for d in subs_all["end_date"] if d is not None), default=date.min),
+        raw["raw_users"]["signup_date"].max(),
+        subs["start_date"].max(),
+        max((d for d in subs["end_date"] if d is not None), default=date.min),
         raw["raw_scans"]["scan_date"].max(),
         raw["raw_marketing_spend"]["spend_date"].max(),
     ]
-    as_of = as_of or max(d for d in latest if isinstance(d, date) and not pd.isna(d))
+    return max(d for d in latest if isinstance(d, date) and not pd.isna(d))
+
+
+def compute(raw: dict[str, pd.DataFrame], as_of: date | None = None, gross_margin: float = 0.80) -> Reference:
+    users_all = raw["raw_users"]
+    subs_all = raw["raw_subscriptions"]
+    as_of = as_of or latest_date(raw)
 
     price = {r["plan_id"]: r["price_usd"] / r["billing_interval_months"] for r in records(raw["raw_plans"])}
     users = users_all[users_all["signup_date"] <= as_of].copy()
@@ -371,3 +377,61 @@ def multiple_exposure_users(seed_dir: Path) -> dict[str, int]:
     assignments = pd.read_csv(seed_dir / "raw_experiment_assignments.csv")
     variants = assignments.groupby(["experiment_id", "user_id"])["variant"].nunique()
     return {str(k): int(v) for k, v in (variants > 1).groupby(level="experiment_id").sum().items()}
+
+
+def whole_months(start: date, end: date) -> int:
+    """The most months that can be added to start without passing end (31 Jan + 1 month is 28 Feb)."""
+    months = (end.year - start.year) * 12 + end.month - start.month
+    while months > 0 and add_months(start, months) > end:
+        months -= 1
+    return months
+
+
+def add_months(day: date, months: int) -> date:
+    year, month = divmod(day.month - 1 + months, 12)
+    last = calendar.monthrange(day.year + year, month + 1)[1]
+    return date(day.year + year, month + 1, min(day.day, last))
+
+
+def paying_spells(raw: dict[str, pd.DataFrame], as_of: date) -> pd.DataFrame:
+    """docs/metrics.md's paying spells, subscription by subscription: one row per spell with months_paid,
+    is_churned, the user's segment and channel and the opening subscription's plan."""
+    price = {r["plan_id"]: r["price_usd"] for r in records(raw["raw_plans"])}
+    users = raw["raw_users"].set_index("user_id")
+    by_user: dict[int, list[Row]] = defaultdict(list)
+    for sub in records(raw["raw_subscriptions"]):
+        if sub["start_date"] <= as_of and price[sub["plan_id"]] > 0:
+            end = sub["end_date"] if sub["end_date"] is not None and sub["end_date"] <= as_of else None
+            by_user[int(sub["user_id"])].append({**sub, "end_date": end})
+    rows = []
+    for user, subs in by_user.items():
+        subs.sort(key=lambda s: (s["start_date"], s["end_date"] or date.max))
+        spells: list[Row] = []
+        for sub in subs:
+            current = spells[-1] if spells else None
+            if current is not None and (current["end"] is None or sub["start_date"] <= current["end"]):
+                ends = [current["end"], sub["end_date"]]
+                current["end"] = None if None in ends else max(ends)
+            else:
+                spells.append({"start": sub["start_date"], "end": sub["end_date"], "subs": []})
+            spells[-1]["subs"].append(sub)
+        for spell in spells:
+            if spell["end"] is not None and spell["end"] <= spell["start"]:
+                continue  # started and ended on one day: never paid for a day
+            opening = min(
+                (s for s in spell["subs"] if s["start_date"] == spell["start"]),
+                key=lambda s: (pd.Timestamp(s["started_at"]), s["plan_id"]),
+            )
+            until = spell["end"] if spell["end"] is not None else as_of + timedelta(days=1)
+            rows.append(
+                {
+                    "user_id": user,
+                    "start_date": spell["start"],
+                    "months_paid": whole_months(spell["start"], until),
+                    "is_churned": spell["end"] is not None,
+                    "segment": users.loc[user, "segment"],
+                    "acquisition_channel": users.loc[user, "acquisition_channel"],
+                    "plan_id": opening["plan_id"],
+                }
+            )
+    return pd.DataFrame(rows)

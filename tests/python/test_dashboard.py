@@ -4,6 +4,7 @@ and says what to do without a warehouse (Streamlit's AppTest runs the real app s
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import io
 import json
@@ -24,6 +25,7 @@ from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest, app_test
 
 from jobmetrics import display
+from jobmetrics.ask import sql_guard
 from jobmetrics.kpis import format_value
 
 pytestmark = pytest.mark.build
@@ -363,19 +365,29 @@ REFUSED = [
 ]
 
 
-def test_the_sql_tab_refuses_anything_but_one_select_in_a_sentence(
+@pytest.mark.parametrize(("statement", "why"), REFUSED)
+def test_the_sql_guard_refuses_anything_but_one_select(default_company: Build, statement: str, why: str) -> None:
+    with pytest.raises(sql_guard.QueryRefused, match=why) as refused:
+        sql_guard.query_frame(default_company.db, statement)
+    assert "Traceback" not in str(refused.value)
+
+
+def test_the_sql_tab_shows_a_refusal_in_a_sentence_and_changes_nothing(
     default_company: Build, run_app: Any, tmp_path: Path
 ) -> None:
     db = tmp_path / "jobmetrics.duckdb"
     db.write_bytes(default_company.db.read_bytes())
     before = hashlib.sha256(db.read_bytes()).hexdigest()
     app = run_app(db, tab="sql")
-    for statement, why in REFUSED:
+    for statement, why in [REFUSED[0], REFUSED[-1]]:
         app.text_area(key="q").input(statement).run()
         assert not app.exception, statement
         warnings = [warning.value for warning in app.warning]
         assert len(warnings) == 1 and warnings[0].startswith("Not run:") and why in warnings[0], (statement, warnings)
         assert "Traceback" not in warnings[0]
+    for statement, _ in REFUSED:
+        with contextlib.suppress(sql_guard.QueryRefused):
+            sql_guard.query_frame(db, statement)
     assert hashlib.sha256(db.read_bytes()).hexdigest() == before
 
 
