@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import plotly.colors as plotly_colors
 import plotly.express as px
 import plotly.graph_objects as go
 import streamlit as st
@@ -31,6 +32,7 @@ TABS = {
     "cohorts": "Cohorts",
     "channels": "Channels and segments",
     "product": "Product",
+    "churn": "Churn",
     "experiments": "Experiments",
     "sql": "SQL",
     "report": "Report builder",
@@ -327,6 +329,132 @@ def product(months: tuple[date, date]) -> None:
         iterations[["iteration", "scans", "avg_match_rate"]],
         "match_rate_by_iteration",
         lambda frame: px.bar(frame, x="iteration", y="avg_match_rate", hover_data=["scans"]),
+    )
+
+
+SURVIVAL_GROUPINGS = ["overall", "segment", "acquisition_channel", "plan"]
+SURVIVAL_MILESTONES = [1, 3, 6, 12]
+
+
+def translucent(colour: str, alpha: float = 0.18) -> str:
+    """A Plotly colour (hex or rgb) as rgba, for a band that shows the line and the other bands through it."""
+    red, green, blue = plotly_colors.unlabel_rgb(plotly_colors.convert_colors_to_same_type([colour], "rgb")[0][0])
+    return f"rgba({red:.0f}, {green:.0f}, {blue:.0f}, {alpha})"
+
+
+def survival_curves(colours: dict[str, str]) -> Callable[[pd.DataFrame], go.Figure]:
+    """Each group's Kaplan-Meier curve as steps, with its 95% interval as a band of the same colour."""
+
+    def figure(frame: pd.DataFrame) -> go.Figure:
+        drawn = go.Figure()
+        for name, curve in frame.groupby("group_value", sort=True):
+            colour = colours[str(name)]
+            months = curve["months_since_start"].tolist()
+            band = curve.dropna(subset=["ci_low"])
+            # the band: its upper edge, then its lower edge filled up to it, both in time order
+            for edge, fill in (("ci_high", "none"), ("ci_low", "tonexty")):
+                drawn.add_trace(
+                    go.Scatter(
+                        x=band["months_since_start"],
+                        y=band[edge],
+                        mode="lines",
+                        fill=fill,
+                        fillcolor=translucent(colour),
+                        line={"width": 0, "shape": "hv", "color": colour},
+                        hoverinfo="skip",
+                        showlegend=False,
+                        legendgroup=str(name),
+                    )
+                )
+            drawn.add_trace(
+                go.Scatter(
+                    x=months,
+                    y=curve["survival"],
+                    name=str(name),
+                    legendgroup=str(name),
+                    mode="lines",
+                    line={"color": colour, "shape": "hv"},
+                    customdata=curve[["at_risk", "churned", "censored", "ci_low", "ci_high"]],
+                    hovertemplate="after %{x} months: %{y:.1%} still paying (95% CI %{customdata[3]:.1%} to "
+                    "%{customdata[4]:.1%}); %{customdata[0]:,} spells at risk, %{customdata[1]:,} ended and "
+                    "%{customdata[2]:,} still paying after exactly %{x} months",
+                )
+            )
+        drawn.update_yaxes(title_text="Still paying", tickformat=".0%", range=[0, 1.02])
+        drawn.update_xaxes(title_text="Whole months since the spell started")
+        # the legend under the plot, so that on a phone the curves get the whole width
+        return drawn.update_layout(
+            legend={"title_text": "", "orientation": "h", "yanchor": "top", "y": -0.22}, hovermode="closest"
+        )
+
+    return figure
+
+
+def survival_at_milestones(curves: pd.DataFrame, grouped_by: str) -> pd.DataFrame:
+    """Per group: its spells and the share still paying after 1, 3, 6 and 12 months, the months no spell has
+    reached left out (empty for a group whose spells are all shorter)."""
+    longest = curves["months_since_start"].max()
+    rows = []
+    for name, curve in curves.groupby("group_value", sort=True):
+        by_month = curve.set_index("months_since_start")
+        row: dict[str, object] = {grouped_by: words(str(name)), "spells": by_month["at_risk"].get(0)}
+        for month in (month for month in SURVIVAL_MILESTONES if month <= longest):
+            row[f"after_{month}_month" + ("s" if month > 1 else "")] = by_month["survival"].get(month, float("nan"))
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def logrank_sentence(tests: pd.DataFrame, grouped_by: str) -> str:
+    found = records(tests[tests["grouped_by"] == grouped_by])
+    if not found or found[0]["p_value"] is None or pd.isna(found[0]["p_value"]):
+        return ""
+    p_value = found[0]["p_value"]
+    if p_value < 0.05:
+        return f"These groups' survival differs (log-rank p = {p_value:.2g})."
+    return f"No detectable difference between these groups (log-rank p = {p_value:.2g})."
+
+
+def churn(channels: list[str], segments: list[str]) -> None:
+    survival = mart("churn_survival")
+    if survival.empty:
+        st.info("No paying customers yet: survival needs subscriptions (docs/data.md), then `make build`.")
+        return
+    asked = st.query_params.get("survival_by", "")
+    grouped_by = st.radio(
+        "Survival of paying spells by",
+        SURVIVAL_GROUPINGS,
+        index=SURVIVAL_GROUPINGS.index(asked) if asked in SURVIVAL_GROUPINGS else 0,
+        horizontal=True,
+        format_func=words,
+        key="survival_by",
+    )
+    st.query_params["survival_by"] = grouped_by
+    curves = survival[survival["grouped_by"] == grouped_by]
+    chosen = {"acquisition_channel": channels, "segment": segments}.get(grouped_by)
+    if chosen is not None:
+        curves = curves[curves["group_value"].isin(chosen)]
+    colours = {"acquisition_channel": channel_colours(), "segment": segment_colours()}.get(
+        grouped_by, display.colours(sorted(set(curves["group_value"])))
+    )
+    st.subheader("Share of paying spells still paying, by whole months since they started")
+    columns = ["group_value", "months_since_start", "at_risk", "churned", "censored", "survival", "ci_low", "ci_high"]
+    chart(
+        curves[columns].sort_values(["group_value", "months_since_start"]), "churn_survival", survival_curves(colours)
+    )
+    sentence = logrank_sentence(mart("churn_survival_tests"), grouped_by)
+    if sentence:
+        st.markdown(sentence)
+    milestones = survival_at_milestones(curves, grouped_by)
+    reached = [column.split("_")[1] for column in milestones.columns if column.startswith("after_")]
+    if reached:
+        listed = ", ".join(reached[:-1]) + " and " + reached[-1] if len(reached) > 1 else reached[0]
+        st.subheader(f"Still paying after {listed} month" + ("" if reached == ["1"] else "s"))
+    table(milestones, "churn_survival_milestones")
+    st.caption(
+        "A paying spell runs from a customer's first paid day to the day they stop paying; a customer who comes "
+        "back starts a new one. Spells still paying today count until today (censored). Shaded: the 95% "
+        "interval. Every spell up to the reporting date: the month range does not apply. Definitions: "
+        "docs/metrics.md, Churn."
     )
 
 
@@ -628,6 +756,7 @@ def main() -> None:
         "Cohorts": lambda: cohorts(months),
         "Channels and segments": lambda: channels_and_segments(channels, months),
         "Product": lambda: product(months),
+        "Churn": lambda: churn(channels, segments),
         "Experiments": experiment_view,
         "SQL": sql,
         "Report builder": report_builder,

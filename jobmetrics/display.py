@@ -59,6 +59,11 @@ UNITS = {
     "new_subscriptions": "count",
     "converted_users": "count",
     "channel_new_customers": "count",
+    "spells": "count",
+    "after_1_month": "rate",
+    "after_3_months": "rate",
+    "after_6_months": "rate",
+    "after_12_months": "rate",
 }
 # Words for the columns whose name does not read well once its underscores become spaces.
 LABELS = {

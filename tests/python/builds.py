@@ -151,6 +151,20 @@ OWN_SEGMENTS = {
 RENAMED = {"acquisition_channel": OWN_CHANNELS, "channel": OWN_CHANNELS, "segment": OWN_SEGMENTS}
 
 
+def under_edge_names(frame: pd.DataFrame) -> pd.DataFrame:
+    """A mart's rows of the renamed edge company back under the edge company's own channel and segment names,
+    in their columns and where a grouped mart names its group (`grouped_by`, `group_value`)."""
+    frame = frame.copy()
+    for column, names in RENAMED.items():
+        back = {new: old for old, new in names.items()}
+        if column in frame:
+            frame[column] = frame[column].replace(back)
+        if "grouped_by" in frame:
+            grouped = frame["grouped_by"] == column
+            frame.loc[grouped, "group_value"] = frame.loc[grouped, "group_value"].replace(back)
+    return frame
+
+
 def with_own_names_as_parquet(source: Path, out: Path) -> None:
     """A company's CSVs as Parquet files typed as the contract says, its channels and segments renamed, and
     its own lists of them beside the files."""

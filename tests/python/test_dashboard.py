@@ -146,7 +146,7 @@ def test_kpi_cards_show_kpi_summary_and_mrr_monthly(default_company: Build, run_
 
 def test_every_chart_and_table_downloads_exactly_what_it_shows(default_company: Build, run_app: Any) -> None:
     app = run_app(default_company.db)
-    assert len(app.tabs) == 9
+    assert len(app.tabs) == 10
     pairs = shown_with_downloads(app)
     assert len(pairs) >= 13
     for shown in pairs:
@@ -430,6 +430,32 @@ def test_the_experiments_tab_reads_each_experiment_and_warns_of_a_broken_one(
     assert broken.error[0].value.startswith("Sample-ratio mismatch (p = ")
     assert not broken.success
     assert broken.query_params["experiment"] == "pricing_page"
+
+
+def test_the_churn_tab_draws_each_groups_survival_and_says_whether_they_differ(
+    default_company: Build, run_app: Any
+) -> None:
+    app = run_app(default_company.db, tab="churn", survival_by="plan")
+    assert app.session_state["tab"] == "Churn"
+    assert app.radio(key="survival_by").value == "plan"
+    curves = by_name(app)["churn_survival"].download
+    expected = default_company.query(
+        "select group_value, months_since_start, survival from marts.churn_survival where grouped_by = 'plan' "
+        "order by group_value, months_since_start"
+    )
+    assert curves[["group_value", "months_since_start"]].values.tolist() == (
+        expected[["group_value", "months_since_start"]].values.tolist()
+    )
+    assert curves["survival"].tolist() == pytest.approx(expected["survival"].tolist(), rel=1e-12)
+    p_value = default_company.query("select p_value from marts.churn_survival_tests where grouped_by = 'plan'")
+    sentence = f"These groups' survival differs (log-rank p = {p_value['p_value'].iloc[0]:.2g})."
+    assert sentence in [markdown.value for markdown in app.markdown]
+    milestones = by_name(app)["churn_survival_milestones"].download.set_index("plan")
+    annual = expected[expected["group_value"] == "premium_annual"].set_index("months_since_start")["survival"]
+    assert milestones.loc["Premium annual", "after_6_months"] == pytest.approx(annual[6], rel=1e-12)
+    overall = run_app(default_company.db, tab="churn")
+    assert overall.query_params["survival_by"] == "overall"
+    assert not [markdown.value for markdown in overall.markdown if "log-rank" in markdown.value]
 
 
 def test_the_experiments_tab_says_when_there_are_none(edge_company: Build, run_app: Any) -> None:

@@ -90,7 +90,8 @@ def page(dashboard_url: str) -> Iterator[Page]:
 
 
 TAB_IDS = {"Overview": "overview", "Funnel": "funnel", "Cohorts": "cohorts", "Channels and segments": "channels"}
-TAB_IDS |= {"Product": "product", "Experiments": "experiments", "SQL": "sql", "Report builder": "report", "Ask": "ask"}
+TAB_IDS |= {"Product": "product", "Churn": "churn", "Experiments": "experiments", "SQL": "sql"}
+TAB_IDS |= {"Report builder": "report", "Ask": "ask"}
 
 
 def open_tab(page: Page, name: str) -> None:
@@ -191,6 +192,27 @@ def test_experiments_show_the_verdict_and_the_lifts(page: Page, dashboard_url: s
         width = phone.evaluate("document.documentElement.scrollWidth")
         assert width <= 390, "the page is wider than the phone"
         screenshot(phone, "experiments-phone")
+    finally:
+        phone.close()
+
+
+def test_churn_shows_survival_curves_with_their_test(page: Page, dashboard_url: str) -> None:
+    page.goto(f"{dashboard_url}/?tab=churn&survival_by=plan")
+    expect(visible_tab(page).get_by_text("These groups' survival differs")).to_be_visible(timeout=60_000)
+    expect(visible_tab(page).locator(".js-plotly-plot")).to_have_count(1)
+    expect(visible_tab(page).locator(".legend").get_by_text("Premium annual")).to_be_visible()
+    assert_no_error(page)
+    screenshot(page, "churn")
+    browser = page.context.browser
+    assert browser is not None
+    phone = browser.new_page(viewport={"width": 390, "height": 844})
+    try:
+        phone.goto(f"{dashboard_url}/?tab=churn&survival_by=segment")
+        expect(phone.get_by_text("Still paying after 1, 3 and 6 months")).to_be_visible(timeout=60_000)
+        expect(phone.locator('[data-testid="stStatusWidget"]')).to_have_count(0, timeout=60_000)
+        expect(visible_tab(phone).locator(".js-plotly-plot")).to_have_count(1)
+        assert phone.evaluate("document.documentElement.scrollWidth") <= 390, "the page is wider than the phone"
+        screenshot(phone, "churn-phone")
     finally:
         phone.close()
 

@@ -14,7 +14,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 import pytest
-from builds import COMPANIES, PROJECT_ROOT, RENAMED, SAMPLE, Build, shared_build, with_own_names_as_parquet
+from builds import COMPANIES, PROJECT_ROOT, SAMPLE, Build, shared_build, under_edge_names, with_own_names_as_parquet
 from test_ai_ask import Stub, sql_call, stub, text_reply, tool_results
 from test_dashboard import run_app
 
@@ -80,9 +80,7 @@ def rows_of(db: Path, mart: str, tenant: str | None = None, edge_names: bool = F
             frame = con.execute(f"select * from marts.{mart} where tenant_id = ?", [tenant]).df()
     frame = frame.drop(columns="tenant_id")
     if edge_names:
-        for column, names in RENAMED.items():
-            if column in frame:
-                frame[column] = frame[column].replace({new: old for old, new in names.items()})
+        frame = under_edge_names(frame)
     return frame.sort_values(list(frame.columns)).reset_index(drop=True)
 
 
