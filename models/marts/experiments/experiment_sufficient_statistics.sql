@@ -16,61 +16,30 @@ metric_names as (
     select 'match_rate' as metric
 ),
 
-per_user_values as (
-    -- each metric's per-user value; match_rate is a ratio (its scans the denominator), scans_per_user has
-    -- the scans before exposure as its CUPED covariate
-    select
-        tenant_id,
-        experiment_id,
-        variant,
-        'conversion' as metric,
-        cast(converted as {{ jobmetrics.type_double() }}) as value,
-        cast(null as {{ jobmetrics.type_double() }}) as denominator,
-        cast(null as {{ jobmetrics.type_double() }}) as covariate
-    from user_metrics
-    union all
-    select
-        tenant_id,
-        experiment_id,
-        variant,
-        'scans_per_user' as metric,
-        cast(scans as {{ jobmetrics.type_double() }}) as value,
-        cast(null as {{ jobmetrics.type_double() }}) as denominator,
-        cast(scans_before as {{ jobmetrics.type_double() }}) as covariate
-    from user_metrics
-    union all
-    select
-        tenant_id,
-        experiment_id,
-        variant,
-        'match_rate' as metric,
-        cast(match_rate_sum as {{ jobmetrics.type_double() }}) as value,
-        cast(scans as {{ jobmetrics.type_double() }}) as denominator,
-        cast(null as {{ jobmetrics.type_double() }}) as covariate
-    from user_metrics
-),
-
 sums as (
+    -- one pass over the per-user values for every metric's sums: match_rate is a ratio (its scans the
+    -- denominator), scans_per_user has the scans before exposure as its CUPED covariate
     select
         tenant_id,
         experiment_id,
         variant,
-        metric,
         count(*) as users,
-        sum(value) as value_sum,
-        sum(value * value) as value_sum_squares,
-        sum(denominator) as denominator_sum,
-        sum(denominator * denominator) as denominator_sum_squares,
-        sum(value * denominator) as value_denominator_sum_products,
-        sum(covariate) as covariate_sum,
-        sum(covariate * covariate) as covariate_sum_squares,
-        sum(value * covariate) as value_covariate_sum_products
-    from per_user_values
-    group by tenant_id, experiment_id, variant, metric
+        sum(cast(converted as {{ jobmetrics.type_double() }})) as converted_sum,
+        sum(cast(converted as {{ jobmetrics.type_double() }}) * converted) as converted_sum_squares,
+        sum(cast(scans as {{ jobmetrics.type_double() }})) as scans_sum,
+        sum(cast(scans as {{ jobmetrics.type_double() }}) * scans) as scans_sum_squares,
+        sum(cast(match_rate_sum as {{ jobmetrics.type_double() }})) as match_rate_sum,
+        sum(cast(match_rate_sum as {{ jobmetrics.type_double() }}) * match_rate_sum) as match_rate_sum_squares,
+        sum(cast(match_rate_sum as {{ jobmetrics.type_double() }}) * scans) as match_rate_scans_sum_products,
+        sum(cast(scans_before as {{ jobmetrics.type_double() }})) as scans_before_sum,
+        sum(cast(scans_before as {{ jobmetrics.type_double() }}) * scans_before) as scans_before_sum_squares,
+        sum(cast(scans as {{ jobmetrics.type_double() }}) * scans_before) as scans_scans_before_sum_products
+    from user_metrics
+    group by tenant_id, experiment_id, variant
 ),
 
 final as (
-    -- every declared variant, with no users as zeros
+    -- every declared variant and metric, with no users as zeros
     select
         experiments.tenant_id,
         experiments.experiment_id,
@@ -79,21 +48,37 @@ final as (
         experiments.weight,
         metric_names.metric,
         coalesce(sums.users, 0) as users,
-        coalesce(sums.value_sum, 0) as value_sum,
-        coalesce(sums.value_sum_squares, 0) as value_sum_squares,
-        case when metric_names.metric = 'match_rate' then coalesce(sums.denominator_sum, 0) end as denominator_sum,
+        coalesce(
+            case metric_names.metric
+                when 'conversion' then sums.converted_sum
+                when 'scans_per_user' then sums.scans_sum
+                else sums.match_rate_sum
+            end,
+            0
+        ) as value_sum,
+        coalesce(
+            case metric_names.metric
+                when 'conversion' then sums.converted_sum_squares
+                when 'scans_per_user' then sums.scans_sum_squares
+                else sums.match_rate_sum_squares
+            end,
+            0
+        ) as value_sum_squares,
+        case when metric_names.metric = 'match_rate' then coalesce(sums.scans_sum, 0) end as denominator_sum,
         case
-            when metric_names.metric = 'match_rate' then coalesce(sums.denominator_sum_squares, 0)
+            when metric_names.metric = 'match_rate' then coalesce(sums.scans_sum_squares, 0)
         end as denominator_sum_squares,
         case
-            when metric_names.metric = 'match_rate' then coalesce(sums.value_denominator_sum_products, 0)
+            when metric_names.metric = 'match_rate' then coalesce(sums.match_rate_scans_sum_products, 0)
         end as value_denominator_sum_products,
-        case when metric_names.metric = 'scans_per_user' then coalesce(sums.covariate_sum, 0) end as covariate_sum,
         case
-            when metric_names.metric = 'scans_per_user' then coalesce(sums.covariate_sum_squares, 0)
+            when metric_names.metric = 'scans_per_user' then coalesce(sums.scans_before_sum, 0)
+        end as covariate_sum,
+        case
+            when metric_names.metric = 'scans_per_user' then coalesce(sums.scans_before_sum_squares, 0)
         end as covariate_sum_squares,
         case
-            when metric_names.metric = 'scans_per_user' then coalesce(sums.value_covariate_sum_products, 0)
+            when metric_names.metric = 'scans_per_user' then coalesce(sums.scans_scans_before_sum_products, 0)
         end as value_covariate_sum_products
     from experiments
     cross join metric_names
@@ -102,7 +87,6 @@ final as (
             experiments.tenant_id = sums.tenant_id
             and experiments.experiment_id = sums.experiment_id
             and experiments.variant = sums.variant
-            and metric_names.metric = sums.metric
 )
 
 select * from final
