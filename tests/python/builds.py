@@ -159,7 +159,7 @@ def under_edge_names(frame: pd.DataFrame) -> pd.DataFrame:
         back = {new: old for old, new in names.items()}
         if column in frame:
             frame[column] = frame[column].replace(back)
-        if "grouped_by" in frame:
+        if {"grouped_by", "group_value"} <= set(frame.columns):
             grouped = frame["grouped_by"] == column
             frame.loc[grouped, "group_value"] = frame.loc[grouped, "group_value"].replace(back)
     return frame
