@@ -16,6 +16,8 @@ import pytest
 from builds import COMPANIES, PROJECT_ROOT, SAMPLE, Build
 from reference import latest_date, load_raw, paying_spells
 
+pytestmark = pytest.mark.build  # every test reads a built warehouse (one asks for it by name)
+
 LIFELINES_PYTHON = PROJECT_ROOT / ".venv-lifelines" / "bin" / "python"
 LIFELINES_REFERENCE = Path(__file__).with_name("lifelines_reference.py")
 COMPANY = {"edge": (COMPANIES / "edge_company", "edge_company"), "sample": (SAMPLE, "default_company")}
