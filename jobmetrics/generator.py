@@ -282,10 +282,30 @@ def simulate_subscriptions(
     return pd.concat(finished, ignore_index=True)
 
 
+def quiet_before_cancelling(seed: int, subs: pd.DataFrame, last_paid: np.ndarray, first_paid: np.ndarray) -> np.ndarray:
+    """Seconds before the end of their last paid day that each user stops scanning: a customer who cancels
+    has usually landed the job, so they stop scanning two to seven weeks before the renewal they do not pay
+    (never before their first paid day). Drawn from a stream of its own so every other file keeps its rows."""
+    rng = np.random.default_rng([seed, 22])
+    quiet = np.zeros(len(last_paid), dtype=np.int64)
+    last_rows = subs[(subs["end"] >= 0) & (subs["end"].to_numpy() == last_paid[subs["user_idx"].to_numpy()])]
+    cancelled = last_rows.loc[last_rows["reason"] == "cancelled", "user_idx"].unique()
+    cancelled = cancelled[~np.isin(cancelled, subs.loc[subs["end"] < 0, "user_idx"].to_numpy())]
+    gap = (rng.uniform(21, 63, len(cancelled)) * DAY).astype(np.int64)
+    quiet[cancelled] = np.minimum(gap, np.maximum(last_paid[cancelled] - first_paid[cancelled] - DAY, 0))
+    return quiet
+
+
 def make_scans(
-    rng: np.random.Generator, users: pd.DataFrame, subs: pd.DataFrame, window: Window, business: Business
+    rng: np.random.Generator,
+    users: pd.DataFrame,
+    subs: pd.DataFrame,
+    window: Window,
+    business: Business,
+    seed: int,
 ) -> pd.DataFrame:
-    """Scans cluster after signup; paying users keep scanning while subscribed. Match rates climb per job."""
+    """Scans cluster after signup; paying users keep scanning while subscribed, until they go quiet before
+    cancelling. Match rates climb per job."""
     n_users = len(users)
     signup = users["signup_ts"].to_numpy()
     segment = users["segment"].to_numpy()
@@ -297,10 +317,11 @@ def make_scans(
     last_paid = np.zeros(n_users, dtype=np.int64)
     np.maximum.at(last_paid, subs["user_idx"].to_numpy(), ends)
     paying = paid_days > 0
+    scanning_until = last_paid - quiet_before_cancelling(seed, subs, last_paid, first_paid)
 
     scans_at_all = paying | (rng.random(n_users) < 0.86)
     free_jobs = np.where(scans_at_all, 1 + rng.poisson(1.5, n_users), 0)
-    paid_jobs = np.where(paying, rng.poisson(0.9 * np.minimum(paid_days, 240) / 30.0 + 1.0), 0)
+    paid_jobs = np.where(paying, rng.poisson(1.6 * np.minimum(paid_days, 240) / 30.0 + 1.0), 0)
     jobs_per_user = free_jobs + paid_jobs
     job_user = np.repeat(np.arange(n_users), jobs_per_user)
     is_paid_job = paid_job_flags(free_jobs, paid_jobs)
@@ -308,7 +329,7 @@ def make_scans(
     n_jobs = len(job_user)
 
     free_offset = np.where(first_job, rng.exponential(2 * 3600, n_jobs), rng.exponential(9 * DAY, n_jobs))
-    paid_span = np.maximum(last_paid[job_user] - first_paid[job_user], 1)
+    paid_span = np.maximum(scanning_until[job_user] - first_paid[job_user], 1)
     paid_start = np.where(is_paid_job, first_paid[job_user], 0)
     job_start = np.where(
         is_paid_job, paid_start + rng.random(n_jobs) * paid_span, signup[job_user] + free_offset
@@ -483,7 +504,7 @@ def generate(n_users: int, start: date, end: date, seed: int, out: Path) -> dict
     business = business_from_reference()
     users = make_users(rng, n_users, window, business)
     subs = simulate_subscriptions(rng, users, first_subscriptions(rng, users, window, business), window, business)
-    scans = make_scans(rng, users, subs, window, business)
+    scans = make_scans(rng, users, subs, window, business, seed)
     spend = make_spend(rng, n_users, window, business)
     experiments, assignments = make_experiments(seed, users, subs, scans, window)
 

@@ -20,15 +20,21 @@ from jobmetrics.warehouse import WarehouseUnavailable
 ENGINES: dict[str, ModuleType] = {"postgres": postgres, "spark": spark}
 TARGETS = ("duckdb", *ENGINES)
 # dbt-duckdb runs Python models in its own process; dbt-postgres has none and dbt-spark needs a cluster. The
-# experiment readouts and the log-rank tests come from Python models (tag `statistics`): the other engines build
-# what they are computed from (experiment_sufficient_statistics, churn_survival) and leave out the models below.
+# experiment readouts, the log-rank tests and the churn-risk score come from Python models (tag `statistics`,
+# with the observations the score learns from): the other engines build what the readouts and the tests are
+# computed from (experiment_sufficient_statistics, churn_survival) and leave out the models below.
 NOT_ON_OTHER_ENGINES = ["--exclude", "tag:statistics+"]
-DUCKDB_ONLY_MARTS = ("experiment_results", "experiment_summary", "churn_survival_tests")
+DUCKDB_ONLY_MARTS = (
+    "experiment_results",
+    "experiment_summary",
+    "churn_survival_tests",
+    "churn_risk",
+    "churn_model_evaluation",
+)
 DUCKDB_ONLY_NOTE = (
-    "the experiment readouts and the survival tests ({}) are computed by dbt Python models and built on DuckDB "
-    "only; experiment_sufficient_statistics and churn_survival hold what they are computed from".format(
-        ", ".join(DUCKDB_ONLY_MARTS)
-    )
+    "the experiment readouts, the survival tests and the churn-risk score ({}) are computed by dbt Python models "
+    "and built on DuckDB only; experiment_sufficient_statistics and churn_survival hold what the readouts and "
+    "the tests are computed from".format(", ".join(DUCKDB_ONLY_MARTS))
 )
 
 

@@ -1,0 +1,259 @@
+"""The 30-day churn-risk model: who among today's paying customers will not be paying 30 days from now, and why.
+Definitions in docs/metrics.md (Churn risk).
+
+It learns from int_churn_observations (one row per customer paying on each weekly observation date, with what was
+known that day and, 30 days on, whether they still paid): a scikit-learn logistic regression on splines of the
+numbers and one-hot categories, one model per tenant. Each feature gets a transformer of its own, so a customer's
+score splits exactly into one signed contribution per feature (log-odds against the tenant's average customer),
+which become the drivers in words. dbt-duckdb's Python models int_churn_risk_scores and
+int_churn_backtest_predictions call it; the marts churn_risk and churn_model_evaluation read them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from sklearn.compose import ColumnTransformer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import OneHotEncoder, SplineTransformer, StandardScaler
+
+HORIZON_DAYS = 30
+# The backtest holds out the last 12 labelled weekly dates (a quarter) and trains only on dates whose 30 days
+# had passed before the first of them, so no label it learns from overlaps a held-out one.
+HOLDOUT_WEEKS = 12
+FIRST_LABELLED_WEEK = 5  # 35 days before as_of_date: the first weekly date whose 30 days are observed
+TRAINING_ROWS_MAX = 400_000  # a seeded sample beyond this: the fit's cost stays flat with the company's size
+SEED = 22
+
+SPLINE_FEATURES = [
+    "tenure_days",
+    "days_to_renewal",
+    "days_since_last_scan",
+    "scans_last_28_days",
+    "scans_previous_28_days",
+    "match_rate_change",
+]
+COUNT_FEATURES = [
+    "renewal_due",
+    "first_renewal_due",
+    "earlier_payment_failures",
+    "earlier_plan_changes",
+    "earlier_cancellations",
+]
+CATEGORY_FEATURES = ["plan_name", "segment", "acquisition_channel"]
+FEATURES = SPLINE_FEATURES + COUNT_FEATURES + CATEGORY_FEATURES
+
+SCORE_COLUMNS = [
+    "tenant_id",
+    "user_id",
+    "churn_probability_30d",
+    *[f"driver_{rank}{part}" for rank in (1, 2, 3) for part in ("", "_contribution")],
+]
+BACKTEST_COLUMNS = ["tenant_id", "scored_by", "observation_date", "user_id", "churn_probability_30d", "churned"]
+SCORERS = ["model", "segment_and_plan_rate", "days_since_last_scan_rate"]
+
+
+def with_derived_features(observations: pd.DataFrame) -> pd.DataFrame:
+    """The observations with the two renewal flags the model reads beside the raw columns."""
+    renewal_due = observations["days_to_renewal"] <= HORIZON_DAYS
+    return observations.assign(
+        renewal_due=renewal_due.astype(float),
+        first_renewal_due=(renewal_due & observations["is_first_period"].astype(bool)).astype(float),
+    )
+
+
+def new_model() -> Pipeline:
+    """Splines for the numbers, standardised counts, one-hot categories; one transformer per feature."""
+    columns = (
+        [(name, SplineTransformer(n_knots=5, degree=3), [name]) for name in SPLINE_FEATURES]
+        + [(name, StandardScaler(), [name]) for name in COUNT_FEATURES]
+        + [(name, OneHotEncoder(handle_unknown="ignore"), [name]) for name in CATEGORY_FEATURES]
+    )
+    return Pipeline(
+        [
+            ("features", ColumnTransformer(columns, sparse_threshold=0.0)),
+            ("logistic", LogisticRegression(C=1.0, max_iter=5000, random_state=SEED)),
+        ]
+    )
+
+
+@dataclass(frozen=True)
+class Fitted:
+    """A fitted model, or the training rate when the training rows hold a single outcome."""
+
+    model: Pipeline | None
+    rate: float
+    average_row: np.ndarray | None  # the training rows' mean after the transformers
+
+    def probabilities(self, rows: pd.DataFrame) -> np.ndarray:
+        if self.model is None:
+            return np.full(len(rows), self.rate)
+        probabilities: np.ndarray = self.model.predict_proba(rows[FEATURES])[:, 1]
+        return probabilities
+
+    def contributions(self, rows: pd.DataFrame) -> pd.DataFrame:
+        """Each row's log-odds against the average training row, split by feature (they add up to the
+        difference in the score's log-odds)."""
+        if self.model is None or self.average_row is None:
+            return pd.DataFrame(0.0, index=rows.index, columns=FEATURES)
+        transformer: ColumnTransformer = self.model.named_steps["features"]
+        weights = self.model.named_steps["logistic"].coef_[0]
+        weighted = (transformer.transform(rows[FEATURES]) - self.average_row) * weights
+        return pd.DataFrame(
+            {name: weighted[:, transformer.output_indices_[name]].sum(axis=1) for name in FEATURES},
+            index=rows.index,
+        )
+
+
+def fit(training: pd.DataFrame) -> Fitted:
+    labels = training["churned_within_30_days"].astype(int)
+    if labels.nunique() < 2:
+        return Fitted(None, float(labels.mean()), None)
+    if len(training) > TRAINING_ROWS_MAX:
+        training = training.sample(TRAINING_ROWS_MAX, random_state=SEED)
+        labels = training["churned_within_30_days"].astype(int)
+    model = new_model().fit(training[FEATURES], labels)
+    average_row = np.asarray(model.named_steps["features"].transform(training[FEATURES])).mean(axis=0)
+    return Fitted(model, float(labels.mean()), average_row)
+
+
+def count_words(count: int, singular: str, plural: str, none: str) -> str:
+    if count == 0:
+        return none
+    return f"{count} {singular if count == 1 else plural}"
+
+
+def scan_recency_words(days: int) -> str:
+    if days >= 56:
+        return "no scans in the last 56 days"
+    if days >= 7:
+        return f"no scans in the last {days} days"
+    return "scanned in the last week"
+
+
+def match_change_words(points: float) -> str:
+    if abs(points) < 0.5:
+        return "match rate steady"
+    return f"match rate {'up' if points > 0 else 'down'} {abs(points):.0f} points on the 28 days before"
+
+
+# What each feature's value says about a customer, in the words a driver shows.
+DRIVER_WORDS: dict[str, Callable[[pd.Series], str]] = {
+    "tenure_days": lambda row: f"paying for {row['tenure_days']} days",
+    "days_to_renewal": lambda row: f"renews in {row['days_to_renewal']} days",
+    "days_since_last_scan": lambda row: scan_recency_words(int(row["days_since_last_scan"])),
+    "scans_last_28_days": lambda row: (
+        count_words(int(row["scans_last_28_days"]), "scan", "scans", "no scans") + " in the last 28 days"
+    ),
+    "scans_previous_28_days": lambda row: (
+        count_words(int(row["scans_previous_28_days"]), "scan", "scans", "no scans") + " in the 28 days before"
+    ),
+    "match_rate_change": lambda row: match_change_words(float(row["match_rate_change"])),
+    "renewal_due": lambda row: "renewal due within 30 days" if row["renewal_due"] else "no renewal within 30 days",
+    "first_renewal_due": lambda row: (
+        "first renewal due within 30 days" if row["first_renewal_due"] else "not facing a first renewal"
+    ),
+    "earlier_payment_failures": lambda row: count_words(
+        int(row["earlier_payment_failures"]),
+        "earlier payment failure",
+        "earlier payment failures",
+        "no earlier payment failure",
+    ),
+    "earlier_plan_changes": lambda row: count_words(
+        int(row["earlier_plan_changes"]), "earlier plan change", "earlier plan changes", "no earlier plan change"
+    ),
+    "earlier_cancellations": lambda row: (
+        "came back after cancelling" if row["earlier_cancellations"] else "never cancelled before"
+    ),
+    "plan_name": lambda row: f"{row['plan_name']} plan",
+    "segment": lambda row: f"segment: {str(row['segment']).replace('_', ' ')}",
+    "acquisition_channel": lambda row: f"came through {str(row['acquisition_channel']).replace('_', ' ')}",
+}
+
+
+def drivers(rows: pd.DataFrame, contributions: pd.DataFrame) -> pd.DataFrame:
+    """The three features with the largest contributions (either sign) per row, in words, strongest first."""
+    strongest = np.argsort(-contributions.abs().to_numpy(), axis=1, kind="stable")[:, :3]
+    columns: dict[str, list[object]] = {column: [] for column in SCORE_COLUMNS[3:]}
+    weights = contributions.to_numpy(dtype=float)
+    for position, (_, row) in enumerate(rows.iterrows()):
+        for rank, feature_index in enumerate(strongest[position], start=1):
+            feature = FEATURES[feature_index]
+            contribution = float(weights[position, feature_index])
+            columns[f"driver_{rank}"].append(DRIVER_WORDS[feature](row) if contribution else None)
+            columns[f"driver_{rank}_contribution"].append(contribution if contribution else None)
+    return pd.DataFrame(columns, index=rows.index)
+
+
+def labelled(observations: pd.DataFrame) -> pd.DataFrame:
+    return observations[observations["churned_within_30_days"].notna()]
+
+
+def scores(observations: pd.DataFrame) -> pd.DataFrame:
+    """Each tenant's customers paying on as_of_date, scored by a model trained on all its labelled dates."""
+    observations = with_derived_features(observations)
+    frames = []
+    for _, rows in observations.groupby("tenant_id", sort=True):
+        today = rows[rows["weeks_before_as_of"] == 0]
+        training = labelled(rows)
+        if today.empty:
+            continue
+        if training.empty:
+            frames.append(today[["tenant_id", "user_id"]].assign(churn_probability_30d=np.nan))
+            continue
+        fitted = fit(training)
+        frames.append(
+            pd.concat(
+                [
+                    today[["tenant_id", "user_id"]].assign(churn_probability_30d=fitted.probabilities(today)),
+                    drivers(today, fitted.contributions(today)),
+                ],
+                axis=1,
+            )
+        )
+    return pd.concat(frames, ignore_index=True).reindex(columns=SCORE_COLUMNS) if frames else empty(SCORE_COLUMNS)
+
+
+def rate_by(training: pd.DataFrame, held_out: pd.DataFrame, keys: list[str]) -> np.ndarray:
+    """The churn rate of the training rows sharing each held-out row's keys (the overall rate for keys unseen)."""
+    rates = training.groupby(keys)["churned_within_30_days"].mean().rename("rate").astype(float)
+    overall = float(training["churned_within_30_days"].astype(float).mean())
+    looked_up: np.ndarray = held_out.join(rates, on=keys)["rate"].fillna(overall).to_numpy(dtype=float)
+    return looked_up
+
+
+def backtest(observations: pd.DataFrame) -> pd.DataFrame:
+    """Predictions for the held-out dates by the model and the two baselines, each trained only on dates whose
+    30 days had passed before the first held-out date."""
+    observations = labelled(with_derived_features(observations))
+    weeks = observations["weeks_before_as_of"]
+    earliest_held_out = FIRST_LABELLED_WEEK + HOLDOUT_WEEKS - 1
+    held_out_rows = observations[(weeks >= FIRST_LABELLED_WEEK) & (weeks <= earliest_held_out)]
+    training_rows = observations[weeks >= earliest_held_out + FIRST_LABELLED_WEEK]
+    frames = []
+    for tenant_id, held_out in held_out_rows.groupby("tenant_id", sort=True):
+        training = training_rows[training_rows["tenant_id"] == tenant_id]
+        if training.empty:
+            continue
+        predictions = {
+            "model": fit(training).probabilities(held_out),
+            "segment_and_plan_rate": rate_by(training, held_out, ["segment", "plan_name"]),
+            "days_since_last_scan_rate": rate_by(training, held_out, ["days_since_last_scan"]),
+        }
+        for scorer in SCORERS:
+            frames.append(
+                held_out[["tenant_id", "observation_date", "user_id"]].assign(
+                    scored_by=scorer,
+                    churn_probability_30d=predictions[scorer],
+                    churned=held_out["churned_within_30_days"].astype(bool),
+                )
+            )
+    return pd.concat(frames, ignore_index=True)[BACKTEST_COLUMNS] if frames else empty(BACKTEST_COLUMNS)
+
+
+def empty(columns: list[str]) -> pd.DataFrame:
+    return pd.DataFrame({column: pd.Series(dtype=object) for column in columns})

@@ -1,0 +1,306 @@
+{#-
+  One row per customer paying on an observation date: as_of_date and every 7 days before it for 56 weeks.
+  Each row holds only what was known that day (subscriptions started and ended by then, scans up to it) and,
+  once as_of_date is 30 days past it, whether the customer was still paying 30 days later. The churn-risk
+  model trains on the labelled rows and scores the rows of as_of_date (docs/metrics.md, Churn risk).
+  Tagged statistics with the model it feeds: built on DuckDB only.
+-#}
+{{ config(materialized='table', tags=['statistics']) }}
+
+{%- set weeks_observed = 56 %}
+{%- set horizon_days = 30 %}
+{%- set scan_window_days = 28 %}
+
+with
+
+reporting_period as (
+    select * from {{ ref('int_reporting_period') }}
+),
+
+days as (
+    select * from {{ ref('int_days') }}
+),
+
+spans as (
+    select * from {{ ref('int_paid_spans') }}
+),
+
+subscriptions as (
+    select * from {{ ref('int_subscriptions') }}
+    where mrr > 0
+),
+
+scans as (
+    select * from {{ ref('int_scans') }}
+),
+
+users as (
+    select * from {{ ref('int_users') }}
+),
+
+plans as (
+    select * from {{ ref('stg_plans') }}
+),
+
+days_before as (
+    select
+        days.tenant_id,
+        days.date_day,
+        {{ dbt.datediff('days.date_day', 'reporting_period.as_of_date', 'day') }} as days_before_as_of  -- noqa: LT05
+    from days
+    inner join reporting_period
+        on days.tenant_id = reporting_period.tenant_id
+),
+
+observation_dates as (
+    select
+        tenant_id,
+        date_day as observation_date,
+        days_before_as_of
+    from days_before
+    where mod(days_before_as_of, 7) = 0 and days_before_as_of <= {{ 7 * weeks_observed }}
+),
+
+paying as (
+    -- the paying spell each customer is in on each date: only its start is known then, not its end
+    select
+        observation_dates.tenant_id,
+        observation_dates.observation_date,
+        observation_dates.days_before_as_of,
+        spans.user_id,
+        spans.start_date as spell_start_date
+    from observation_dates
+    inner join spans
+        on
+            observation_dates.tenant_id = spans.tenant_id
+            and observation_dates.observation_date >= spans.start_date
+            and (spans.end_date is null or observation_dates.observation_date < spans.end_date)
+),
+
+current_subscriptions as (
+    -- the subscription paying on the date (the latest started; the highest plan_id on a tie)
+    select
+        paying.tenant_id,
+        paying.observation_date,
+        paying.user_id,
+        subscriptions.plan_id,
+        subscriptions.billing_interval_months,
+        subscriptions.start_date,
+        subscriptions.mrr,
+        row_number() over (
+            partition by paying.tenant_id, paying.observation_date, paying.user_id
+            order by subscriptions.started_at desc, subscriptions.plan_id desc
+        ) as recency
+    from paying
+    inner join subscriptions
+        on
+            paying.tenant_id = subscriptions.tenant_id
+            and paying.user_id = subscriptions.user_id
+            and paying.observation_date >= subscriptions.start_date
+            and (subscriptions.end_date is null or paying.observation_date < subscriptions.end_date)
+),
+
+billing_months as (
+    select
+        tenant_id,
+        observation_date,
+        user_id,
+        plan_id,
+        billing_interval_months,
+        start_date,
+        mrr,
+        {{ dbt.datediff('start_date', 'observation_date', 'month') }} as calendar_months  -- noqa: LT05
+    from current_subscriptions
+    where recency = 1
+),
+
+renewals as (
+    -- periods renew on the start's day of month, every billing interval: the next is the first after the date
+    select
+        tenant_id,
+        observation_date,
+        user_id,
+        plan_id,
+        billing_interval_months,
+        start_date,
+        mrr,
+        calendar_months
+        - case
+            when {{ dbt.dateadd('month', 'calendar_months', 'start_date') }} > observation_date then 1 else 0
+        end as months_paid
+    from billing_months
+),
+
+next_renewals as (
+    select
+        tenant_id,
+        observation_date,
+        user_id,
+        plan_id,
+        billing_interval_months,
+        mrr,
+        months_paid < billing_interval_months as is_first_period,
+        cast({{ dbt.dateadd(
+            'month',
+            '(cast(floor(months_paid / billing_interval_months) as integer) + 1) * billing_interval_months',
+            'start_date'
+        ) }} as date) as next_renewal_date
+    from renewals
+),
+
+history as (
+    -- how the customer's earlier subscriptions ended, counting only ends on or before the date
+    select
+        paying.tenant_id,
+        paying.observation_date,
+        paying.user_id,
+        sum(case when subscriptions.end_reason = 'payment_failed' then 1 else 0 end) as earlier_payment_failures,
+        sum(case when subscriptions.end_reason = 'plan_change' then 1 else 0 end) as earlier_plan_changes,
+        sum(case when subscriptions.end_reason = 'cancelled' then 1 else 0 end) as earlier_cancellations
+    from paying
+    inner join subscriptions
+        on
+            paying.tenant_id = subscriptions.tenant_id
+            and paying.user_id = subscriptions.user_id
+            and paying.observation_date >= subscriptions.end_date
+    group by paying.tenant_id, paying.observation_date, paying.user_id
+),
+
+scan_days as (
+    select
+        scans.tenant_id,
+        scans.user_id,
+        scans.scan_date,
+        scans.match_rate,
+        {{ dbt.datediff('scans.scan_date', 'reporting_period.as_of_date', 'day') }} as days_before_as_of  -- noqa: LT05
+    from scans
+    inner join reporting_period
+        on scans.tenant_id = reporting_period.tenant_id
+),
+
+scan_weeks as (
+    -- scans by week before as_of_date: week w holds the days w * 7 to w * 7 + 6 before it
+    select
+        tenant_id,
+        user_id,
+        cast(floor(days_before_as_of / 7) as integer) as weeks_before_as_of,
+        count(*) as scans,
+        sum(match_rate) as match_rate_sum,
+        max(scan_date) as last_scan_date
+    from scan_days
+    where days_before_as_of < {{ 7 * weeks_observed + 2 * scan_window_days }}
+    group by tenant_id, user_id, cast(floor(days_before_as_of / 7) as integer)
+),
+
+week_offsets as (
+    {%- for offset in range(2 * scan_window_days // 7) %}
+        select {{ offset }} as weeks_before_observation
+        {% if not loop.last %}union all{% endif %}
+    {%- endfor %}
+),
+
+scan_windows as (
+    -- each week of scans counted for the eight observation dates it falls within 56 days before
+    select
+        scan_weeks.tenant_id,
+        scan_weeks.user_id,
+        7 * (scan_weeks.weeks_before_as_of - week_offsets.weeks_before_observation) as days_before_as_of,
+        sum(case when week_offsets.weeks_before_observation < 4 then scan_weeks.scans else 0 end) as recent_scans,
+        sum(case when week_offsets.weeks_before_observation >= 4 then scan_weeks.scans else 0 end) as earlier_scans,
+        sum(
+            case when week_offsets.weeks_before_observation < 4 then scan_weeks.match_rate_sum else 0 end
+        ) as recent_match_rate_sum,
+        sum(
+            case when week_offsets.weeks_before_observation >= 4 then scan_weeks.match_rate_sum else 0 end
+        ) as earlier_match_rate_sum,
+        max(scan_weeks.last_scan_date) as last_scan_date
+    from scan_weeks
+    cross join week_offsets
+    where scan_weeks.weeks_before_as_of >= week_offsets.weeks_before_observation
+    group by
+        scan_weeks.tenant_id,
+        scan_weeks.user_id,
+        7 * (scan_weeks.weeks_before_as_of - week_offsets.weeks_before_observation)
+),
+
+labels as (
+    -- still paying 30 days on: known once as_of_date has reached that day
+    select
+        paying.tenant_id,
+        paying.observation_date,
+        paying.user_id,
+        max(case when later_spans.user_id is not null then 1 else 0 end) = 0 as churned_within_30_days
+    from paying
+    left join spans as later_spans
+        on
+            paying.tenant_id = later_spans.tenant_id
+            and paying.user_id = later_spans.user_id
+            and later_spans.start_date <= {{ dbt.dateadd('day', horizon_days, 'paying.observation_date') }}
+            and (
+                later_spans.end_date is null
+                or later_spans.end_date > {{ dbt.dateadd('day', horizon_days, 'paying.observation_date') }}
+            )
+    where paying.days_before_as_of >= {{ horizon_days }}
+    group by paying.tenant_id, paying.observation_date, paying.user_id
+),
+
+final as (
+    select
+        paying.tenant_id,
+        paying.user_id,
+        paying.observation_date,
+        cast(floor(paying.days_before_as_of / 7) as integer) as weeks_before_as_of,
+        next_renewals.plan_id,
+        plans.plan_name,
+        next_renewals.billing_interval_months,
+        next_renewals.mrr,
+        users.segment,
+        users.acquisition_channel,
+        {{ dbt.datediff('paying.spell_start_date', 'paying.observation_date', 'day') }} as tenure_days,  -- noqa: LT05
+        next_renewals.is_first_period,
+        {{ dbt.datediff('paying.observation_date', 'next_renewals.next_renewal_date', 'day') }}
+            as days_to_renewal,
+        cast(coalesce(scan_windows.recent_scans, 0) as bigint) as scans_last_28_days,
+        cast(coalesce(scan_windows.earlier_scans, 0) as bigint) as scans_previous_28_days,
+        -- 56 stands for "none in the last 56 days", the furthest the scan windows look back
+        coalesce(
+            {{ dbt.datediff('scan_windows.last_scan_date', 'paying.observation_date', 'day') }},
+            {{ 2 * scan_window_days }}
+        ) as days_since_last_scan,
+        coalesce(
+            {{ jobmetrics.safe_divide('scan_windows.recent_match_rate_sum', 'scan_windows.recent_scans') }}
+            - {{ jobmetrics.safe_divide('scan_windows.earlier_match_rate_sum', 'scan_windows.earlier_scans') }},
+            0
+        ) as match_rate_change,
+        cast(coalesce(history.earlier_payment_failures, 0) as bigint) as earlier_payment_failures,
+        cast(coalesce(history.earlier_plan_changes, 0) as bigint) as earlier_plan_changes,
+        cast(coalesce(history.earlier_cancellations, 0) as bigint) as earlier_cancellations,
+        labels.churned_within_30_days
+    from paying
+    inner join next_renewals
+        on
+            paying.tenant_id = next_renewals.tenant_id
+            and paying.observation_date = next_renewals.observation_date
+            and paying.user_id = next_renewals.user_id
+    inner join users
+        on paying.tenant_id = users.tenant_id and paying.user_id = users.user_id
+    inner join plans
+        on next_renewals.tenant_id = plans.tenant_id and next_renewals.plan_id = plans.plan_id
+    left join scan_windows
+        on
+            paying.tenant_id = scan_windows.tenant_id
+            and paying.user_id = scan_windows.user_id
+            and paying.days_before_as_of = scan_windows.days_before_as_of
+    left join history
+        on
+            paying.tenant_id = history.tenant_id
+            and paying.observation_date = history.observation_date
+            and paying.user_id = history.user_id
+    left join labels
+        on
+            paying.tenant_id = labels.tenant_id
+            and paying.observation_date = labels.observation_date
+            and paying.user_id = labels.user_id
+)
+
+select * from final
