@@ -47,18 +47,33 @@ COUNT_FEATURES = [
 CATEGORY_FEATURES = ["plan_name", "segment", "acquisition_channel"]
 FEATURES = SPLINE_FEATURES + COUNT_FEATURES + CATEGORY_FEATURES
 
-SCORE_COLUMNS = [
-    "tenant_id",
-    "user_id",
-    "churn_probability_30d",
-    *[f"driver_{rank}{part}" for rank in (1, 2, 3) for part in ("", "_contribution")],
-]
-BACKTEST_COLUMNS = ["tenant_id", "scored_by", "observation_date", "user_id", "churn_probability_30d", "churned"]
+# The Python models' columns and types: an empty frame (a tenant with nothing to score) still has them.
+SCORE_COLUMNS = {
+    "tenant_id": "string",
+    "user_id": "int64",
+    "churn_probability_30d": "float64",
+    **{
+        f"driver_{rank}{part}": "string" if not part else "float64"
+        for rank in (1, 2, 3)
+        for part in ("", "_contribution")
+    },
+}
+BACKTEST_COLUMNS = {
+    "tenant_id": "string",
+    "scored_by": "string",
+    "observation_date": "datetime64[us]",
+    "user_id": "int64",
+    "churn_probability_30d": "float64",
+    "churned": "bool",
+}
 SCORERS = ["model", "segment_and_plan_rate", "days_since_last_scan_rate"]
 
 
 def with_derived_features(observations: pd.DataFrame) -> pd.DataFrame:
-    """The observations with the two renewal flags the model reads beside the raw columns."""
+    """The observations in a fixed order (the fit adds them up in it, so the same rows give the same bits in
+    whatever order the warehouse returns them) with the two renewal flags the model reads beside the raw
+    columns."""
+    observations = observations.sort_values(["tenant_id", "observation_date", "user_id"], ignore_index=True)
     renewal_due = observations["days_to_renewal"] <= HORIZON_DAYS
     return observations.assign(
         renewal_due=renewal_due.astype(float),
@@ -178,7 +193,7 @@ DRIVER_WORDS: dict[str, Callable[[pd.Series], str]] = {
 def drivers(rows: pd.DataFrame, contributions: pd.DataFrame) -> pd.DataFrame:
     """The three features with the largest contributions (either sign) per row, in words, strongest first."""
     strongest = np.argsort(-contributions.abs().to_numpy(), axis=1, kind="stable")[:, :3]
-    columns: dict[str, list[object]] = {column: [] for column in SCORE_COLUMNS[3:]}
+    columns: dict[str, list[object]] = {column: [] for column in list(SCORE_COLUMNS)[3:]}
     weights = contributions.to_numpy(dtype=float)
     for position, (_, row) in enumerate(rows.iterrows()):
         for rank, feature_index in enumerate(strongest[position], start=1):
@@ -215,7 +230,7 @@ def scores(observations: pd.DataFrame) -> pd.DataFrame:
                 axis=1,
             )
         )
-    return pd.concat(frames, ignore_index=True).reindex(columns=SCORE_COLUMNS) if frames else empty(SCORE_COLUMNS)
+    return typed(pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(), SCORE_COLUMNS)
 
 
 def rate_by(training: pd.DataFrame, held_out: pd.DataFrame, keys: list[str]) -> np.ndarray:
@@ -252,8 +267,8 @@ def backtest(observations: pd.DataFrame) -> pd.DataFrame:
                     churned=held_out["churned_within_30_days"].astype(bool),
                 )
             )
-    return pd.concat(frames, ignore_index=True)[BACKTEST_COLUMNS] if frames else empty(BACKTEST_COLUMNS)
+    return typed(pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(), BACKTEST_COLUMNS)
 
 
-def empty(columns: list[str]) -> pd.DataFrame:
-    return pd.DataFrame({column: pd.Series(dtype=object) for column in columns})
+def typed(frame: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
+    return frame.reindex(columns=list(columns)).astype(columns)

@@ -427,6 +427,7 @@ def paying_spells(raw: dict[str, pd.DataFrame], as_of: date) -> pd.DataFrame:
                 {
                     "user_id": user,
                     "start_date": spell["start"],
+                    "end_date": spell["end"],
                     "months_paid": whole_months(spell["start"], until),
                     "is_churned": spell["end"] is not None,
                     "segment": users.loc[user, "segment"],
