@@ -21,6 +21,7 @@ import streamlit as st
 
 from jobmetrics import display, marts, paths, tenants
 from jobmetrics.display import words
+from jobmetrics.kpis import OTHER_KPI_MARTS
 from jobmetrics.warehouse import WarehouseUnavailable
 
 STATUS_COLOURS = {"ok": "green", "warning": "orange", "critical": "red", "no_data": "gray"}
@@ -138,8 +139,19 @@ def segment_colours() -> dict[str, str]:
     return display.colours(sorted(set(mart("segment_performance")["segment"]) - {"all"}))
 
 
+def kpi_rows() -> pd.DataFrame:
+    """kpi_summary's KPIs and those of the other KPI marts this warehouse holds (the overview reads the same)."""
+    frames = [mart("kpi_summary")]
+    for other in OTHER_KPI_MARTS:
+        try:
+            frames.append(mart(other))
+        except WarehouseUnavailable:  # built by an engine or a version without it
+            continue
+    return pd.concat(frames, ignore_index=True)
+
+
 def overview(months: tuple[date, date]) -> None:
-    kpis = mart("kpi_summary")
+    kpis = kpi_rows()
     month = kpis["month"].dropna().max()
     st.subheader(f"Key metrics, {month:%B %Y}" if pd.notna(month) else "Key metrics (no complete month yet)")
     revenue = mart("mrr_monthly")
@@ -334,6 +346,22 @@ def product(months: tuple[date, date]) -> None:
 
 SURVIVAL_GROUPINGS = ["overall", "segment", "acquisition_channel", "plan"]
 SURVIVAL_MILESTONES = [1, 3, 6, 12]
+RISK_VIEWS = {"Top decile": 10, "Top three deciles": 8, "Everyone": 0}
+RISK_SCORERS = ["model", "segment_and_plan_rate", "days_since_last_scan_rate"]
+# who and why first; on a narrow screen the rest is a scroll away
+RISK_COLUMNS = [
+    "user_id",
+    "churn_probability_30d",
+    "expected_mrr_at_risk",
+    "driver_1",
+    "driver_2",
+    "driver_3",
+    "plan_name",
+    "mrr",
+    "risk_decile",
+    "segment",
+    "acquisition_channel",
+]
 
 
 def translucent(colour: str, alpha: float = 0.18) -> str:
@@ -455,6 +483,103 @@ def churn(channels: list[str], segments: list[str]) -> None:
         "back starts a new one. Spells still paying today count until today (censored). Shaded: the 95% "
         "interval. Every spell up to the reporting date: the month range does not apply. Definitions: "
         "docs/metrics.md, Churn."
+    )
+    churn_risk(channels, segments)
+
+
+def with_contributions(risk: pd.DataFrame) -> pd.DataFrame:
+    """Each driver followed by its signed contribution to the score ("no scans in the last 36 days (+1.32)")."""
+    risk = risk.copy()
+    for rank in (1, 2, 3):
+        driver, contribution = risk[f"driver_{rank}"], risk[f"driver_{rank}_contribution"]
+        risk[f"driver_{rank}"] = [
+            f"{text} ({value:+.2f})" if isinstance(text, str) else None
+            for text, value in zip(driver, contribution, strict=True)
+        ]
+    return risk
+
+
+def calibration_chart(frame: pd.DataFrame) -> go.Figure:
+    """Each scorer's predicted against observed churn per decile of the backtest, beside the diagonal where
+    the two agree."""
+    drawn = go.Figure()
+    for scorer in RISK_SCORERS:
+        deciles = frame[frame["scored_by"] == scorer].sort_values("risk_decile")
+        drawn.add_trace(
+            go.Scatter(
+                x=deciles["mean_predicted"],
+                y=deciles["observed_rate"],
+                name=scorer,
+                mode="lines+markers",
+                customdata=deciles[["risk_decile"]],
+                hovertemplate="decile %{customdata[0]}: predicted %{x:.1%}, observed %{y:.1%}",
+            )
+        )
+    top = float(frame[["mean_predicted", "observed_rate"]].max().max())
+    drawn.add_trace(
+        go.Scatter(
+            x=[0, top],
+            y=[0, top],
+            name="predicted = observed",
+            mode="lines",
+            line={"dash": "dot", "color": "gray"},
+            hoverinfo="skip",
+        )
+    )
+    drawn.update_xaxes(title_text="Predicted chance of leaving in 30 days (decile average)", tickformat=".0%")
+    drawn.update_yaxes(title_text="Share that left", tickformat=".0%")
+    return drawn.update_layout(legend={"title_text": "", "orientation": "h", "yanchor": "top", "y": -0.22})
+
+
+def backtest_summary(evaluation: pd.DataFrame) -> pd.DataFrame:
+    """One row per scorer: its AUC, Brier score, top-decile lift and its worst decile's calibration error."""
+    rows = evaluation.groupby("scored_by", sort=False).agg(
+        auc=("auc", "first"),
+        brier_score=("brier_score", "first"),
+        top_decile_lift=("top_decile_lift", "first"),
+        worst_calibration_error=("calibration_error", "max"),
+    )
+    return rows.reindex([s for s in RISK_SCORERS if s in rows.index]).reset_index()
+
+
+def churn_risk(channels: list[str], segments: list[str]) -> None:
+    risk = mart("churn_risk")
+    st.subheader("Who may stop paying in the next 30 days")
+    if risk.empty:
+        st.info("No customer is paying on the reporting date, so there is no one to score.")
+        return
+    risk = risk[risk["acquisition_channel"].isin(channels) & risk["segment"].isin(segments)]
+    horizon = pd.Timestamp(risk["as_of_date"].max()) + pd.Timedelta(days=30) if not risk.empty else None
+    if horizon is not None:
+        st.markdown(
+            f"**{display.shown(risk['expected_mrr_at_risk'].sum(), 'usd')}** of "
+            f"{display.shown(risk['mrr'].sum(), 'usd')} MRR is expected to be lost by {horizon:%-d %B %Y}, "
+            f"across {len(risk):,} paying customers."
+        )
+    view = st.radio("Customers shown", list(RISK_VIEWS), horizontal=True, key="risk_view")
+    listed = risk[risk["risk_decile"].fillna(0) >= RISK_VIEWS[view]]
+    listed = with_contributions(listed.sort_values(["churn_probability_30d", "user_id"], ascending=[False, True]))
+    table(listed[RISK_COLUMNS], "churn_risk")
+    evaluation = mart("churn_model_evaluation")
+    if evaluation.empty:
+        return
+    first = records(evaluation)[0]
+    st.subheader("Did the scores come true? Predicted against observed on weeks the model never saw")
+    chart(
+        evaluation[["scored_by", "risk_decile", "mean_predicted", "observed_rate"]].sort_values(
+            ["scored_by", "risk_decile"]
+        ),
+        "churn_model_calibration",
+        calibration_chart,
+    )
+    table(backtest_summary(evaluation), "churn_model_evaluation")
+    st.caption(
+        f"Held out: the customers paying on each week from {first['held_out_from']:%-d %b} to "
+        f"{first['held_out_until']:%-d %b %Y}, scored by a model trained only on earlier weeks, beside two "
+        "baselines: the churn rate of the customer's segment and plan, and of their days since the last scan. "
+        "AUC: the chance a leaver was ranked above a stayer (0.5 is a coin). A driver's number is how far it "
+        "moves the score from the average customer's, in log-odds. Channels and segments filter the list; "
+        "the month range does not apply. Definitions: docs/metrics.md, Churn risk."
     )
 
 

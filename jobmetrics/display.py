@@ -64,6 +64,16 @@ UNITS = {
     "after_3_months": "rate",
     "after_6_months": "rate",
     "after_12_months": "rate",
+    "churn_probability_30d": "rate",
+    "expected_mrr_at_risk": "usd",
+    "risk_decile": "count",
+    "mean_predicted": "rate",
+    "observed_rate": "rate",
+    "calibration_error": "rate",
+    "worst_calibration_error": "rate",
+    "auc": "p_value",
+    "brier_score": "p_value",
+    "top_decile_lift": "multiple",
 }
 # Words for the columns whose name does not read well once its underscores become spaces.
 LABELS = {
@@ -111,6 +121,23 @@ LABELS = {
     "cuped_ci_low": "CUPED CI from",
     "cuped_ci_high": "CUPED CI to",
     "cuped_p_value": "CUPED p-value",
+    "churn_probability_30d": "Chance of leaving in 30 days",
+    "expected_mrr_at_risk": "MRR at risk",
+    "risk_decile": "Risk decile",
+    "plan_name": "Plan",
+    "user_id": "Customer",
+    "driver_1": "Strongest driver",
+    "driver_2": "Second driver",
+    "driver_3": "Third driver",
+    "scored_by": "Scored by",
+    "mean_predicted": "Predicted",
+    "observed_rate": "Observed",
+    "auc": "AUC",
+    "brier_score": "Brier score",
+    "top_decile_lift": "Top-decile lift",
+    "model": "Churn-risk model",
+    "segment_and_plan_rate": "Segment and plan rate",
+    "days_since_last_scan_rate": "Days since last scan rate",
 }
 NAMES = {"all": "All", "sql": "SQL"}
 # An experiment's tables hold one metric each: the unit of its value and lift columns (a change of a rate
@@ -164,6 +191,7 @@ NAMED = {
     "status",
     "window",
     "variant",
+    "scored_by",
 }
 
 

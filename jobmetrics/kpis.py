@@ -61,9 +61,21 @@ def format_value(value: Any, unit: str) -> str:
     return formats.get(unit, f"{number:g}")
 
 
+# KPIs measured elsewhere than kpi_monthly, in kpi_summary's columns: read beside it where the warehouse has them
+# (the churn-risk KPI is built on DuckDB only).
+OTHER_KPI_MARTS = ["churn_risk_kpi"]
+
+
 def read_kpis(con: Queryable) -> list[Row]:
-    """kpi_summary: the latest complete month's value of each KPI, its thresholds and status."""
-    return fetch_dicts(con, "select * from marts.kpi_summary order by label")
+    """Each KPI with its thresholds and status: kpi_summary's (the latest complete month) and those of the other
+    KPI marts the warehouse holds."""
+    present = {
+        row["table_name"]
+        for row in fetch_dicts(con, "select table_name from information_schema.tables where table_schema = 'marts'")
+    }
+    sources = ["marts.kpi_summary", *(f"marts.{mart}" for mart in OTHER_KPI_MARTS if mart in present)]
+    union = " union all ".join(f"select * from {source}" for source in sources)
+    return fetch_dicts(con, f"select * from ({union}) as kpis order by label")
 
 
 def kpi_month(kpis: list[Row]) -> date | None:

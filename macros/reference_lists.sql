@@ -3,8 +3,8 @@
   need a list at compile time read it from the loaded seed, so the seed is the one place it is written.
 -#}
 
-{#- The values of one column of a loaded seed, in the file's order of that column. -#}
-{% macro seed_values(seed_name, column) %}
+{#- The values of one column of a loaded seed, sorted (of the rows matching the SQL condition `where`, if given). -#}
+{% macro seed_values(seed_name, column, where=none) %}
     {%- if not execute -%}{{ return([]) }}{%- endif -%}
     {#- unit tests compile with an empty graph: the seeds' schema is then found as dbt names it -#}
     {%- set node = graph.get('nodes', {}).get('seed.jobmetrics.' ~ seed_name) -%}
@@ -17,7 +17,8 @@
         {%- endif -%}
         {{ return([]) }}
     {%- endif -%}
-    {%- set rows = run_query('select ' ~ column ~ ' from ' ~ relation ~ ' order by ' ~ column) -%}
+    {%- set filtered = ' where ' ~ where if where else '' -%}
+    {%- set rows = run_query('select ' ~ column ~ ' from ' ~ relation ~ filtered ~ ' order by ' ~ column) -%}
     {{ return(rows.columns[0].values() | list) }}
 {% endmacro %}
 

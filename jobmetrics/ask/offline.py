@@ -142,6 +142,42 @@ def churn_answer(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> str:
     )
 
 
+def churn_risk_answer(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> str:
+    """The customers the churn-risk model scores highest, with the drivers of each score, and the MRR at risk."""
+    del catalog  # the words come from the mart's own drivers
+    riskiest = fetch_dicts(
+        con,
+        "select * from marts.churn_risk where churn_probability_30d is not null "
+        "order by churn_probability_30d desc, user_id limit 5",
+    )
+    if not riskiest:
+        return "No paying customer has a churn-risk score: the score needs paying customers and five weeks of history."
+    totals = fetch_dicts(
+        con,
+        "select count(*) as customers, sum(expected_mrr_at_risk) as at_risk, sum(mrr) as mrr, "
+        "max(as_of_date) as as_of_date from marts.churn_risk",
+    )[0]
+    model = fetch_dicts(con, "select any_value(auc) as auc from marts.churn_model_evaluation where scored_by = 'model'")
+    lines = ["The customers most likely to stop paying in the next 30 days, and the strongest reasons the model sees:"]
+    for row in riskiest:
+        drivers = "; ".join(row[f"driver_{rank}"] for rank in (1, 2, 3) if row[f"driver_{rank}"])
+        lines.append(
+            f"- customer {row['user_id']} ({row['plan_name']}, {format_value(row['mrr'], 'usd')} MRR): "
+            f"{format_value(row['churn_probability_30d'], 'rate')}; {drivers}."
+        )
+    lines.append(
+        f"Across all {totals['customers']:,} paying customers, {format_value(totals['at_risk'], 'usd')} of "
+        f"{format_value(totals['mrr'], 'usd')} MRR is expected to be lost in the 30 days after "
+        f"{totals['as_of_date']:%Y-%m-%d}."
+    )
+    if model and model[0]["auc"] is not None:
+        lines.append(
+            f"On weeks it never saw, the model ranked a customer who left above one who stayed "
+            f"{model[0]['auc']:.0%} of the time (AUC {model[0]['auc']:.3f}); marts.churn_risk lists everyone."
+        )
+    return "\n".join(lines)
+
+
 def conversion_answer(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> str:
     segments = fetch_dicts(
         con,
@@ -194,6 +230,10 @@ TOPICS: list[tuple[tuple[str, ...], Callable[[duckdb.DuckDBPyConnection, Catalog
     (("ltv", "cac", "channel", "invest", "acquisition", "payback"), channels_answer),
     (("cohort", "logo retention", "month-1", "month 1"), cohorts_answer),
     (("nrr", "net revenue retention", "net mrr retention", "net retention"), kpi_trend_answer("net_mrr_retention")),
+    (
+        ("likely to churn", "likely to leave", "likely to cancel", "churn risk", "at risk", "at-risk", "will churn"),
+        churn_risk_answer,
+    ),
     (("churn", "cancel"), churn_answer),
     (("arpu", "revenue per user", "average revenue"), kpi_trend_answer("arpu")),
     (("conversion", "convert", "free to paid", "free-to-paid", "funnel"), conversion_answer),

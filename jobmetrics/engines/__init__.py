@@ -30,6 +30,7 @@ DUCKDB_ONLY_MARTS = (
     "churn_survival_tests",
     "churn_risk",
     "churn_model_evaluation",
+    "churn_risk_kpi",
 )
 DUCKDB_ONLY_NOTE = (
     "the experiment readouts, the survival tests and the churn-risk score ({}) are computed by dbt Python models "

@@ -232,7 +232,7 @@ def test_unreachable_api(warehouse: Path) -> None:
     assert done.returncode == 9 and "cannot reach the API" in done.stderr
 
 
-def test_offline_answers_use_the_marts(warehouse: Path, reference: Reference) -> None:
+def test_offline_answers_use_the_marts(warehouse: Path, reference: Reference, default_company: Build) -> None:
     december = reference.monthly.iloc[-1]
     churn = run(warehouse, "What's our churn rate?", key=None)
     assert churn.returncode == 0 and "offline" in churn.stdout
@@ -248,6 +248,17 @@ def test_offline_answers_use_the_marts(warehouse: Path, reference: Reference) ->
     assert onboarding in experiments.stdout
     pricing = f"- pricing_page ({counted['pricing_page']:,} users, 2 variants): broken: sample-ratio mismatch"
     assert pricing in experiments.stdout
+    risk = run(warehouse, "Who is most likely to churn next month, and why?", key=None)
+    riskiest = default_company.query(
+        "select * from marts.churn_risk order by churn_probability_30d desc, user_id limit 5"
+    )
+    expected_loss = default_company.query("select sum(expected_mrr_at_risk) as usd from marts.churn_risk")["usd"]
+    assert risk.returncode == 0 and "offline" in risk.stdout
+    top = riskiest.iloc[0]
+    assert f"- customer {top['user_id']} ({top['plan_name']}, ${top['mrr']:,.2f} MRR): " in risk.stdout
+    assert f"{top['churn_probability_30d']:.1%}; {top['driver_1']}; {top['driver_2']}" in risk.stdout
+    assert all(f"customer {user} (" in risk.stdout for user in riskiest["user_id"])
+    assert f"${expected_loss.iloc[0]:,.2f} of" in risk.stdout
     open_question = run(warehouse, "Why do people love us?", key=None)
     assert open_question.returncode == 5 and "ANTHROPIC_API_KEY" in open_question.stderr
 

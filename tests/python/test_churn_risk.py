@@ -266,3 +266,15 @@ def test_a_planted_driver_is_the_top_driver_of_the_riskiest(shared_dir: Path) ->
     evaluation = built.query("select scored_by, any_value(auc) as auc from marts.churn_model_evaluation group by 1")
     auc = evaluation.set_index("scored_by")["auc"]
     assert auc["model"] > auc["segment_and_plan_rate"] + 0.2
+
+
+def test_the_mrr_at_risk_is_a_kpi_with_thresholds(default_company: Build) -> None:
+    risk = default_company.query("select * from marts.churn_risk")
+    kpi = default_company.query("select * from marts.churn_risk_kpi").iloc[0]
+    thresholds = pd.read_csv(PROJECT_ROOT / "seeds" / "kpi_thresholds.csv").set_index("kpi").loc["mrr_at_risk_30d"]
+    share = risk["expected_mrr_at_risk"].sum() / risk["mrr"].sum()
+    assert kpi["value"] == pytest.approx(share, rel=1e-12)
+    assert (kpi["warning"], kpi["critical"]) == (thresholds["warning"], thresholds["critical"])
+    assert kpi["status"] == (
+        "critical" if share > thresholds["critical"] else "warning" if share > thresholds["warning"] else "ok"
+    )

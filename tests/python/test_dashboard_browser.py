@@ -196,13 +196,25 @@ def test_experiments_show_the_verdict_and_the_lifts(page: Page, dashboard_url: s
         phone.close()
 
 
-def test_churn_shows_survival_curves_with_their_test(page: Page, dashboard_url: str) -> None:
+def test_churn_shows_survival_curves_with_their_test_and_who_may_leave(
+    page: Page, dashboard_url: str, default_company: Build
+) -> None:
     page.goto(f"{dashboard_url}/?tab=churn&survival_by=plan")
     expect(visible_tab(page).get_by_text("These groups' survival differs")).to_be_visible(timeout=60_000)
-    expect(visible_tab(page).locator(".js-plotly-plot")).to_have_count(1)
+    expect(visible_tab(page).locator(".js-plotly-plot")).to_have_count(2)
     expect(visible_tab(page).locator(".legend").get_by_text("Premium annual")).to_be_visible()
+    at_risk = default_company.query("select sum(expected_mrr_at_risk) as usd, sum(mrr) as mrr from marts.churn_risk")
+    sentence = f"{format_value(at_risk['usd'].iloc[0], 'usd')} of {format_value(at_risk['mrr'].iloc[0], 'usd')} MRR"
+    expect(visible_tab(page).get_by_text(sentence)).to_be_visible()
+    expect(visible_tab(page).locator(".legend").get_by_text("Churn-risk model")).to_be_visible()
+    expect(visible_tab(page).locator(".legend").get_by_text("Segment and plan rate")).to_be_visible()
     assert_no_error(page)
-    screenshot(page, "churn")
+    # the tab scrolls inside Streamlit's own container: a window as tall as the tab shows all of it
+    page.set_viewport_size({"width": 1400, "height": 3000})
+    try:
+        screenshot(page, "churn")
+    finally:
+        page.set_viewport_size({"width": 1400, "height": 1600})
     browser = page.context.browser
     assert browser is not None
     phone = browser.new_page(viewport={"width": 390, "height": 844})
@@ -210,7 +222,7 @@ def test_churn_shows_survival_curves_with_their_test(page: Page, dashboard_url: 
         phone.goto(f"{dashboard_url}/?tab=churn&survival_by=segment")
         expect(phone.get_by_text("Still paying after 1, 3 and 6 months")).to_be_visible(timeout=60_000)
         expect(phone.locator('[data-testid="stStatusWidget"]')).to_have_count(0, timeout=60_000)
-        expect(visible_tab(phone).locator(".js-plotly-plot")).to_have_count(1)
+        expect(visible_tab(phone).locator(".js-plotly-plot")).to_have_count(2)
         assert phone.evaluate("document.documentElement.scrollWidth") <= 390, "the page is wider than the phone"
         screenshot(phone, "churn-phone")
     finally:

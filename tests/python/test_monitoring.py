@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 import pytest
-from builds import Build
+from builds import PROJECT_ROOT, Build
 from reference import cell
 
 from jobmetrics import monitoring
@@ -49,9 +49,14 @@ def test_kpi_summary_on_the_edge_company(edge_company: Build) -> None:
     assert str(cell(kpis, "customer_churn_rate", "description")).startswith("churned_customers / previous month")
 
 
+def seed_kpis() -> pd.DataFrame:
+    return pd.read_csv(PROJECT_ROOT / "seeds" / "kpi_thresholds.csv")
+
+
 def test_no_complete_month_means_no_data(edge_company_mid_january: Build) -> None:
     kpis = edge_company_mid_january.query("select * from marts.kpi_summary")
-    assert len(kpis) == 11 and set(kpis["status"]) == {"no_data"} and kpis["month"].isna().all()
+    monthly = seed_kpis().query("measured_in == 'kpi_monthly'")
+    assert len(kpis) == len(monthly) and set(kpis["status"]) == {"no_data"} and kpis["month"].isna().all()
 
 
 def test_default_data_raises_few_alarms(default_company: Build) -> None:
@@ -140,7 +145,9 @@ def test_alerts_report_and_exit_codes(edge_company: Build, capsys: pytest.Captur
     assert "CRITICAL" in text and "[critical] Customer churn" in text and "[ok      ] Free-to-paid" in text
     assert alerts.main(["--db", str(edge_company.db), "--json"]) == monitoring.EXIT_CRITICAL
     report = json.loads(capsys.readouterr().out)
-    assert report["status"] == "critical" and len(report["kpis"]) == 11
+    # every KPI of the seed: those of kpi_summary and the churn-risk one
+    assert report["status"] == "critical" and len(report["kpis"]) == len(seed_kpis())
+    assert "MRR at risk in the next 30 days" in text
     assert digest(edge_company.db) == before  # read-only
 
 

@@ -358,3 +358,27 @@ def test_an_interrupted_build_leaves_the_published_file(
     assert build_cli.main(["--raw-dir", str(EDGE), "--db", str(db)]) == build_cli.EXIT_INTERRUPTED
     assert "interrupted" in capsys.readouterr().err
     assert db.read_bytes() == before and not db.with_name(db.name + ".building").exists()
+
+
+def test_mf_mrr_at_risk_by_segment_equals_churn_risk(
+    semantic_project: tuple[Path, Path], default_company: Build, tmp_path: Path
+) -> None:
+    out = tmp_path / "risk.csv"
+    done = mf(
+        *semantic_project,
+        "query",
+        "--metrics",
+        "expected_mrr_at_risk,mrr_at_risk_share",
+        "--group-by",
+        "user__segment",
+        "--csv",
+        str(out),
+    )
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    sliced = pd.read_csv(out).set_index("user__segment").sort_index()
+    risk = default_company.query("select segment, expected_mrr_at_risk, mrr from marts.churn_risk")
+    by_segment = risk.groupby("segment")[["expected_mrr_at_risk", "mrr"]].sum().sort_index()
+    assert sliced.index.tolist() == by_segment.index.tolist()
+    assert sliced["expected_mrr_at_risk"].tolist() == pytest.approx(by_segment["expected_mrr_at_risk"].tolist())
+    share = by_segment["expected_mrr_at_risk"] / by_segment["mrr"]
+    assert sliced["mrr_at_risk_share"].tolist() == pytest.approx(share.tolist())

@@ -1,6 +1,6 @@
-{#- The KPIs are the rows of seeds/kpi_thresholds.csv; each is a column of kpi_monthly, whose YAML description
-    is the one-line definition shown here. The build stops when the two disagree. -#}
-{%- set kpis = jobmetrics.seed_values('kpi_thresholds', 'kpi') -%}
+{#- The KPIs are the rows of seeds/kpi_thresholds.csv measured in kpi_monthly; each is a column of it, whose
+    YAML description is the one-line definition shown here. The build stops when the two disagree. -#}
+{%- set kpis = jobmetrics.seed_values('kpi_thresholds', 'kpi', "measured_in = 'kpi_monthly'") -%}
 {#- the graph is empty in unit tests, where descriptions are not under test -#}
 {%- set kpi_node = graph.get('nodes', {}).get('model.jobmetrics.kpi_monthly', {}) if execute else {} -%}
 {%- set kpi_columns = kpi_node.get('columns', {}) -%}
@@ -92,14 +92,7 @@ final as (
         thresholds.direction,
         thresholds.warning,
         thresholds.critical,
-        case
-            when unpivoted.kpi_value is null then 'no_data'
-            when thresholds.direction = 'higher_is_better' and unpivoted.kpi_value < thresholds.critical then 'critical'
-            when thresholds.direction = 'lower_is_better' and unpivoted.kpi_value > thresholds.critical then 'critical'
-            when thresholds.direction = 'higher_is_better' and unpivoted.kpi_value < thresholds.warning then 'warning'
-            when thresholds.direction = 'lower_is_better' and unpivoted.kpi_value > thresholds.warning then 'warning'
-            else 'ok'
-        end as status,
+        {{ jobmetrics.kpi_status('unpivoted.kpi_value', 'thresholds') }} as status,
         thresholds.benchmark_note,
         unpivoted.description,
         thresholds.in_plain_words,
