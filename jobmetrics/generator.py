@@ -81,6 +81,7 @@ WEEKDAY_SIGNUPS = np.array([1.12, 1.10, 1.06, 1.02, 0.92, 0.66, 0.72])  # Monday
 FIRST_RENEWAL_CANCEL = np.array([0.31, 0.31, 0.30, 0.42, 0.33])
 LATER_RENEWAL_CANCEL = np.array([0.065, 0.065, 0.20, 0.35, 0.075])
 PAYMENT_FAILURE = 0.025
+PAYMENT_FAILURE_AGAIN = 0.12  # a card that failed once fails again far more often: failures cluster
 PLAN_CHANGE_PER_PERIOD = 0.035
 REACTIVATE_AFTER_CANCEL = 0.16
 RECOVER_AFTER_PAYMENT_FAILURE = 0.45
@@ -229,6 +230,7 @@ def simulate_subscriptions(
     start = first["start"].to_numpy()
     periods = np.zeros(len(user_idx), dtype=np.int64)  # billing periods this row has renewed
     tenure = np.zeros(len(user_idx), dtype=np.int64)  # renewals since the paying episode began
+    failed_before = np.zeros(len(user_idx), dtype=bool)  # a payment of this customer has failed before
     while len(user_idx):
         n = len(user_idx)
         period_start = start + PLAN_DAYS[plan] * DAY * periods
@@ -240,7 +242,8 @@ def simulate_subscriptions(
         p_cancel = np.minimum(p_cancel * churn_mult[user_idx], 0.95)
         roll = rng.random(n)
         cancels = ~changes & (roll < p_cancel)
-        fails = ~changes & ~cancels & (roll < p_cancel + PAYMENT_FAILURE)
+        p_fail = np.where(failed_before, PAYMENT_FAILURE_AGAIN, PAYMENT_FAILURE)
+        fails = ~changes & ~cancels & (roll < p_cancel + p_fail)
         renews = ~changes & ~cancels & ~fails
 
         end_at = np.where(changes, change_at, period_end)
@@ -278,6 +281,9 @@ def simulate_subscriptions(
         # A recovered payment keeps the customer's tenure; a comeback after cancelling starts afresh.
         tenure = np.concatenate(
             [tenure[renewing] + 1, tenure[switching] + 1, np.where(fails[comes_back], tenure[comes_back] + 1, 0)]
+        )
+        failed_before = np.concatenate(
+            [failed_before[renewing], failed_before[switching], (failed_before | fails)[comes_back]]
         )
     return pd.concat(finished, ignore_index=True)
 
