@@ -30,6 +30,15 @@ BIN = Path(sys.executable).parent
 STAGE = [sys.executable, "-m", "devtools.benchmark"]
 JOBMETRICS = [str(BIN / "jobmetrics")]
 EVENT_MARTS = ("fct_scans", "scans_daily", "engagement_daily")
+# The churn-risk score: features (SQL), the model fitted and scoring, the backtest, and the marts on them.
+CHURN_RISK_MODELS = {
+    "int_churn_observations": "features",
+    "int_churn_risk_scores": "fit and score",
+    "int_churn_backtest_predictions": "backtest",
+    "churn_risk": "marts",
+    "churn_model_evaluation": "marts",
+    "churn_risk_kpi": "marts",
+}
 PEER_MAX_USERS = 1_000_000
 
 
@@ -49,6 +58,8 @@ class SizeResult:
     refresh_models: float = 0.0
     full_models: float = 0.0
     dashboard_tabs: dict[str, float] = field(default_factory=dict)
+    churn_risk_parts: dict[str, float] = field(default_factory=dict)
+    churn_observations: int = 0
 
 
 def run_stage(command: list[str], env: dict[str, str] | None = None) -> Stage:
@@ -102,6 +113,13 @@ def measure(users: int, workdir: Path) -> SizeResult:
     stage("models", dbt("build", "--exclude", "resource_type:test", "resource_type:unit_test", target=target))
     result.full_models, result.full_event_marts = node_seconds(target), node_seconds(target, EVENT_MARTS)
     stage("tests", dbt("test", target=target))
+    # The churn-risk models once more, alone in their own process: their time and their memory on their own.
+    stage("churn risk", dbt("run", "--select", *CHURN_RISK_MODELS, target=target))
+    for name, part in CHURN_RISK_MODELS.items():
+        result.churn_risk_parts[part] = result.churn_risk_parts.get(part, 0.0) + node_seconds(target, (name,))
+    with duckdb.connect(str(db), read_only=True) as con:
+        counted = con.execute("select count(*) from intermediate.int_churn_observations").fetchone()
+        result.churn_observations = int(counted[0]) if counted else 0
 
     published = workdir / "published.duckdb"
     stage("make build", [*JOBMETRICS, "build", "--raw-dir", str(folder), "--db", str(published)])
@@ -128,6 +146,28 @@ def measure(users: int, workdir: Path) -> SizeResult:
     if users <= PEER_MAX_USERS:
         stage("pandas peer", [sys.executable, "tests/python/reference.py", str(folder)])
     return result
+
+
+def churn_risk_table(results: list[SizeResult]) -> str:
+    """The churn-risk models' own time (dbt's, per part) and the memory of a process running only them, beside
+    the memory of the whole `make build` (goal at 1,000,000 users: at most 15 s, within the build's memory)."""
+    parts = list(dict.fromkeys(CHURN_RISK_MODELS.values()))
+    lines = [
+        "The churn-risk models run alone after a full build (`dbt run --select` them): dbt's own time per part, "
+        "the process's wall time and peak memory (dbt's start included), and `make build`'s peak memory:",
+        "",
+        f"| users | observations | {' | '.join(parts)} | total (dbt) | process | peak memory | `make build` peak |",
+        "|---:|---:|" + "---:|" * (len(parts) + 4),
+    ]
+    for r in results:
+        alone, build = r.stages["churn risk"], r.stages["make build"]
+        cells = [f"{r.churn_risk_parts.get(part, 0.0):.1f} s" for part in parts]
+        lines.append(
+            f"| {r.users:,} | {r.churn_observations:,} | " + " | ".join(cells) + f" | "
+            f"{sum(r.churn_risk_parts.values()):.1f} s | {alone.seconds:.1f} s | {alone.peak_gb:.2f} GB | "
+            f"{build.peak_gb:.2f} GB |"
+        )
+    return "\n".join(lines)
 
 
 ENGINE_SIZES = (10_000, 100_000)

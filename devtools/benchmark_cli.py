@@ -1,6 +1,7 @@
 """`jobmetrics benchmark` (`make benchmark`): the pipeline's stages at 10k, 100k and 1M users (10M with
 --with-10m), with peak memory, each dashboard tab's server time, the build on each engine (DuckDB,
-PostgreSQL, Spark) at 10k and 100k, ten tenants against one company, and an experiment on every user.
+PostgreSQL, Spark) at 10k and 100k, the churn-risk models alone, ten tenants against one company, and an
+experiment on every user.
 
 Writes the table to docs/benchmarks.md with the machine described. Not part of `make test`.
 """
@@ -64,6 +65,8 @@ def main(argv: list[str] | None = None) -> int:
         + benchmark.sizes_table(results)
         + "\n\n## Every stage\n\n"
         + benchmark.table(results)
+        + "\n\n## Churn risk\n\n"
+        + benchmark.churn_risk_table(results)
         + "\n\n"
         + benchmark.engines_table(engines)
         + "\n\n## Tenants\n\n"
