@@ -323,11 +323,14 @@ def make_scans(
     last_paid = np.zeros(n_users, dtype=np.int64)
     np.maximum.at(last_paid, subs["user_idx"].to_numpy(), ends)
     paying = paid_days > 0
-    scanning_until = last_paid - quiet_before_cancelling(seed, subs, last_paid, first_paid)
+    quiet = quiet_before_cancelling(seed, subs, last_paid, first_paid)
+    scanning_until = last_paid - quiet
+    # jobs while looking: the quiet weeks before cancelling hold none, rather than squeezing them into fewer days
+    looking_days = np.maximum(paid_days - quiet / DAY, 0)
 
     scans_at_all = paying | (rng.random(n_users) < 0.86)
     free_jobs = np.where(scans_at_all, 1 + rng.poisson(1.5, n_users), 0)
-    paid_jobs = np.where(paying, rng.poisson(1.6 * np.minimum(paid_days, 240) / 30.0 + 1.0), 0)
+    paid_jobs = np.where(paying, rng.poisson(1.2 * np.minimum(looking_days, 240) / 30.0 + 1.0), 0)
     jobs_per_user = free_jobs + paid_jobs
     job_user = np.repeat(np.arange(n_users), jobs_per_user)
     is_paid_job = paid_job_flags(free_jobs, paid_jobs)
