@@ -12,7 +12,7 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 TEST_DB := target/test_warehouse.duckdb
 
 .PHONY: build test test-fast install install-dev system-deps sample validate lint sqllint pylint pytest \
-	benchmark dashboard export alerts ask overview screenshots clean
+	benchmark dashboard export alerts watch ask overview screenshots clean
 
 # Raw files from JOBMETRICS_RAW_DIR (default data/sample), published to JOBMETRICS_DB (default
 # warehouse/jobmetrics.duckdb) only when every model and test passes; DBT_ARGS go to dbt build.
@@ -90,6 +90,11 @@ screenshots: system-deps $(VENV)/.installed-dev
 # KPI statuses and anomalies of the last 7 days (`jobmetrics alerts --help` for its exit codes).
 alerts: $(VENV)/.installed
 	$(JOBMETRICS) alerts
+
+# Rebuild whenever a raw file changes (every WATCH_EVERY seconds), then email the digests if email is set up.
+WATCH_EVERY ?= 60
+watch: $(VENV)/.installed
+	$(JOBMETRICS) watch --every $(WATCH_EVERY)
 
 overview: $(VENV)/.installed
 	$(JOBMETRICS) overview

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -827,6 +827,14 @@ def choose_tenant() -> None:
     st.query_params["tenant"] = tenant
 
 
+def freshness(monthly: pd.DataFrame) -> str:
+    """When the data ends and when it was built: the latest snapshot and the published file's time (the cache is
+    keyed on that time, so the next interaction after a new build reads the new file)."""
+    as_of = pd.to_datetime(monthly["snapshot_date"]).max()
+    built = datetime.fromtimestamp(marts.version(warehouse_file()))
+    return f"Data as of {as_of:%-d %b %Y}, built at {built:%-d %b %Y %H:%M}."
+
+
 def main() -> None:
     st.set_page_config(page_title="JobMetrics", layout="wide")
     st.title("JobMetrics")
@@ -873,7 +881,7 @@ def main() -> None:
     write_listed("segments", segments, segment_names)
     st.caption(
         f"Showing {months[0]:%b %Y} to {months[1]:%b %Y}; channels: {', '.join(map(words, channels)) or 'none'}; "
-        f"segments: {', '.join(map(words, segments)) or 'none'}."
+        f"segments: {', '.join(map(words, segments)) or 'none'}. {freshness(monthly)}"
     )
     pages: dict[str, Callable[[], None]] = {
         "Overview": lambda: overview(months),

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -157,7 +158,7 @@ def match_change_words(points: float) -> str:
 
 
 # What each feature's value says about a customer, in the words a driver shows.
-DRIVER_WORDS: dict[str, Callable[[pd.Series], str]] = {
+DRIVER_WORDS: dict[str, Callable[[dict[str, Any]], str]] = {
     "tenure_days": lambda row: f"paying for {row['tenure_days']} days",
     "days_to_renewal": lambda row: f"renews in {row['days_to_renewal']} days",
     "days_since_last_scan": lambda row: scan_recency_words(int(row["days_since_last_scan"])),
@@ -195,7 +196,8 @@ def drivers(rows: pd.DataFrame, contributions: pd.DataFrame) -> pd.DataFrame:
     strongest = np.argsort(-contributions.abs().to_numpy(), axis=1, kind="stable")[:, :3]
     columns: dict[str, list[object]] = {column: [] for column in list(SCORE_COLUMNS)[3:]}
     weights = contributions.to_numpy(dtype=float)
-    for position, (_, row) in enumerate(rows.iterrows()):
+    for position, values in enumerate(rows[FEATURES].itertuples(index=False, name=None)):
+        row = dict(zip(FEATURES, values, strict=True))
         for rank, feature_index in enumerate(strongest[position], start=1):
             feature = FEATURES[feature_index]
             contribution = float(weights[position, feature_index])

@@ -11,7 +11,7 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -278,7 +278,10 @@ def test_the_month_range_applies_to_every_time_series(default_company: Build, ru
         days = pd.to_datetime(charts[name].download[column]).dt.date
         assert days.min() >= start and days.max() < months[5], name
     assert charts["mrr"].download["month"].nunique() == 3
-    assert f"Showing {start:%b %Y} to {end:%b %Y}" in " ".join(caption.value for caption in app.caption)
+    captions = " ".join(caption.value for caption in app.caption)
+    assert f"Showing {start:%b %Y} to {end:%b %Y}" in captions
+    built = datetime.fromtimestamp(default_company.db.stat().st_mtime)
+    assert f"Data as of 31 Dec 2025, built at {built:%-d %b %Y %H:%M}." in captions
 
 
 def test_the_cohort_toggle_switches_to_revenue_retention(default_company: Build, run_app: Any) -> None:

@@ -1,0 +1,42 @@
+"""`jobmetrics watch`: rebuild whenever the raw files change, then email the digests when email is set up.
+
+Exit codes: 0 stopped by SIGTERM or SIGINT (between cycles); 2 bad arguments. A failed build is logged (and
+emailed once) and the watcher goes on; the last good warehouse stays published.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from jobmetrics import paths, raw
+from jobmetrics.cli import options
+from jobmetrics.watch import Watcher
+
+
+def positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a positive number of seconds, got {text}")
+    return value
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="jobmetrics watch",
+        description="Poll the raw folder and run `jobmetrics build` when a file is new, changed or gone; after "
+        "a good build, email the digests when JOBMETRICS_SMTP_HOST is set (see `jobmetrics alerts --help`). "
+        "One log line per cycle.",
+        epilog=(__doc__ or "").split("\n\n", 1)[1],
+    )
+    options.raw_dir(parser)
+    options.warehouse(parser)
+    parser.add_argument(
+        "--every", type=positive_seconds, default=60.0, help="seconds between looks at the folder (default 60)"
+    )
+    args = parser.parse_args(argv)
+    raw_dir = (args.raw_dir or raw.raw_dir()).resolve()
+    Watcher(raw_dir, (args.db or paths.warehouse_path()).resolve(), args.every).run()
+    return 0

@@ -1,0 +1,81 @@
+"""`jobmetrics watch` as a user runs it: a first build, a rebuild when a raw file changes (seen within two
+cycles), a broken file that leaves the published warehouse as it was while the watcher goes on, and SIGTERM
+stopping it cleanly."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from builds import COMPANIES
+
+pytestmark = pytest.mark.build
+
+CYCLE_SECONDS = 1
+
+
+def wait_for(condition: Callable[[], bool], what: str, timeout: float = 300) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.5)
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_the_watcher_rebuilds_on_a_change_and_keeps_the_last_good_warehouse(tmp_path: Path) -> None:
+    raw = tmp_path / "raw"
+    shutil.copytree(COMPANIES / "edge_company", raw)
+    published = tmp_path / "warehouse" / "jobmetrics.duckdb"
+    log = tmp_path / "watch.log"
+    env = {name: value for name, value in os.environ.items() if not name.startswith("JOBMETRICS_SMTP")}
+    env |= {"DBT_TARGET_PATH": str(tmp_path / "target"), "DBT_LOG_PATH": str(tmp_path / "logs")}
+    command = [sys.executable, "-m", "jobmetrics.cli", "watch", "--every", str(CYCLE_SECONDS)]
+    with log.open("w") as output:
+        watcher = subprocess.Popen(
+            [*command, "--raw-dir", str(raw), "--db", str(published)], stdout=output, stderr=subprocess.STDOUT, env=env
+        )
+    try:
+
+        def lines() -> list[str]:
+            return log.read_text().splitlines()
+
+        wait_for(lambda: any("built in" in line for line in lines()), "the first build")
+        wait_for(lambda: lines()[-1].endswith("no change"), "a quiet cycle")
+        first_build = digest(published)
+
+        with (raw / "raw_users.csv").open("a") as users:
+            users.write("9001,2025-03-01 10:00:00,referral,career_changer,US\n")
+        seen = len(lines())
+        wait_for(lambda: sum("built in" in line for line in lines()) == 2, "the rebuild")
+        after_change = lines()[seen:]
+        built_at = next(i for i, line in enumerate(after_change) if "built in" in line)
+        assert built_at <= 1, after_change  # at most one more quiet cycle before the change was seen
+        assert "changed: raw_users.csv" in after_change[built_at]
+        assert digest(published) != first_build
+        good = digest(published)
+
+        with (raw / "raw_users.csv").open("a") as users:
+            users.write("9002,2025-03-02 10:00:00,television,career_changer,US\n")
+        wait_for(lambda: any("build failed" in line for line in lines()), "the failed build")
+        failure = next(line for line in lines() if "build failed" in line)
+        assert "television" in failure
+        wait_for(lambda: "no change since the failed build" in lines()[-1], "a cycle after the failure")
+        assert watcher.poll() is None and digest(published) == good
+
+        watcher.send_signal(signal.SIGTERM)
+        assert watcher.wait(timeout=60) == 0
+        assert lines()[-1].endswith("stopped")
+    finally:
+        if watcher.poll() is None:
+            watcher.kill()
