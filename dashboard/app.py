@@ -94,9 +94,12 @@ def chart(frame: pd.DataFrame, name: str, figure: Callable[[pd.DataFrame], go.Fi
         st.plotly_chart(in_words(figure(frame)), width="stretch")
 
 
-def table(frame: pd.DataFrame, name: str, units: dict[str, str] | None = None) -> None:
-    """A table in words and formats, with a "Download CSV" of exactly the rows and columns shown."""
-    if shown(frame, name):
+def table(
+    frame: pd.DataFrame, name: str, units: dict[str, str] | None = None, everything: pd.DataFrame | None = None
+) -> None:
+    """A table in words and formats, with a "Download CSV" of exactly the rows and columns shown (or of
+    `everything`, when only the first rows of it are drawn)."""
+    if shown(frame if everything is None else everything, name):
         st.dataframe(
             display.for_screen(frame, units),
             hide_index=True,
@@ -347,6 +350,7 @@ def product(months: tuple[date, date]) -> None:
 SURVIVAL_GROUPINGS = ["overall", "segment", "acquisition_channel", "plan"]
 SURVIVAL_MILESTONES = [1, 3, 6, 12]
 RISK_VIEWS = {"Top decile": 10, "Top three deciles": 8, "Everyone": 0}
+RISK_ROWS_SHOWN = 1_000
 RISK_SCORERS = ["model", "segment_and_plan_rate", "days_since_last_scan_rate"]
 # who and why first; on a narrow screen the rest is a scroll away
 RISK_COLUMNS = [
@@ -491,11 +495,8 @@ def with_contributions(risk: pd.DataFrame) -> pd.DataFrame:
     """Each driver followed by its signed contribution to the score ("no scans in the last 36 days (+1.32)")."""
     risk = risk.copy()
     for rank in (1, 2, 3):
-        driver, contribution = risk[f"driver_{rank}"], risk[f"driver_{rank}_contribution"]
-        risk[f"driver_{rank}"] = [
-            f"{text} ({value:+.2f})" if isinstance(text, str) else None
-            for text, value in zip(driver, contribution, strict=True)
-        ]
+        contribution = risk[f"driver_{rank}_contribution"].map("{:+.2f}".format, na_action="ignore")
+        risk[f"driver_{rank}"] = risk[f"driver_{rank}"].astype("string") + " (" + contribution.astype("string") + ")"
     return risk
 
 
@@ -558,8 +559,13 @@ def churn_risk(channels: list[str], segments: list[str]) -> None:
         )
     view = st.radio("Customers shown", list(RISK_VIEWS), horizontal=True, key="risk_view")
     listed = risk[risk["risk_decile"].fillna(0) >= RISK_VIEWS[view]]
-    listed = with_contributions(listed.sort_values(["churn_probability_30d", "user_id"], ascending=[False, True]))
-    table(listed[RISK_COLUMNS], "churn_risk")
+    listed = listed.sort_values(["churn_probability_30d", "user_id"], ascending=[False, True])
+    # a browser table of every customer of a large company is slow to draw and no one reads it to the end
+    drawn = listed.head(RISK_ROWS_SHOWN)
+    if len(drawn) < len(listed):
+        st.caption(f"The {len(drawn):,} likeliest to leave of {len(listed):,}; the download has them all.")
+    everything = with_contributions(listed)[RISK_COLUMNS] if len(drawn) < len(listed) else None
+    table(with_contributions(drawn)[RISK_COLUMNS], "churn_risk", everything=everything)
     evaluation = mart("churn_model_evaluation")
     if evaluation.empty:
         return

@@ -69,9 +69,11 @@ def build_command(raw_dir: Path, published: Path) -> list[str]:
     return [sys.executable, "-m", "jobmetrics.cli", "build", "--raw-dir", str(raw_dir), "--db", str(published)]
 
 
-def last_line(text: str) -> str:
+def failure_reason(text: str) -> str:
+    """The build's error on one line: what it says before its closing "the published warehouse ..." line."""
     lines = [line.strip() for line in text.splitlines() if line.strip()]
-    return lines[-1] if lines else "no output"
+    said = [line for line in lines if not line.startswith("the published warehouse")] or lines
+    return " ".join(said[:3]).removeprefix("jobmetrics build: ") if said else "no output"
 
 
 @dataclass
@@ -109,7 +111,7 @@ class Watcher:
             return
         state.failed = current
         state.save(state_file)
-        reason = last_line(done.stderr or done.stdout)
+        reason = failure_reason(done.stderr or done.stdout)
         self.say(f"build failed (exit {done.returncode}) in {seconds:.1f} s: {reason}")
         self.email_failure(done.returncode, reason)
 

@@ -24,7 +24,8 @@ LEAK_CUTOFF = date(2025, 10, 31)
 
 
 def observation_dates(as_of: date) -> list[date]:
-    return [as_of - timedelta(days=7 * week) for week in range(57)]
+    """as_of_date, and the weeks from the first whose 30 days have passed (5) to 56."""
+    return [as_of] + [as_of - timedelta(days=7 * week) for week in range(5, 57)]
 
 
 def covers(spell: Row, day: date) -> bool:
@@ -89,6 +90,30 @@ def test_the_observations_equal_the_raw_files_worked_through(default_company: Bu
     )
     assert len(built) == len(expected)
     pd.testing.assert_frame_equal(built, expected, check_dtype=False)
+
+
+def test_beyond_the_cap_labelled_rows_are_sampled_and_kept_whole(shared_dir: Path, default_company: Build) -> None:
+    def make(work: Path) -> Build:
+        cap = ["--vars", "{churn_labelled_rows_max: 5000}"]
+        return build_from(SAMPLE, work, *cap, *models_and_their_tests("+int_churn_observations"))
+
+    sampled = shared_build(shared_dir, "churn_sampled", make).query("select * from intermediate.int_churn_observations")
+    everyone = default_company.query("select * from intermediate.int_churn_observations")
+    keys = ["observation_date", "user_id"]
+    scored = sampled[sampled["weeks_before_as_of"] == 0].sort_values(keys, ignore_index=True)
+    pd.testing.assert_frame_equal(
+        scored, everyone[everyone["weeks_before_as_of"] == 0].sort_values(keys, ignore_index=True)
+    )
+    labelled = sampled[sampled["weeks_before_as_of"] > 0]
+    assert len(everyone) - len(scored) > 30_000 and 4_000 <= len(labelled) <= 6_000
+    # rows are sampled, not whole customers: most customers kept have fewer rows than they have in all
+    kept = labelled.groupby("user_id").size()
+    every_row = everyone[everyone["weeks_before_as_of"] > 0].groupby("user_id").size()
+    assert (kept < every_row.loc[kept.index]).mean() > 0.8
+    same = labelled.merge(everyone, on=keys, suffixes=("", "_everyone"))
+    assert len(same) == len(labelled)
+    for column in [c for c in labelled.columns if c not in keys]:
+        assert same[column].equals(same[f"{column}_everyone"]), column
 
 
 def test_the_evaluation_equals_scikit_learn_on_the_same_predictions(default_company: Build) -> None:

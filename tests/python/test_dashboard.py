@@ -463,6 +463,38 @@ def test_the_churn_tab_draws_each_groups_survival_and_says_whether_they_differ(
     ]
 
 
+def test_the_churn_tab_lists_who_may_leave_and_the_backtest(default_company: Build, run_app: Any) -> None:
+    risk = default_company.query("select * from marts.churn_risk order by churn_probability_30d desc, user_id")
+    app = run_app(default_company.db, tab="churn")
+    top = by_name(app)["churn_risk"].download
+    riskiest = risk[risk["risk_decile"] == 10]
+    assert top["user_id"].tolist() == riskiest["user_id"].tolist()
+    first = riskiest.iloc[0]
+    assert top["driver_1"].iloc[0] == f"{first['driver_1']} ({first['driver_1_contribution']:+.2f})"
+    assert top["expected_mrr_at_risk"].tolist() == pytest.approx(riskiest["expected_mrr_at_risk"].tolist())
+    at_risk = (
+        f"**{format_value(risk['expected_mrr_at_risk'].sum(), 'usd')}** of {format_value(risk['mrr'].sum(), 'usd')}"
+    )
+    assert any(at_risk in markdown.value for markdown in app.markdown)
+
+    app.radio(key="risk_view").set_value("Everyone").run()
+    everyone = by_name(app)["churn_risk"]
+    assert len(everyone.download) == len(risk) > 1000  # the download has everyone: the table draws the first 1,000
+    assert len(everyone.element.value) == 1000
+    assert any("The 1,000 likeliest to leave of" in caption.value for caption in app.caption)
+
+    calibration = by_name(app)["churn_model_calibration"].download
+    expected = default_company.query("select scored_by, risk_decile, observed_rate from marts.churn_model_evaluation")
+    assert len(calibration) == len(expected) == 30
+    summary = by_name(app)["churn_model_evaluation"].download.set_index("scored_by")
+    model = expected.query("scored_by == 'model'")
+    auc = default_company.query(
+        "select any_value(auc) as auc from marts.churn_model_evaluation where scored_by = 'model'"
+    )
+    assert summary.loc["model", "auc"] == pytest.approx(auc["auc"].iloc[0])
+    assert len(model) == 10
+
+
 def test_the_experiments_tab_says_when_there_are_none(edge_company: Build, run_app: Any) -> None:
     app = run_app(edge_company.db, tab="experiments")
     assert any(info.value.startswith("No experiments yet") for info in app.info)

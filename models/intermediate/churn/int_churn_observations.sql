@@ -1,15 +1,20 @@
 {#-
-  One row per customer paying on an observation date: as_of_date and every 7 days before it for 56 weeks.
-  Each row holds only what was known that day (subscriptions started and ended by then, scans up to it) and,
-  once as_of_date is 30 days past it, whether the customer was still paying 30 days later. The churn-risk
-  model trains on the labelled rows and scores the rows of as_of_date (docs/metrics.md, Churn risk).
-  Tagged statistics with the model it feeds: built on DuckDB only.
+  One row per customer paying on an observation date: as_of_date, and every 7th day before it from the first
+  whose next 30 days have passed (35 days before) back to 56 weeks. Each row holds only what was known that day
+  (subscriptions started and ended by then, scans up to it) and, for the earlier dates, whether the customer
+  was still paying 30 days later. The churn-risk model trains on the labelled rows and scores the rows of
+  as_of_date (docs/metrics.md, Churn risk). Beyond churn_labelled_rows_max labelled rows (100,000) a tenant's
+  labelled rows are sampled by a hash of customer and date: a model of a few dozen weights learns as well
+  from them, and the build's time stays flat with the company's size. Tagged statistics with the model it feeds: built
+  on DuckDB only.
 -#}
 {{ config(materialized='table', tags=['statistics']) }}
 
 {%- set weeks_observed = 56 %}
 {%- set horizon_days = 30 %}
 {%- set scan_window_days = 28 %}
+{%- set labelled_rows_max = var('churn_labelled_rows_max', 100000) %}
+{%- set sampled_by = ['paying_everyone.tenant_id', 'paying_everyone.user_id', 'paying_everyone.observation_date'] %}
 
 with
 
@@ -58,10 +63,13 @@ observation_dates as (
         date_day as observation_date,
         days_before_as_of
     from days_before
-    where mod(days_before_as_of, 7) = 0 and days_before_as_of <= {{ 7 * weeks_observed }}
+    where
+        mod(days_before_as_of, 7) = 0
+        and days_before_as_of <= {{ 7 * weeks_observed }}
+        and (days_before_as_of = 0 or days_before_as_of >= {{ horizon_days }})
 ),
 
-paying as (
+paying_everyone as (
     -- the paying spell each customer is in on each date: only its start is known then, not its end
     select
         observation_dates.tenant_id,
@@ -75,6 +83,28 @@ paying as (
             observation_dates.tenant_id = spans.tenant_id
             and observation_dates.observation_date >= spans.start_date
             and (spans.end_date is null or observation_dates.observation_date < spans.end_date)
+),
+
+labelled_counts as (
+    select
+        tenant_id,
+        count(*) as labelled_rows
+    from paying_everyone
+    where days_before_as_of > 0
+    group by tenant_id
+),
+
+paying as (
+    -- every customer of as_of_date; of the labelled dates, the observations whose hash falls in the share kept
+    select paying_everyone.*
+    from paying_everyone
+    left join labelled_counts
+        on paying_everyone.tenant_id = labelled_counts.tenant_id
+    where
+        paying_everyone.days_before_as_of = 0
+        or labelled_counts.labelled_rows <= {{ labelled_rows_max }}
+        or mod({{ jobmetrics.row_hash(sampled_by) }}, 1000000)
+        < 1000000.0 * {{ labelled_rows_max }} / labelled_counts.labelled_rows
 ),
 
 current_subscriptions as (
@@ -166,6 +196,14 @@ history as (
     group by paying.tenant_id, paying.observation_date, paying.user_id
 ),
 
+paid_users as (
+    -- only customers are observed: the scans of users who never paid are left out before the heavy part
+    select distinct
+        tenant_id,
+        user_id
+    from spans
+),
+
 scan_days as (
     select
         scans.tenant_id,
@@ -174,6 +212,8 @@ scan_days as (
         scans.match_rate,
         {{ dbt.datediff('scans.scan_date', 'reporting_period.as_of_date', 'day') }} as days_before_as_of  -- noqa: LT05
     from scans
+    inner join paid_users
+        on scans.tenant_id = paid_users.tenant_id and scans.user_id = paid_users.user_id
     inner join reporting_period
         on scans.tenant_id = reporting_period.tenant_id
 ),
