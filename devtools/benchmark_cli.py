@@ -65,10 +65,10 @@ def main(argv: list[str] | None = None) -> int:
         + benchmark.sizes_table(results)
         + "\n\n## Every stage\n\n"
         + benchmark.table(results)
-        + "\n\n## Churn risk\n\n"
-        + benchmark.churn_risk_table(results)
         + "\n\n"
         + benchmark.engines_table(engines)
+        + "\n\n## Churn risk\n\n"
+        + benchmark.churn_risk_table(results)
         + "\n\n## Tenants\n\n"
         + benchmark.tenants_table(tenants)
         + "\n\n## Experiments\n\n"

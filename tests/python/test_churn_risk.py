@@ -16,6 +16,8 @@ from conftest import models_and_their_tests
 from reference import Row, add_months, latest_date, load_raw, paying_spells, records
 from sklearn.metrics import brier_score_loss, roc_auc_score
 
+from jobmetrics import churn_risk
+
 pytestmark = pytest.mark.build
 
 SCORERS = ["model", "segment_and_plan_rate", "days_since_last_scan_rate"]
@@ -303,3 +305,21 @@ def test_the_mrr_at_risk_is_a_kpi_with_thresholds(default_company: Build) -> Non
     assert kpi["status"] == (
         "critical" if share > thresholds["critical"] else "warning" if share > thresholds["warning"] else "ok"
     )
+
+
+def test_the_drivers_add_up_to_the_score(default_company: Build) -> None:
+    rows = churn_risk.with_derived_features(default_company.query("select * from intermediate.int_churn_observations"))
+    fitted = churn_risk.fit(churn_risk.labelled(rows))
+    assert fitted.model is not None and fitted.average_row is not None
+    today = rows[rows["weeks_before_as_of"] == 0]
+    probability = fitted.probabilities(today)
+    logistic = fitted.model.named_steps["logistic"]
+    average = logistic.intercept_[0] + fitted.average_row @ logistic.coef_[0]
+    contributions = fitted.contributions(today)
+    log_odds = np.log(probability / (1 - probability))
+    assert log_odds.tolist() == pytest.approx((average + contributions.sum(axis=1)).tolist(), abs=1e-9)
+    mart = default_company.query("select * from marts.churn_risk").set_index("user_id").loc[today["user_id"]]
+    assert mart["churn_probability_30d"].tolist() == pytest.approx(probability.tolist(), abs=1e-12)
+    strongest = contributions.abs().idxmax(axis=1)
+    chosen = [contributions.at[index, feature] for index, feature in strongest.items()]
+    assert mart["driver_1_contribution"].tolist() == pytest.approx(chosen, abs=1e-12)
