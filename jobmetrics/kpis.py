@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+import duckdb
+
 from jobmetrics.warehouse import Queryable, Row, WarehouseUnavailable, fetch_dicts
 
 OVERVIEW_SQL = """
@@ -69,10 +71,12 @@ OTHER_KPI_MARTS = ["churn_risk_kpi"]
 def read_kpis(con: Queryable) -> list[Row]:
     """Each KPI with its thresholds and status: kpi_summary's (the latest complete month) and those of the other
     KPI marts the warehouse holds."""
-    present = {
-        row["table_name"]
-        for row in fetch_dicts(con, "select table_name from information_schema.tables where table_schema = 'marts'")
-    }
+    present = set()
+    if isinstance(con, duckdb.DuckDBPyConnection):  # the other engines build none of them
+        present = {
+            row["table_name"]
+            for row in fetch_dicts(con, "select table_name from duckdb_tables() where schema_name = 'marts'")
+        }
     sources = ["marts.kpi_summary", *(f"marts.{mart}" for mart in OTHER_KPI_MARTS if mart in present)]
     union = " union all ".join(f"select * from {source}" for source in sources)
     return fetch_dicts(con, f"select * from ({union}) as kpis order by label")

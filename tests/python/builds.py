@@ -151,9 +151,14 @@ OWN_SEGMENTS = {
 RENAMED = {"acquisition_channel": OWN_CHANNELS, "channel": OWN_CHANNELS, "segment": OWN_SEGMENTS}
 
 
+# How the churn-risk drivers name a channel and a segment (jobmetrics.churn_risk.DRIVER_WORDS).
+DRIVER_NAMING = {"acquisition_channel": "came through {}", "segment": "segment: {}"}
+
+
 def under_edge_names(frame: pd.DataFrame) -> pd.DataFrame:
     """A mart's rows of the renamed edge company back under the edge company's own channel and segment names,
-    in their columns and where a grouped mart names its group (`grouped_by`, `group_value`)."""
+    in their columns, where a grouped mart names its group (`grouped_by`, `group_value`), and in the drivers of
+    churn_risk."""
     frame = frame.copy()
     for column, names in RENAMED.items():
         back = {new: old for old, new in names.items()}
@@ -162,6 +167,13 @@ def under_edge_names(frame: pd.DataFrame) -> pd.DataFrame:
         if {"grouped_by", "group_value"} <= set(frame.columns):
             grouped = frame["grouped_by"] == column
             frame.loc[grouped, "group_value"] = frame.loc[grouped, "group_value"].replace(back)
+        if column in DRIVER_NAMING:
+            worded = {
+                DRIVER_NAMING[column].format(new.replace("_", " ")): DRIVER_NAMING[column].format(old.replace("_", " "))
+                for new, old in back.items()
+            }
+            for driver in [c for c in frame.columns if c.startswith("driver_") and not c.endswith("_contribution")]:
+                frame[driver] = frame[driver].replace(worded)
     return frame
 
 

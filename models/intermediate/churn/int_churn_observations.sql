@@ -76,13 +76,17 @@ paying_everyone as (
         observation_dates.observation_date,
         observation_dates.days_before_as_of,
         spans.user_id,
-        spans.start_date as spell_start_date
+        spans.start_date as spell_start_date,
+        users.segment,
+        users.acquisition_channel
     from observation_dates
     inner join spans
         on
             observation_dates.tenant_id = spans.tenant_id
             and observation_dates.observation_date >= spans.start_date
             and (spans.end_date is null or observation_dates.observation_date < spans.end_date)
+    inner join users
+        on spans.tenant_id = users.tenant_id and spans.user_id = users.user_id
 ),
 
 labelled_counts as (
@@ -114,6 +118,7 @@ current_subscriptions as (
         paying.observation_date,
         paying.user_id,
         subscriptions.plan_id,
+        plans.plan_name,
         subscriptions.billing_interval_months,
         subscriptions.start_date,
         subscriptions.mrr,
@@ -128,6 +133,8 @@ current_subscriptions as (
             and paying.user_id = subscriptions.user_id
             and paying.observation_date >= subscriptions.start_date
             and (subscriptions.end_date is null or paying.observation_date < subscriptions.end_date)
+    inner join plans
+        on subscriptions.tenant_id = plans.tenant_id and subscriptions.plan_id = plans.plan_id
 ),
 
 billing_months as (
@@ -136,6 +143,7 @@ billing_months as (
         observation_date,
         user_id,
         plan_id,
+        plan_name,
         billing_interval_months,
         start_date,
         mrr,
@@ -151,6 +159,7 @@ renewals as (
         observation_date,
         user_id,
         plan_id,
+        plan_name,
         billing_interval_months,
         start_date,
         mrr,
@@ -167,6 +176,7 @@ next_renewals as (
         observation_date,
         user_id,
         plan_id,
+        plan_name,
         billing_interval_months,
         mrr,
         months_paid < billing_interval_months as is_first_period,
@@ -182,7 +192,7 @@ history as (
     -- how the customer's earlier subscriptions ended, counting only ends on or before the date
     select
         paying.tenant_id,
-        paying.observation_date,
+        paying.days_before_as_of,
         paying.user_id,
         sum(case when subscriptions.end_reason = 'payment_failed' then 1 else 0 end) as earlier_payment_failures,
         sum(case when subscriptions.end_reason = 'plan_change' then 1 else 0 end) as earlier_plan_changes,
@@ -193,7 +203,7 @@ history as (
             paying.tenant_id = subscriptions.tenant_id
             and paying.user_id = subscriptions.user_id
             and paying.observation_date >= subscriptions.end_date
-    group by paying.tenant_id, paying.observation_date, paying.user_id
+    group by paying.tenant_id, paying.days_before_as_of, paying.user_id
 ),
 
 paid_users as (
@@ -267,9 +277,9 @@ labels as (
     -- still paying 30 days on: known once as_of_date has reached that day
     select
         paying.tenant_id,
-        paying.observation_date,
+        paying.days_before_as_of,
         paying.user_id,
-        max(case when later_spans.user_id is not null then 1 else 0 end) = 0 as churned_within_30_days
+        1 - max(case when later_spans.user_id is not null then 1 else 0 end) as churned
     from paying
     left join spans as later_spans
         on
@@ -281,7 +291,73 @@ labels as (
                 or later_spans.end_date > {{ dbt.dateadd('day', horizon_days, 'paying.observation_date') }}
             )
     where paying.days_before_as_of >= {{ horizon_days }}
-    group by paying.tenant_id, paying.observation_date, paying.user_id
+    group by paying.tenant_id, paying.days_before_as_of, paying.user_id
+),
+
+facts as (
+    -- what history, scans and labels say of each observation, gathered so the last step is one join, not three
+    select
+        tenant_id,
+        days_before_as_of,
+        user_id,
+        earlier_payment_failures,
+        earlier_plan_changes,
+        earlier_cancellations,
+        null as recent_scans,
+        null as earlier_scans,
+        null as recent_match_rate_sum,
+        null as earlier_match_rate_sum,
+        cast(null as date) as last_scan_date,
+        null as churned
+    from history
+    union all
+    select
+        tenant_id,
+        days_before_as_of,
+        user_id,
+        null as earlier_payment_failures,
+        null as earlier_plan_changes,
+        null as earlier_cancellations,
+        recent_scans,
+        earlier_scans,
+        recent_match_rate_sum,
+        earlier_match_rate_sum,
+        last_scan_date,
+        null as churned
+    from scan_windows
+    union all
+    select
+        tenant_id,
+        days_before_as_of,
+        user_id,
+        null as earlier_payment_failures,
+        null as earlier_plan_changes,
+        null as earlier_cancellations,
+        null as recent_scans,
+        null as earlier_scans,
+        null as recent_match_rate_sum,
+        null as earlier_match_rate_sum,
+        cast(null as date) as last_scan_date,
+        churned
+    from labels
+),
+
+observed as (
+    select
+        tenant_id,
+        days_before_as_of,
+        user_id,
+        max(earlier_payment_failures) as earlier_payment_failures,
+        max(earlier_plan_changes) as earlier_plan_changes,
+        max(earlier_cancellations) as earlier_cancellations,
+        max(recent_scans) as recent_scans,
+        max(earlier_scans) as earlier_scans,
+        max(recent_match_rate_sum) as recent_match_rate_sum,
+        max(earlier_match_rate_sum) as earlier_match_rate_sum,
+        max(last_scan_date) as last_scan_date,
+        max(churned) as churned
+    from facts
+    group by tenant_id, days_before_as_of, user_id
 ),
 
 final as (
@@ -291,56 +367,42 @@ final as (
         paying.observation_date,
         cast(floor(paying.days_before_as_of / 7) as integer) as weeks_before_as_of,
         next_renewals.plan_id,
-        plans.plan_name,
+        next_renewals.plan_name,
         next_renewals.billing_interval_months,
         next_renewals.mrr,
-        users.segment,
-        users.acquisition_channel,
+        paying.segment,
+        paying.acquisition_channel,
         {{ dbt.datediff('paying.spell_start_date', 'paying.observation_date', 'day') }} as tenure_days,  -- noqa: LT05
         next_renewals.is_first_period,
         {{ dbt.datediff('paying.observation_date', 'next_renewals.next_renewal_date', 'day') }}
             as days_to_renewal,
-        cast(coalesce(scan_windows.recent_scans, 0) as bigint) as scans_last_28_days,
-        cast(coalesce(scan_windows.earlier_scans, 0) as bigint) as scans_previous_28_days,
+        cast(coalesce(observed.recent_scans, 0) as bigint) as scans_last_28_days,
+        cast(coalesce(observed.earlier_scans, 0) as bigint) as scans_previous_28_days,
         -- 56 stands for "none in the last 56 days", the furthest the scan windows look back
         coalesce(
-            {{ dbt.datediff('scan_windows.last_scan_date', 'paying.observation_date', 'day') }},
+            {{ dbt.datediff('observed.last_scan_date', 'paying.observation_date', 'day') }},
             {{ 2 * scan_window_days }}
         ) as days_since_last_scan,
         coalesce(
-            {{ jobmetrics.safe_divide('scan_windows.recent_match_rate_sum', 'scan_windows.recent_scans') }}
-            - {{ jobmetrics.safe_divide('scan_windows.earlier_match_rate_sum', 'scan_windows.earlier_scans') }},
+            {{ jobmetrics.safe_divide('observed.recent_match_rate_sum', 'observed.recent_scans') }}
+            - {{ jobmetrics.safe_divide('observed.earlier_match_rate_sum', 'observed.earlier_scans') }},
             0
         ) as match_rate_change,
-        cast(coalesce(history.earlier_payment_failures, 0) as bigint) as earlier_payment_failures,
-        cast(coalesce(history.earlier_plan_changes, 0) as bigint) as earlier_plan_changes,
-        cast(coalesce(history.earlier_cancellations, 0) as bigint) as earlier_cancellations,
-        labels.churned_within_30_days
+        cast(coalesce(observed.earlier_payment_failures, 0) as bigint) as earlier_payment_failures,
+        cast(coalesce(observed.earlier_plan_changes, 0) as bigint) as earlier_plan_changes,
+        cast(coalesce(observed.earlier_cancellations, 0) as bigint) as earlier_cancellations,
+        observed.churned = 1 as churned_within_30_days
     from paying
     inner join next_renewals
         on
             paying.tenant_id = next_renewals.tenant_id
             and paying.observation_date = next_renewals.observation_date
             and paying.user_id = next_renewals.user_id
-    inner join users
-        on paying.tenant_id = users.tenant_id and paying.user_id = users.user_id
-    inner join plans
-        on next_renewals.tenant_id = plans.tenant_id and next_renewals.plan_id = plans.plan_id
-    left join scan_windows
+    left join observed
         on
-            paying.tenant_id = scan_windows.tenant_id
-            and paying.user_id = scan_windows.user_id
-            and paying.days_before_as_of = scan_windows.days_before_as_of
-    left join history
-        on
-            paying.tenant_id = history.tenant_id
-            and paying.observation_date = history.observation_date
-            and paying.user_id = history.user_id
-    left join labels
-        on
-            paying.tenant_id = labels.tenant_id
-            and paying.observation_date = labels.observation_date
-            and paying.user_id = labels.user_id
+            paying.tenant_id = observed.tenant_id
+            and paying.days_before_as_of = observed.days_before_as_of
+            and paying.user_id = observed.user_id
 )
 
 select * from final
