@@ -25,16 +25,6 @@ def positive_int(text: str) -> int:
     return value
 
 
-def positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = 0.0
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"expected a positive number of hours, got {text}")
-    return value
-
-
 def snooze(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     if args.hours is None:
         parser.error("--snooze needs --hours N")
@@ -92,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--snooze", metavar="KPI", help="silence one KPI's email alerts for --hours (of --tenant, else every tenant)"
     )
-    parser.add_argument("--hours", type=positive_float, help="how long --snooze lasts")
+    parser.add_argument("--hours", type=options.positive("hours"), help="how long --snooze lasts")
     args = parser.parse_args(argv)
     if args.snooze:
         return snooze(parser, args)

@@ -4,6 +4,7 @@ where the raw files are."""
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from pathlib import Path
 
 from jobmetrics import paths, tenants
@@ -41,3 +42,18 @@ def raw_dir(parser: argparse.ArgumentParser) -> None:
         default=None,
         help=f"folder with raw_<table>.csv or .parquet (default $JOBMETRICS_RAW_DIR or {paths.SAMPLE_DIR})",
     )
+
+
+def positive(unit: str) -> Callable[[str], float]:
+    """An argparse type: a number greater than 0, of `unit` (named in the error)."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            value = 0.0
+        if value <= 0:
+            raise argparse.ArgumentTypeError(f"expected a positive number of {unit}, got {text}")
+        return value
+
+    return parse

@@ -13,16 +13,6 @@ from jobmetrics.cli import options
 from jobmetrics.watch import Watcher
 
 
-def positive_seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = 0.0
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"expected a positive number of seconds, got {text}")
-    return value
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="jobmetrics watch",
@@ -34,7 +24,10 @@ def main(argv: list[str] | None = None) -> int:
     options.raw_dir(parser)
     options.warehouse(parser)
     parser.add_argument(
-        "--every", type=positive_seconds, default=60.0, help="seconds between looks at the folder (default 60)"
+        "--every",
+        type=options.positive("seconds"),
+        default=60.0,
+        help="seconds between looks at the folder (default 60)",
     )
     args = parser.parse_args(argv)
     raw_dir = (args.raw_dir or raw.raw_dir()).resolve()
