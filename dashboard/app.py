@@ -19,11 +19,14 @@ import plotly.express as px
 import plotly.graph_objects as go
 import streamlit as st
 
-from jobmetrics import display, marts, paths, tenants
+from jobmetrics import display, marts, paths, signin, tenants
 from jobmetrics.display import words
 from jobmetrics.kpis import OTHER_KPI_MARTS
+from jobmetrics.users import User
 from jobmetrics.warehouse import WarehouseUnavailable
 
+# the session key of the tenant this run reads, settled by choose_tenant before any mart is read
+READING = "reading_tenant"
 STATUS_COLOURS = {"ok": "green", "warning": "orange", "critical": "red", "no_data": "gray"}
 MOVEMENTS = ["new_mrr", "reactivation_mrr", "expansion_mrr", "contraction_mrr", "churned_mrr"]
 # the `tab` query parameter -> the tab's label
@@ -41,14 +44,10 @@ TABS = {
 }
 
 
-def tenant_choice() -> str | None:
-    """The tenant set for this dashboard ($JOBMETRICS_TENANT), else the one in the URL, else none."""
-    return tenants.chosen() or st.query_params.get("tenant") or None
-
-
 def warehouse_file() -> Path:
-    """The file every view reads: the chosen tenant's own file, or the warehouse when it holds one tenant."""
-    return tenants.reader_path(paths.warehouse_path(), tenant_choice())
+    """The file every view reads: the tenant choose_tenant settled on (its own file), or the warehouse when it
+    holds one tenant and no one signs in."""
+    return tenants.reader_path(paths.warehouse_path(), st.session_state.get(READING))
 
 
 @st.cache_data(show_spinner=False)
@@ -822,15 +821,31 @@ def remember_tab() -> None:
     st.query_params["tab"] = next(key for key, value in TABS.items() if value == label)
 
 
-def choose_tenant() -> None:
-    """With several tenants and none set for the dashboard, a choice of company, kept in the URL."""
+def choose_tenant(user: User | None) -> None:
+    """Settle which tenant this run reads, before anything is read: the one set for the dashboard
+    ($JOBMETRICS_TENANT), else a choice of company kept in the URL; a signed-in user chooses among the tenants
+    granted and always reads a tenant's own file."""
+    st.session_state[READING] = None
     known = tenants.published_tenants(paths.warehouse_path())
-    if tenants.chosen() or len(known) < 2:
+    visible = known if user is None else user.visible(known)
+    fixed = tenants.chosen()
+    if fixed:
+        if user is not None and fixed not in visible:
+            st.error(f"{user.email} may not see this dashboard's company; ask an admin to grant it.")
+            st.stop()
+        st.session_state[READING] = fixed
+        return
+    if user is not None and not visible:
+        st.warning(f"{user.email} may see none of the companies in this warehouse; ask an admin to grant one.")
+        st.stop()
+    if len(visible) < 2:
+        st.session_state[READING] = visible[0] if user is not None else None
         return
     asked = st.query_params.get("tenant", "")
     with st.sidebar:
-        tenant = st.selectbox("Company", known, index=known.index(asked) if asked in known else 0)
+        tenant = st.selectbox("Company", visible, index=visible.index(asked) if asked in visible else 0)
     st.query_params["tenant"] = tenant
+    st.session_state[READING] = tenant
 
 
 def freshness(monthly: pd.DataFrame) -> str:
@@ -844,7 +859,7 @@ def freshness(monthly: pd.DataFrame) -> str:
 def main() -> None:
     st.set_page_config(page_title="JobMetrics", layout="wide")
     st.title("JobMetrics")
-    choose_tenant()
+    choose_tenant(signin.gate())
     try:
         monthly = mart("mrr_monthly")
         # the filters' choices come from the small per-channel and per-segment marts, not the user table

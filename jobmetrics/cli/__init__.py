@@ -19,6 +19,7 @@ COMMANDS = {
     "ask": ("ask", "answer a question in plain English from the marts (Claude, or offline)"),
     "export": ("export", "every mart as Parquet and CSV with a manifest"),
     "dashboard": ("dashboard", "serve the Streamlit dashboard over the published warehouse"),
+    "users": ("users", "add, remove and list who may sign in to the dashboard, and the tenants each sees"),
     "watch": ("watch", "rebuild whenever the raw files change, then email the digests"),
     "sample": ("sample", "write the synthetic sample's raw files (deterministic)"),
     "benchmark": ("benchmark", "time every stage at several sizes (a development tool: needs a clone)"),

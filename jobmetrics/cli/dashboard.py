@@ -1,6 +1,11 @@
 """`jobmetrics dashboard`: serve the Streamlit dashboard (dashboard/app.py) over the published warehouse.
 
-Exit codes: Streamlit's own (0 when stopped with Ctrl-C); 2 bad arguments.
+With a users file ($JOBMETRICS_USERS or config/users.yaml; `jobmetrics users`) the dashboard shows a sign-in form
+and nothing else until sign-in, and each user sees only the tenants granted. Without one it listens on this
+machine only.
+
+Exit codes: Streamlit's own (0 when stopped with Ctrl-C); 2 bad arguments, or an address beyond this machine
+without a users file.
 """
 
 from __future__ import annotations
@@ -10,7 +15,7 @@ import os
 import subprocess
 import sys
 
-from jobmetrics import paths
+from jobmetrics import paths, users
 
 APP = paths.PROJECT_ROOT / "dashboard" / "app.py"
 
@@ -27,9 +32,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--address",
         default=os.environ.get("DASHBOARD_ADDRESS", "127.0.0.1"),
-        help="address to listen on (default 127.0.0.1, this machine only)",
+        help="address to listen on (default 127.0.0.1, this machine only; any other needs a users file)",
     )
     args = parser.parse_args(argv)
+    users_file = users.users_path()
+    if not users_file.exists() and not users.is_loopback(args.address):
+        print(
+            f"jobmetrics dashboard: {args.address} is reachable beyond this machine and there is no users file "
+            f"({users_file}); "
+            "add users with `jobmetrics users add EMAIL --tenant T --password-stdin`, or listen on 127.0.0.1",
+            file=sys.stderr,
+        )
+        return 2
     streamlit = [sys.executable, "-m", "streamlit", "run", str(APP)]
     settings = ["--server.port", str(args.port), "--server.address", args.address, "--server.headless", "true"]
     settings += ["--browser.gatherUsageStats", "false", "--client.toolbarMode", "viewer"]

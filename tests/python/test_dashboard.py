@@ -53,6 +53,7 @@ def run_app(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
 
     def run(db: Path, **query: str | list[str]) -> AppTest:
         monkeypatch.setenv("JOBMETRICS_DB", str(db))
+        monkeypatch.setenv("JOBMETRICS_USERS", str(db.with_name("no-users.yaml")))  # open, as on loopback
         app = AppTest.from_file(APP, default_timeout=120)
         for name, value in query.items():
             app.query_params[name] = value

@@ -1,0 +1,147 @@
+"""The dashboard's sign-in (streamlit-authenticator over the users file): nothing of the warehouse is drawn until
+a user from the users file signs in, and then only the tenants that user may see.
+
+The cookie streamlit-authenticator sets holds the email and an expiry time, signed (HS256) with the users
+file's cookie key; `jobmetrics users rotate-key` invalidates every cookie. Failed sign-ins are counted per user
+in a file beside the users file (jobmetrics.signin_records), so a new session does not start the count again.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import jwt
+import streamlit as st
+from streamlit_authenticator.utilities.exceptions import LoginError
+from streamlit_authenticator.views.authentication_view import Authenticate
+
+from jobmetrics import signin_records as records
+from jobmetrics import users
+
+COOKIE = "jobmetrics_session"
+FIELDS = {"Form name": "Sign in", "Username": "Email", "Password": "Password", "Login": "Sign in"}
+WRONG = "That email and password do not match an account."
+LOCKED = "Too many failed sign-ins for this account: try again in 15 minutes."
+ENDED = "Your session has ended; sign in again."
+UNTIL = "jobmetrics_signed_in_until"
+
+
+def session_hours() -> float:
+    """$JOBMETRICS_SESSION_HOURS (default 12): how long a sign-in lasts, in this tab and in the cookie."""
+    text = os.environ.get("JOBMETRICS_SESSION_HOURS", "12")
+    try:
+        hours = float(text)
+    except ValueError:
+        hours = 0.0
+    if hours <= 0:
+        raise ValueError(f"JOBMETRICS_SESSION_HOURS must be a positive number of hours, not {text!r}")
+    return hours
+
+
+def refuse(message: str) -> None:
+    st.error(message)
+    st.stop()
+
+
+def credentials(path: Path, known: users.Users) -> dict[str, Any]:
+    """The users as streamlit-authenticator reads them; a locked user starts at the attempts limit, so the library
+    refuses that user before it looks at the password."""
+    return {
+        "usernames": {
+            email: {
+                "email": email,
+                "name": email,
+                "password": user.password_hash,
+                "roles": [user.role],
+                "failed_login_attempts": records.FAILURES if records.locked_until(path, email) else 0,
+            }
+            for email, user in known.users.items()
+        }
+    }
+
+
+def cookie_expiry(key: str) -> float | None:
+    """The expiry of this browser's sign-in cookie when it is valid and unexpired (it cannot be forged without
+    the key), else None."""
+    try:
+        expires = float(jwt.decode(st.context.cookies.get(COOKIE) or "", key, algorithms=["HS256"])["exp_date"])
+    except (jwt.InvalidTokenError, KeyError, TypeError, ValueError):
+        return None
+    return expires if expires > datetime.now().timestamp() else None
+
+
+def sign_out(path: Path, authenticator: Authenticate, key: str) -> None:
+    """End the session: streamlit-authenticator deletes the cookie in the browser, and the cookie is refused on
+    the server too, should the browser keep it."""
+    expires = cookie_expiry(key)
+    if expires is not None:
+        records.revoke(path, st.context.cookies[COOKIE], expires)
+    if st.session_state.get("authentication_status"):
+        authenticator.logout(location="unrendered")
+    st.session_state.pop(UNTIL, None)
+
+
+def attempt(path: Path, known: users.Users, authenticator: Authenticate, given: dict[str, Any]) -> users.User | None:
+    """The sign-in form (or the cookie): the user signed in, or None; a failure is counted for the user named."""
+    before = {email: entry["failed_login_attempts"] for email, entry in given["usernames"].items()}
+    try:
+        authenticator.login(location="main", max_login_attempts=records.FAILURES, fields=FIELDS)
+    except LoginError as error:
+        if "attempts" in str(error):
+            refuse(LOCKED)
+        st.session_state["logout"] = True  # a cookie of a user removed since: ask for a password instead
+        st.rerun()
+    for email, entry in given["usernames"].items():
+        if entry["failed_login_attempts"] > before[email]:
+            records.record_failure(path, email)
+    status = st.session_state.get("authentication_status")
+    if status is False:
+        refuse(WRONG)
+    return users.signed_in_user(known, st.session_state.get("username")) if status else None
+
+
+def gate() -> users.User | None:
+    """The signed-in user; None when there is no users file (then only this machine can reach the dashboard).
+    Stops the page (st.stop) until someone signs in."""
+    path = users.users_path()
+    if not path.exists():
+        if not users.is_loopback(str(st.get_option("server.address") or "127.0.0.1")):
+            refuse("This dashboard listens beyond this machine without sign-in. Add users with `jobmetrics users`.")
+        return None
+    try:
+        known = users.read(path)
+        hours = session_hours()
+    except (users.UsersFileInvalid, ValueError) as error:
+        refuse(f"Sign-in is not available: {error}.")
+        raise  # st.stop() has stopped the page
+    given = credentials(path, known)
+    authenticator = Authenticate(given, COOKIE, known.cookie_key, cookie_expiry_days=hours / 24, auto_hash=False)
+    token = st.context.cookies.get(COOKIE)
+    if token and records.is_revoked(path, token):
+        st.session_state["logout"] = True  # streamlit-authenticator's own flag: do not sign in from the cookie
+    was_signed_in = bool(st.session_state.get("authentication_status"))
+    ended = was_signed_in and datetime.now().timestamp() > st.session_state.get(UNTIL, float("inf"))
+    removed = was_signed_in and users.signed_in_user(known, st.session_state.get("username")) is None
+    if ended or removed:
+        sign_out(path, authenticator, known.cookie_key)
+        st.info(ENDED)
+    from_cookie = not was_signed_in and not st.session_state.get("logout") and cookie_expiry(known.cookie_key)
+    user = attempt(path, known, authenticator, given)
+    if user is None:
+        st.stop()
+        raise AssertionError  # st.stop() does not return
+    if UNTIL not in st.session_state:
+        st.session_state[UNTIL] = cookie_expiry(known.cookie_key) or datetime.now().timestamp() + hours * 3600
+        records.clear_failures(path, user.email)
+    if not was_signed_in and not from_cookie:
+        # the form is still on this page and the cookie is being set in the browser, which then reruns the page
+        st.stop()
+    with st.sidebar:
+        st.caption(f"Signed in as {user.email}")
+        if st.button("Sign out"):
+            sign_out(path, authenticator, known.cookie_key)
+            st.stop()  # the cookie is being deleted in the browser, which then reruns the page
+    return user
