@@ -63,11 +63,17 @@ def credentials(path: Path, known: users.Users) -> dict[str, Any]:
     }
 
 
+def cookie_token() -> str | None:
+    """This browser's sign-in cookie as sent when the page connected."""
+    token = st.context.cookies.get(COOKIE)
+    return token if isinstance(token, str) and token else None
+
+
 def cookie_expiry(key: str) -> float | None:
     """The expiry of this browser's sign-in cookie when it is valid and unexpired (it cannot be forged without
     the key), else None."""
     try:
-        expires = float(jwt.decode(st.context.cookies.get(COOKIE) or "", key, algorithms=["HS256"])["exp_date"])
+        expires = float(jwt.decode(cookie_token() or "", key, algorithms=["HS256"])["exp_date"])
     except (jwt.InvalidTokenError, KeyError, TypeError, ValueError):
         return None
     return expires if expires > datetime.now().timestamp() else None
@@ -76,9 +82,9 @@ def cookie_expiry(key: str) -> float | None:
 def sign_out(path: Path, authenticator: Authenticate, key: str) -> None:
     """End the session: streamlit-authenticator deletes the cookie in the browser, and the cookie is refused on
     the server too, should the browser keep it."""
-    expires = cookie_expiry(key)
-    if expires is not None:
-        records.revoke(path, st.context.cookies[COOKIE], expires)
+    token, expires = cookie_token(), cookie_expiry(key)
+    if token is not None and expires is not None:
+        records.revoke(path, token, expires)
     if st.session_state.get("authentication_status"):
         authenticator.logout(location="unrendered")
     st.session_state.pop(UNTIL, None)
@@ -119,7 +125,7 @@ def gate() -> users.User | None:
         raise  # st.stop() has stopped the page
     given = credentials(path, known)
     authenticator = Authenticate(given, COOKIE, known.cookie_key, cookie_expiry_days=hours / 24, auto_hash=False)
-    token = st.context.cookies.get(COOKIE)
+    token = cookie_token()
     if token and records.is_revoked(path, token):
         st.session_state["logout"] = True  # streamlit-authenticator's own flag: do not sign in from the cookie
     was_signed_in = bool(st.session_state.get("authentication_status"))

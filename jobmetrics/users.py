@@ -82,8 +82,8 @@ def read(path: Path) -> Users:
         key = str(document["cookie_key"])
     except (yaml.YAMLError, KeyError, TypeError, AttributeError) as error:
         raise UsersFileInvalid(
-            f"{path} is not a users file ({type(error).__name__}: {' '.join(str(error).split())}); fix it or recreate it with "
-            "`jobmetrics users add`"
+            f"{path} is not a users file ({type(error).__name__}: {' '.join(str(error).split())}); "
+            "fix it or recreate it with `jobmetrics users add`"
         ) from None
     wrong_roles = sorted({user.role for user in users.values()} - set(ROLES))
     if wrong_roles:

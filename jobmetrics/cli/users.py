@@ -18,7 +18,7 @@ MIN_PASSWORD = 8
 def add(args: argparse.Namespace, path_users: users.Users) -> str:
     if not args.password_stdin:
         raise ValueError("give the password on standard input with --password-stdin (it is never an argument)")
-    password = sys.stdin.readline().rstrip("\n")
+    password = sys.stdin.readline().strip()  # as the sign-in form takes it
     if len(password) < MIN_PASSWORD:
         raise ValueError(f"the password on standard input is shorter than {MIN_PASSWORD} characters")
     if args.role == "viewer" and not args.tenant:

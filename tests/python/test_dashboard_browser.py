@@ -13,6 +13,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -44,17 +45,14 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-@pytest.fixture(scope="module")
-def dashboard_url(default_company: Build) -> Iterator[str]:
+@contextmanager
+def serving(env: dict[str, str]) -> Iterator[str]:
+    """`jobmetrics dashboard` on a free port with these settings (and no Claude key); its URL once it is up."""
     port = free_port()
     server = subprocess.Popen(
         [str(Path(sys.executable).with_name("jobmetrics")), "dashboard", "--port", str(port)],
         cwd=PROJECT_ROOT,
-        env={
-            **{name: value for name, value in os.environ.items() if name != "ANTHROPIC_API_KEY"},
-            "JOBMETRICS_DB": str(default_company.db),
-            "JOBMETRICS_MANIFEST": str(default_company.manifest),
-        },
+        env={**{name: value for name, value in os.environ.items() if name != "ANTHROPIC_API_KEY"}, **env},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,
@@ -75,6 +73,15 @@ def dashboard_url(default_company: Build) -> Iterator[str]:
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def dashboard_url(default_company: Build, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The dashboard of the sample, open (no users file), as on this machine."""
+    no_users = tmp_path_factory.mktemp("open") / "users.yaml"
+    env = {"JOBMETRICS_DB": str(default_company.db), "JOBMETRICS_MANIFEST": str(default_company.manifest)}
+    with serving({**env, "JOBMETRICS_USERS": str(no_users)}) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

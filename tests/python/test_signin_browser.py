@@ -1,0 +1,244 @@
+"""The dashboard with a users file, in headless Chromium: nothing before sign-in, a wrong password, the lockout,
+sign-out, an expired session, and two tenants (a viewer of one never sees a number of the other, in any tab)."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from builds import Build
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+from test_dashboard_browser import CHROMIUM_FLAGS, TAB_IDS, assert_no_error, chromium, screenshot, serving, visible_tab
+from test_tenants import four_tenants
+
+from jobmetrics import signin
+from jobmetrics.kpis import format_value
+
+__all__ = ["four_tenants"]  # the four-company warehouse of the tenants' tests
+
+pytestmark = pytest.mark.build
+
+VIEWER, ADMIN, LOCKED = "viewer@edge.example", "admin@example.com", "locked@edge.example"
+PASSWORDS = {VIEWER: "edge viewer secret", ADMIN: "admin secret", LOCKED: "locked secret"}
+SHORT_SESSION_HOURS = 0.004  # 14.4 seconds
+JOBMETRICS = str(Path(sys.executable).with_name("jobmetrics"))
+
+
+@pytest.fixture(scope="module")
+def users_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("signin") / "users.yaml"
+    for email, grant in ((VIEWER, ["--tenant", "edge"]), (ADMIN, ["--role", "admin"]), (LOCKED, ["--tenant", "edge"])):
+        done = subprocess.run(
+            [JOBMETRICS, "users", "--users", str(path), "add", email, *grant, "--password-stdin"],
+            input=PASSWORDS[email],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert done.returncode == 0, done.stderr
+    return path
+
+
+@pytest.fixture(scope="module")
+def signin_url(four_tenants: Build, users_file: Path) -> Iterator[str]:
+    with serving({"JOBMETRICS_DB": str(four_tenants.db), "JOBMETRICS_USERS": str(users_file)}) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    executable = chromium()
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    """A page of its own browser context: no cookie from another test."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1600}, accept_downloads=True)
+    yield context.new_page()
+    context.close()
+
+
+def settled(page: Page) -> None:
+    expect(page.locator('[data-testid="stStatusWidget"]')).to_have_count(0, timeout=60_000)
+
+
+def sign_in_form(page: Page, url: str) -> None:
+    page.goto(url)
+    expect(page.get_by_role("button", name="Sign in")).to_be_visible(timeout=60_000)
+    settled(page)
+
+
+def sign_in(page: Page, email: str, password: str) -> None:
+    page.get_by_role("textbox", name="Email").fill(email)
+    page.get_by_role("textbox", name="Password").fill(password)
+    app = page.get_by_test_id("stApp")
+    page.get_by_role("button", name="Sign in").click()
+    # every run before sign-in takes at least 0.7 s (streamlit-authenticator's pause), so the run is seen
+    expect(app).to_have_attribute("data-test-script-state", "running", timeout=10_000)
+    expect(app).to_have_attribute("data-test-script-state", "notRunning", timeout=60_000)
+    settled(page)
+
+
+def signed_in(page: Page, email: str) -> None:
+    expect(page.get_by_text(f"Signed in as {email}")).to_be_visible(timeout=60_000)
+    expect(page.get_by_role("tab", name="Overview", exact=True)).to_be_visible(timeout=60_000)
+    settled(page)
+
+
+def nothing_of_the_warehouse(page: Page) -> None:
+    """No number, chart, table or company name: the title and the form only."""
+    text = page.inner_text("body").replace(signin.LOCKED, "")
+    assert not re.search(r"\d", text), text
+    assert not {"edge", "sample", "parquet", "subscriptions"} & set(re.findall(r"[a-z]+", text.lower())), text
+    for testid in ("stSidebar", "stMetric", "stPlotlyChart", "stDataFrame", "stTabs"):
+        assert page.locator(f'[data-testid="{testid}"]').count() == 0, testid
+
+
+def test_nothing_is_shown_before_sign_in(page: Page, signin_url: str) -> None:
+    # a link straight to a query of another tenant shows the form and nothing else
+    sign_in_form(page, f"{signin_url}/?tab=sql&tenant=sample&q=select%20*%20from%20marts.mrr_monthly")
+    nothing_of_the_warehouse(page)
+    screenshot(page, "signin")
+    page.set_viewport_size({"width": 390, "height": 844})
+    nothing_of_the_warehouse(page)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    screenshot(page, "signin-phone")
+
+
+def test_a_wrong_password_or_email_gets_one_sentence(page: Page, signin_url: str) -> None:
+    sign_in_form(page, signin_url)
+    sign_in(page, VIEWER, "not the password")
+    expect(page.get_by_text(signin.WRONG, exact=True)).to_be_visible()
+    sign_in(page, "nobody@edge.example", PASSWORDS[VIEWER])
+    expect(page.get_by_text(signin.WRONG, exact=True)).to_be_visible()
+    nothing_of_the_warehouse(page)
+
+
+def test_five_failures_lock_the_user_and_no_one_else(page: Page, browser: Browser, signin_url: str) -> None:
+    sign_in_form(page, signin_url)
+    for _ in range(5):
+        sign_in(page, LOCKED, "a wrong guess")
+        expect(page.get_by_text(signin.WRONG, exact=True)).to_be_visible()
+    sign_in(page, LOCKED, PASSWORDS[LOCKED])  # the right password, too late
+    expect(page.get_by_text(signin.LOCKED, exact=True)).to_be_visible()
+    nothing_of_the_warehouse(page)
+    other = browser.new_context().new_page()  # a new session counts the same failures
+    try:
+        sign_in_form(other, signin_url)
+        sign_in(other, LOCKED, PASSWORDS[LOCKED])
+        expect(other.get_by_text(signin.LOCKED, exact=True)).to_be_visible()
+        sign_in_form(other, signin_url)
+        sign_in(other, VIEWER, PASSWORDS[VIEWER])
+        signed_in(other, VIEWER)
+    finally:
+        other.context.close()
+
+
+def test_sign_out_ends_the_session_for_good(page: Page, signin_url: str) -> None:
+    sign_in_form(page, signin_url)
+    sign_in(page, VIEWER, PASSWORDS[VIEWER])
+    signed_in(page, VIEWER)
+    page.reload()  # the cookie signs the same browser in again
+    signed_in(page, VIEWER)
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("button", name="Sign in")).to_be_visible(timeout=60_000)
+    settled(page)
+    nothing_of_the_warehouse(page)
+    page.reload()
+    expect(page.get_by_role("button", name="Sign in")).to_be_visible(timeout=60_000)
+    settled(page)
+    nothing_of_the_warehouse(page)
+
+
+def test_a_session_ends_after_its_hours(page: Page, four_tenants: Build, users_file: Path) -> None:
+    env = {"JOBMETRICS_DB": str(four_tenants.db), "JOBMETRICS_USERS": str(users_file)}
+    with serving({**env, "JOBMETRICS_SESSION_HOURS": str(SHORT_SESSION_HOURS)}) as url:
+        sign_in_form(page, url)
+        sign_in(page, VIEWER, PASSWORDS[VIEWER])
+        signed_in(page, VIEWER)
+        page.wait_for_timeout(SHORT_SESSION_HOURS * 3600 * 1000 + 1000)
+        page.get_by_role("tab", name="Funnel", exact=True).click()
+        expect(page.get_by_text(signin.ENDED, exact=True)).to_be_visible(timeout=60_000)
+        expect(page.get_by_role("button", name="Sign in")).to_be_visible()
+        settled(page)
+        assert page.locator('[data-testid="stTabs"]').count() == 0
+        page.reload()  # nor does the cookie, which has expired with the session
+        expect(page.get_by_role("button", name="Sign in")).to_be_visible(timeout=60_000)
+        settled(page)
+        nothing_of_the_warehouse(page)
+
+
+def headline_numbers(build: Build, tenant: str) -> set[str]:
+    """A tenant's KPI values and latest MRR as the dashboard formats them."""
+    kpis = build.query(f"select value, unit from marts.kpi_summary where tenant_id = '{tenant}' and value is not null")
+    mrr = build.query(
+        f"select mrr from marts.mrr_monthly where tenant_id = '{tenant}' and is_complete_month order by month desc"
+    )
+    return {format_value(value, unit) for value, unit in kpis.itertuples(index=False)} | {
+        format_value(mrr.iloc[0, 0], "usd")
+    }
+
+
+def test_a_viewer_of_one_tenant_never_sees_another(page: Page, signin_url: str, four_tenants: Build) -> None:
+    edge, sample = headline_numbers(four_tenants, "edge"), headline_numbers(four_tenants, "sample")
+    only_sample = {number for number in sample - edge if len(re.sub(r"\D", "", number)) >= 3}
+    assert len(only_sample) >= 5, only_sample
+    sign_in_form(page, f"{signin_url}/?tenant=sample")  # a link to the other tenant
+    sign_in(page, VIEWER, PASSWORDS[VIEWER])
+    signed_in(page, VIEWER)
+    assert page.get_by_label("Company").count() == 0  # one tenant granted: no choice of company
+    mrr = format_value(
+        four_tenants.query(
+            "select mrr from marts.mrr_monthly where tenant_id = 'edge' and is_complete_month order by month desc"
+        ).iloc[0, 0],
+        "usd",
+    )
+    expect(visible_tab(page).get_by_text(mrr, exact=True)).to_be_visible(timeout=60_000)
+    for name in TAB_IDS:
+        page.get_by_role("tab", name=name, exact=True).click()
+        settled(page)
+        page.wait_for_timeout(500)
+        shown = page.inner_text("body")
+        assert not [number for number in only_sample if number in shown], name
+        assert_no_error(page)
+
+    query = "select tenant_id, count(*) as months from marts.mrr_monthly group by tenant_id"
+    page.goto(f"{signin_url}/?tab=sql&tenant=sample&q={query.replace(' ', '%20')}")
+    download_button = visible_tab(page).get_by_role("button", name="Download CSV")
+    expect(download_button).to_be_visible(timeout=60_000)
+    with page.expect_download() as download:
+        download_button.click()
+    tenants_read = pd.read_csv(download.value.path())
+    assert tenants_read["tenant_id"].tolist() == ["edge"]
+
+    page.goto(f"{signin_url}/?tab=ask&tenant=sample")
+    question = visible_tab(page).get_by_role("textbox")
+    expect(question).to_be_visible(timeout=60_000)
+    settled(page)
+    question.fill("What's our churn rate?")
+    question.press("Enter")
+    expect(visible_tab(page).get_by_text("churned_customers / previous month's active_customers")).to_be_visible(
+        timeout=60_000
+    )
+    shown = page.inner_text("body")
+    assert not [number for number in only_sample if number in shown]
+
+
+def test_an_admin_chooses_among_every_tenant(page: Page, signin_url: str) -> None:
+    sign_in_form(page, signin_url)
+    sign_in(page, ADMIN, PASSWORDS[ADMIN])
+    signed_in(page, ADMIN)
+    page.get_by_label("Company").click()
+    options = page.get_by_role("option")
+    expect(options).to_have_count(4, timeout=60_000)
+    assert options.all_inner_texts() == ["edge", "edge-parquet", "no-subscriptions", "sample"]
+    assert_no_error(page)
