@@ -12,7 +12,7 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 TEST_DB := target/test_warehouse.duckdb
 
 .PHONY: build test test-fast install install-dev system-deps sample validate lint sqllint pylint pytest \
-	benchmark dashboard export alerts watch ask overview screenshots clean
+	benchmark dashboard export report alerts watch ask overview screenshots clean
 
 # Raw files from JOBMETRICS_RAW_DIR (default data/sample), published to JOBMETRICS_DB (default
 # warehouse/jobmetrics.duckdb) only when every model and test passes; DBT_ARGS go to dbt build.
@@ -106,6 +106,10 @@ ask: $(VENV)/.installed
 
 benchmark: $(VENV)/.installed-dev
 	$(JOBMETRICS) benchmark
+
+# The board pack of the latest complete month as a PDF (reports/<tenant>/jobmetrics-YYYY-MM.pdf); TENANT= picks one.
+report: $(VENV)/.installed
+	$(JOBMETRICS) report $(if $(TENANT),--tenant $(TENANT))
 
 # The dashboard at http://$(DASHBOARD_ADDRESS):$(DASHBOARD_PORT), reading the published warehouse read-only.
 DASHBOARD_PORT ?= 8501

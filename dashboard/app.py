@@ -19,7 +19,7 @@ import plotly.express as px
 import plotly.graph_objects as go
 import streamlit as st
 
-from jobmetrics import display, marts, paths, signin, tenants
+from jobmetrics import display, figures, marts, paths, signin, tenants
 from jobmetrics.display import words
 from jobmetrics.kpis import OTHER_KPI_MARTS
 from jobmetrics.users import User
@@ -28,7 +28,6 @@ from jobmetrics.warehouse import WarehouseUnavailable
 # the session key of the tenant this run reads, settled by choose_tenant before any mart is read
 READING = "reading_tenant"
 STATUS_COLOURS = {"ok": "green", "warning": "orange", "critical": "red", "no_data": "gray"}
-MOVEMENTS = ["new_mrr", "reactivation_mrr", "expansion_mrr", "contraction_mrr", "churned_mrr"]
 # the `tab` query parameter -> the tab's label
 TABS = {
     "overview": "Overview",
@@ -76,21 +75,10 @@ def shown(frame: pd.DataFrame, name: str) -> bool:
     return True
 
 
-def in_words(figure: go.Figure) -> go.Figure:
-    """Axis titles, legend title and legend entries in words, not column names or raw values."""
-    figure.for_each_xaxis(lambda axis: axis.update(title_text=words(axis.title.text or "")))
-    figure.for_each_yaxis(lambda axis: axis.update(title_text=words(axis.title.text or "")))
-    figure.for_each_trace(lambda trace: trace.update(name=words(trace.name)) if trace.name else None)
-    if figure.layout.legend.title.text:
-        figure.update_layout(legend_title_text=words(figure.layout.legend.title.text))
-    figure.update_layout(margin={"l": 10, "r": 10, "t": 30, "b": 10})
-    return figure
-
-
 def chart(frame: pd.DataFrame, name: str, figure: Callable[[pd.DataFrame], go.Figure]) -> None:
     """A Plotly chart drawn from `frame` alone, with a "Download CSV" of that same frame."""
     if shown(frame, name):
-        st.plotly_chart(in_words(figure(frame)), width="stretch")
+        st.plotly_chart(figures.in_words(figure(frame)), width="stretch")
 
 
 def table(
@@ -177,19 +165,9 @@ def overview(months: tuple[date, date]) -> None:
 
     monthly = in_months(mart("mrr_monthly"), "month", months)
     st.subheader("MRR")
-    chart(
-        monthly[["month", "mrr"]],
-        "mrr",
-        lambda frame: px.line(frame, x="month", y="mrr", markers=True).update_yaxes(tickprefix="$"),
-    )
-    bridge = monthly.melt(id_vars="month", value_vars=MOVEMENTS, var_name="movement", value_name="usd")
-    bridge.loc[bridge["movement"].isin(["contraction_mrr", "churned_mrr"]), "usd"] *= -1
+    chart(monthly[["month", "mrr"]], "mrr", figures.mrr_trend)
     st.subheader("MRR movements (contraction and churn below zero)")
-    chart(
-        bridge,
-        "mrr_movements",
-        lambda frame: px.bar(frame, x="month", y="usd", color="movement").update_yaxes(tickprefix="$"),
-    )
+    chart(figures.mrr_bridge(monthly), "mrr_movements", figures.mrr_movements)
 
     st.subheader("Health check")
     statuses = kpis[["label", "status", "value", "warning", "critical", "benchmark_note"]].copy()
@@ -214,13 +192,7 @@ def funnel(channels: list[str], segments: list[str], months: tuple[date, date]) 
     steps = mart("conversion_funnel")
     steps = steps[steps["acquisition_channel"].isin(channels) & steps["segment"].isin(segments)]
     st.subheader("Free-to-paid funnel (each step as a share of the one before and of signups)")
-    chart(
-        steps.groupby(["step_order", "step"], as_index=False).agg(users=("users", "sum"))[["step", "users"]],
-        "conversion_funnel",
-        lambda frame: px.funnel(frame, x="users", y="step").update_traces(
-            texttemplate="%{value:,}<br>%{percentPrevious:.0%} of previous, %{percentInitial:.0%} of signups"
-        ),
-    )
+    chart(figures.funnel_steps(steps), "conversion_funnel", figures.funnel)
     left, right = st.columns(2)
     for column, by, colours in (
         (left, "segment", segment_colours()),
@@ -260,20 +232,7 @@ def cohorts(months: tuple[date, date]) -> None:
     )
     columns = ["cohort_month", "months_since_start", "cohort_customers", measure]
     cohort_table = in_months(mart("cohort_retention"), "cohort_month", months)[columns]
-
-    def heatmap(frame: pd.DataFrame) -> go.Figure:
-        grid = frame.pivot(index="cohort_month", columns="months_since_start", values=measure)
-        sizes = frame.groupby("cohort_month")["cohort_customers"].first()
-        grid.index = [f"{month:%b %Y} ({sizes[month]:,})" for month in grid.index]
-        return px.imshow(
-            grid,
-            text_auto=".0%",
-            aspect="auto",
-            color_continuous_scale="Blues",
-            labels={"x": "Months since start", "y": "Cohort (customers)", "color": words(measure)},
-        )
-
-    chart(cohort_table, "cohort_retention", heatmap)
+    chart(cohort_table, "cohort_retention", lambda frame: figures.cohort_heatmap(frame, measure))
 
 
 def channels_and_segments(channels: list[str], months: tuple[date, date]) -> None:
@@ -295,9 +254,7 @@ def channels_and_segments(channels: list[str], months: tuple[date, date]) -> Non
     chart(
         paid[["month", "acquisition_channel", "cac"]].sort_values(["acquisition_channel", "month"]),
         "channel_monthly",
-        lambda frame: px.line(
-            frame, x="month", y="cac", color="acquisition_channel", markers=True, color_discrete_map=colours
-        ).update_yaxes(tickprefix="$"),
+        lambda frame: figures.channel_cac(frame, colours),
     )
     st.subheader("Segments")
     table(
@@ -848,6 +805,23 @@ def choose_tenant(user: User | None) -> None:
     st.session_state[READING] = tenant
 
 
+def board_pack() -> None:
+    """The board pack `jobmetrics report` writes, of the company shown, printed when asked for."""
+    from jobmetrics import report
+
+    db = warehouse_file()
+    tenant = st.session_state.get(READING) or (tenants.published_tenants(paths.warehouse_path()) or ["default"])[0]
+    month = report.latest_complete_month(db)
+    st.download_button(
+        f"Board pack, {month:%b %Y} (PDF)",
+        lambda: report.pdf_bytes(db, tenant),
+        file_name=f"jobmetrics-{tenant}-{month:%Y-%m}.pdf",
+        mime="application/pdf",
+        on_click="ignore",
+        key="board_pack",
+    )
+
+
 def freshness(monthly: pd.DataFrame) -> str:
     """When the data ends and when it was built: the latest snapshot and the published file's time (the cache is
     keyed on that time, so the next interaction after a new build reads the new file)."""
@@ -897,6 +871,7 @@ def main() -> None:
             format_func=words,
             key="segments",
         )
+        board_pack()
     st.query_params["from"], st.query_params["to"] = f"{months[0]:%Y-%m}", f"{months[1]:%Y-%m}"
     write_listed("channels", channels, channel_names)
     write_listed("segments", segments, segment_names)

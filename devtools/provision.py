@@ -1,4 +1,5 @@
-"""The system packages `make test` needs: Chromium, PostgreSQL server binaries (15 or newer) and a Java 17 runtime.
+"""The system packages `make test` needs: Chromium, PostgreSQL server binaries (15 or newer), a Java 17 runtime
+and pdftotext (poppler-utils).
 
 Each is looked for where it is usually found. One that is missing is installed from Debian's packages when
 this is root on a machine with apt; otherwise this stops at once with one line naming the command to run.
@@ -18,6 +19,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from jobmetrics.browser import chromium
+
 MIN_POSTGRES = 15
 JAVA = 17
 
@@ -30,12 +33,6 @@ def version_of(command: list[str], pattern: str) -> int | None:
         return None
     found = re.search(pattern, done.stdout + done.stderr)
     return int(found.group(1)) if found else None
-
-
-def chromium() -> Path | None:
-    """$CHROMIUM, else chromium or chromium-browser on PATH."""
-    found = os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
-    return Path(found) if found else None
 
 
 def postgres_bin() -> Path | None:
@@ -79,10 +76,16 @@ class Requirement:
     why: str
 
 
+def pdftotext() -> Path | None:
+    found = shutil.which("pdftotext")
+    return Path(found) if found else None
+
+
 REQUIREMENTS = [
-    Requirement("Chromium", chromium, "chromium", "the dashboard's browser test"),
+    Requirement("Chromium", chromium, "chromium", "the dashboard's browser test and the board pack"),
     Requirement(f"PostgreSQL {MIN_POSTGRES}+ server", postgres_bin, "postgresql", "the PostgreSQL engine tests"),
     Requirement(f"Java {JAVA} runtime", java, f"openjdk-{JAVA}-jre-headless", "the Spark engine tests"),
+    Requirement("pdftotext", pdftotext, "poppler-utils", "the board pack's test, which reads the PDF's text"),
 ]
 
 

@@ -110,7 +110,8 @@ def read_overview(con: Queryable) -> Row:
     return rows[0]
 
 
-def format_overview(figures: Row) -> str:
+def overview_rows(figures: Row) -> list[tuple[str, str]]:
+    """The headline figures as (label, formatted value): what `jobmetrics overview` prints and the board pack shows."""
     month = figures["month"].strftime("%b %Y") + ("" if figures["is_complete_month"] else ", to date")
     rows = [
         ("MRR", format_value(figures["mrr"], "usd")),
@@ -124,6 +125,11 @@ def format_overview(figures: Row) -> str:
     cohort = figures["month_one_cohort"]
     cohort_label = f" ({cohort:%b %Y} cohort)" if cohort else ""
     rows.append((f"Month-1 logo retention{cohort_label}", format_value(figures["month_one_logo_retention"], "rate")))
+    return rows
+
+
+def format_overview(figures: Row) -> str:
+    rows = overview_rows(figures)
     width = max(len(label) for label, _ in rows)
     lines = [f"JobMetrics KPI overview, as of {figures['as_of_date']:%Y-%m-%d}"]
     lines += [f"  {label:<{width}}  {value}" for label, value in rows]

@@ -18,6 +18,7 @@ COMMANDS = {
     "alerts": ("alerts", "KPI statuses and recent anomalies, with exit codes for cron and CI"),
     "ask": ("ask", "answer a question in plain English from the marts (Claude, or offline)"),
     "export": ("export", "every mart as Parquet and CSV with a manifest"),
+    "report": ("report", "the board pack: one tenant's latest complete month as a PDF"),
     "dashboard": ("dashboard", "serve the Streamlit dashboard over the published warehouse"),
     "users": ("users", "add, remove and list who may sign in to the dashboard, and the tenants each sees"),
     "watch": ("watch", "rebuild whenever the raw files change, then email the digests"),

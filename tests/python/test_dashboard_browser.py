@@ -20,20 +20,20 @@ import pytest
 from builds import PROJECT_ROOT, Build
 from playwright.sync_api import Locator, Page, expect, sync_playwright
 from reference import records
+from test_report import pdf_text
 
-from devtools import provision
+from jobmetrics import browser
 from jobmetrics.kpis import format_value
 
 pytestmark = pytest.mark.build
 
 SCREENSHOTS = Path(os.environ.get("JOBMETRICS_SCREENSHOTS") or PROJECT_ROOT / "target" / "screenshots")
 README_IMAGES = PROJECT_ROOT / "docs" / "img"
-# Without the background-networking flags Chromium keeps calling out to a network this machine may not have.
-CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
+CHROMIUM_FLAGS = browser.FLAGS
 
 
 def chromium() -> str:
-    found = provision.chromium()
+    found = browser.chromium()
     if found is None:
         pytest.fail("no Chromium found: `make test` installs it, or set CHROMIUM=/path/to/chromium", pytrace=False)
     return str(found)
@@ -283,6 +283,23 @@ def test_ask_answers_offline(page: Page, dashboard_url: str) -> None:
     )
     assert_no_error(page)
     screenshot(page, "ask")
+
+
+def test_the_board_pack_downloads_as_the_report_writes_it(
+    page: Page, dashboard_url: str, default_company: Build
+) -> None:
+    page.goto(dashboard_url)
+    button = page.get_by_role("button", name=re.compile(r"^Board pack, \w+ \d{4} \(PDF\)$"))
+    expect(button).to_be_visible(timeout=60_000)
+    with page.expect_download(timeout=180_000) as download:
+        button.click()
+    assert re.fullmatch(r"jobmetrics-default-\d{4}-\d{2}\.pdf", download.value.suggested_filename)
+    text = " ".join(pdf_text(Path(download.value.path())).split())
+    latest = default_company.query(
+        "select mrr from marts.mrr_monthly where is_complete_month order by month desc limit 1"
+    ).iloc[0]
+    assert format_value(latest.mrr, "usd") in text and "board pack: default" in text
+    assert_no_error(page)
 
 
 def test_the_docs_show_every_screenshot() -> None:

@@ -84,8 +84,9 @@ def test_a_missing_system_package_stops_make_test_with_the_command(
     monkeypatch.setattr(provision, "can_install", lambda: False)
     assert provision.main() == 1
     lines = capsys.readouterr().err.splitlines()
-    assert len(lines) == 3
-    for line, package in zip(lines, ("chromium", "postgresql", "openjdk-17-jre-headless"), strict=True):
+    assert len(lines) == 4
+    packages = ("chromium", "postgresql", "openjdk-17-jre-headless", "poppler-utils")
+    for line, package in zip(lines, packages, strict=True):
         assert f"`sudo apt-get install -y {package}`" in line, line
 
 

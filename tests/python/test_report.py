@@ -1,0 +1,107 @@
+"""The board pack (`jobmetrics report`): its PDF's text (pdftotext) holds every KPI value exactly as `jobmetrics
+overview` prints it, one tenant's numbers only, and each section; what cannot be made is one line."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from builds import Build
+from test_tenants import four_tenants
+
+from jobmetrics.kpis import format_value
+
+__all__ = ["four_tenants"]
+
+pytestmark = pytest.mark.build
+
+JOBMETRICS = str(Path(sys.executable).with_name("jobmetrics"))
+
+
+def jobmetrics(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [JOBMETRICS, *args], capture_output=True, text=True, timeout=600, env={**os.environ, **(env or {})}
+    )
+
+
+def pdf_text(path: Path) -> str:
+    pdftotext = shutil.which("pdftotext")
+    if pdftotext is None:
+        pytest.fail("no pdftotext: `make test` installs poppler-utils", pytrace=False)
+    done = subprocess.run([pdftotext, "-layout", str(path), "-"], capture_output=True, text=True, check=True)
+    return done.stdout
+
+
+def overview_values(printed: str) -> list[str]:
+    """The values `jobmetrics overview` prints: the headline figures and each KPI's value, previous value and
+    thresholds."""
+    values = []
+    headline, _, statuses = printed.partition("KPI status")
+    for line in headline.splitlines()[1:]:
+        values.append(re.split(r"\s{2,}", line.strip())[-1])
+    for line in statuses.splitlines()[1:]:
+        found = re.match(
+            r"\s*\[\w+\s*\] .+?\s{2,}(\S+(?: mo)?)\s+\(prev (.+?); warning . (.+?), critical . (.+?)\)", line
+        )
+        if found:
+            values += list(found.groups())
+    return values
+
+
+def test_the_board_pack_holds_the_kpis_as_the_overview_prints_them(default_company: Build, tmp_path: Path) -> None:
+    out = tmp_path / "board.pdf"
+    done = jobmetrics("report", "--db", str(default_company.db), "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == f"wrote {out}"
+    text = pdf_text(out)
+    printed = jobmetrics("overview", "--db", str(default_company.db))
+    values = overview_values(printed.stdout)
+    assert len(values) >= 8 + 4 * 12, printed.stdout  # the headline and every KPI line were read
+    flat = " ".join(text.split())
+    missing = [value for value in values if value not in flat]
+    assert not missing, missing
+    month = pd.Timestamp(default_company.query("select max(month) as month from marts.kpi_summary")["month"].iloc[0])
+    assert f"board pack: default, {month:%B %Y}" in flat
+    for section in (
+        "Key metrics",
+        "MRR movements",
+        "Logo retention by cohort",
+        "Free-to-paid funnel",
+        "Channel economics",
+        "Anomalies this month",
+        "Who may leave in the next 30 days",
+        "Experiments",
+    ):
+        assert section in flat, section
+    riskiest = default_company.query(
+        "select user_id, expected_mrr_at_risk from marts.churn_risk order by expected_mrr_at_risk desc limit 1"
+    )
+    assert format_value(riskiest.iloc[0, 1], "usd") in flat
+
+
+def test_a_tenants_board_pack_holds_that_tenants_numbers_only(four_tenants: Build, tmp_path: Path) -> None:
+    out = tmp_path / "edge.pdf"
+    done = jobmetrics("report", "--db", str(four_tenants.db), "--tenant", "edge", "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    flat = " ".join(pdf_text(out).split())
+    latest = "select mrr from marts.mrr_monthly where tenant_id = '{}' and is_complete_month order by month desc"
+    assert format_value(four_tenants.query(latest.format("edge")).iloc[0, 0], "usd") in flat
+    assert format_value(four_tenants.query(latest.format("sample")).iloc[0, 0], "usd") not in flat
+    assert "board pack: edge," in flat
+
+
+def test_what_cannot_be_printed_is_one_line(default_company: Build, tmp_path: Path) -> None:
+    month = pd.Timestamp(default_company.query("select max(month) as month from marts.kpi_summary")["month"].iloc[0])
+    earlier = jobmetrics("report", "--db", str(default_company.db), "--month", "2025-01", "--out", str(tmp_path / "a"))
+    assert earlier.returncode == 3 and earlier.stderr.count("\n") == 1 and f"--month {month:%Y-%m}" in earlier.stderr
+    no_chromium = jobmetrics(
+        "report", "--db", str(default_company.db), "--out", str(tmp_path / "b.pdf"), env={"CHROMIUM": "/nowhere"}
+    )
+    assert no_chromium.returncode == 5 and no_chromium.stderr.count("\n") == 1 and "chromium" in no_chromium.stderr
+    assert not list(tmp_path.iterdir())
