@@ -85,7 +85,8 @@ pytest: $(VENV)/.installed-dev $(DUCKDB1_VENV)/.installed $(LIFELINES_VENV)/.ins
 
 # The browser test again, writing its screenshots to docs/img/ (the README's) instead of target/.
 screenshots: system-deps $(VENV)/.installed-dev
-	JOBMETRICS_SCREENSHOTS=$(CURDIR)/docs/img $(BIN)/python -m pytest tests/python/test_dashboard_browser.py
+	JOBMETRICS_SCREENSHOTS=$(CURDIR)/docs/img $(BIN)/python -m pytest tests/python/test_dashboard_browser.py \
+		tests/python/test_signin_browser.py
 
 # KPI statuses and anomalies of the last 7 days (`jobmetrics alerts --help` for its exit codes).
 alerts: $(VENV)/.installed

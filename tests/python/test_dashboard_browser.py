@@ -317,6 +317,8 @@ def test_the_docs_show_every_screenshot() -> None:
         "sql",
         "report",
         "ask",
+        "signin",
+        "signin-phone",
     ):
         assert f"img/dashboard-{name}.png" in page, name
         assert (README_IMAGES / f"dashboard-{name}.png").exists(), name
