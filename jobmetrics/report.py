@@ -1,7 +1,8 @@
-"""The board pack: one tenant's latest complete month as a PDF. The KPI table with status and change, MRR trend
-and movements, the cohort heatmap, the funnel, channel economics, the month's anomalies, and churn risk and
-experiments where the warehouse has them. Charts are the dashboard's Plotly figures (jobmetrics.figures); numbers
-are formatted as the KPI overview formats them (kpis.format_value); headless Chromium prints the page."""
+"""The board pack: one tenant's month (the latest complete one unless asked) as a PDF. The KPI table with status
+and change, MRR trend and movements, the cohort heatmap, the funnel, channel economics, the month's anomalies,
+and churn risk and experiments where the warehouse has them. Charts are the dashboard's Plotly figures
+(jobmetrics.figures); numbers are formatted as the KPI overview formats them (kpis.format_value); headless
+Chromium prints the page."""
 
 from __future__ import annotations
 
@@ -55,12 +56,16 @@ def default_path(tenant: str, month: date) -> Path:
     return paths.PROJECT_ROOT / "reports" / tenant / f"jobmetrics-{month:%Y-%m}.pdf"
 
 
+def complete_months(db: Path) -> list[date]:
+    history = marts.read(db, "kpi_history")
+    return sorted({month.date() for month in pd.to_datetime(history["month"]).dropna()})
+
+
 def latest_complete_month(db: Path) -> date:
-    summary = marts.read(db, "kpi_summary")
-    months = pd.to_datetime(summary["month"]).dropna()
-    if months.empty:
+    months = complete_months(db)
+    if not months:
         raise ReportUnavailable("the warehouse has no complete month yet; a board pack covers a complete month")
-    return months.max().date()
+    return months[-1]
 
 
 def table(frame: pd.DataFrame, numbers: list[str] | None = None) -> str:
@@ -219,30 +224,54 @@ def experiment_section(db: Path) -> Section | None:
     return Section("Experiments", table(rows, ["users"]))
 
 
+def month_figures(db: Path, month: date) -> list[tuple[str, str]]:
+    """The headline of an earlier month: its MRR, customers and ARPU from mrr_monthly."""
+    monthly = marts.read(db, "mrr_monthly")
+    row = monthly[pd.to_datetime(monthly["month"]).dt.date == month].iloc[0]
+    return [
+        ("MRR", kpis.format_value(row["mrr"], "usd")),
+        ("Active customers", kpis.format_value(row["active_customers"], "count")),
+        ("ARPU", kpis.format_value(row["arpu"], "usd")),
+    ]
+
+
+def month_statuses(db: Path, month: date) -> list[Row]:
+    """Each KPI as it stood in `month` (kpi_history), ordered as the overview orders them."""
+    history = marts.read(db, "kpi_history")
+    rows = history[pd.to_datetime(history["month"]).dt.date == month].sort_values("label")
+    return [
+        {str(key): (None if pd.isna(value) else value) for key, value in row.items()} for row in rows.to_dict("records")
+    ]
+
+
 def compose(db: Path, tenant: str, month: date) -> str:
-    """The board pack's page for the tenant file `db` and its latest complete month."""
-    latest = latest_complete_month(db)
-    if month != latest:
-        raise ReportUnavailable(
-            f"the KPI statuses are kept for the latest complete month only; ask for --month {latest:%Y-%m}"
-        )
+    """The board pack's page for the tenant file `db` and one of its complete months. The latest month's pack
+    holds what `jobmetrics overview` prints and the churn-risk KPI and list, which are scored as of today."""
+    months = complete_months(db)
+    if month not in months:
+        there = f"{months[0]:%Y-%m} to {months[-1]:%Y-%m}" if months else "none yet"
+        raise ReportUnavailable(f"{month:%Y-%m} is not a complete month of this warehouse (complete months: {there})")
+    latest = month == months[-1]
     with connect_read_only(db) as con:
-        statuses = kpis.read_kpis(con)
-        headline = kpis.read_overview(con)
+        overview = kpis.read_overview(con)
+        statuses = kpis.read_kpis(con) if latest else month_statuses(db, month)
+    same_month = pd.Timestamp(overview["month"]).date() == month
+    headline = kpis.overview_rows(overview) if same_month else month_figures(db, month)
     built = datetime.fromtimestamp(marts.version(db))
     sections = [
-        kpi_section(statuses, kpis.overview_rows(headline)),
+        kpi_section(statuses, headline),
         *revenue_sections(db, month),
         *growth_sections(db),
         anomaly_section(db, month),
     ]
-    sections += [section for section in (churn_risk_section(db), experiment_section(db)) if section is not None]
+    extra = (churn_risk_section(db) if latest else None, experiment_section(db))
+    sections += [section for section in extra if section is not None]
     body = "".join(f"<h2>{html.escape(section.title)}</h2>{section.body}" for section in sections)
     title = f"JobMetrics board pack: {tenant}, {month:%B %Y}"
     return (
         f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
         f"<style>{STYLE}</style></head><body><h1>{html.escape(title)}</h1>"
-        f'<p class="note">Data as of {headline["as_of_date"]:%-d %b %Y}, built at {built:%-d %b %Y %H:%M}. '
+        f'<p class="note">Data as of {overview["as_of_date"]:%-d %b %Y}, built at {built:%-d %b %Y %H:%M}. '
         "Definitions: docs/metrics.md.</p>"
         f"{body}</body></html>"
     )

@@ -1,7 +1,7 @@
-"""`jobmetrics report`: the board pack, one tenant's latest complete month as a PDF.
+"""`jobmetrics report`: the board pack, one tenant's month (by default the latest complete one) as a PDF.
 
-Exit codes: 0 written; 2 bad arguments; 3 the warehouse (or the tenant, or the month) cannot be read; 5 Chromium
-is missing or could not print.
+Exit codes: 0 written; 2 bad arguments; 3 the warehouse, the tenant or the month (not a complete one) cannot
+be read; 5 Chromium is missing or could not print.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ def main(argv: list[str] | None = None) -> int:
         epilog=(__doc__ or "").split("\n\n", 1)[1],
     )
     options.reader(parser)
-    parser.add_argument("--month", default=None, help="YYYY-MM (default and only choice: the latest complete month)")
+    parser.add_argument("--month", default=None, help="a complete month, YYYY-MM (default the latest)")
     parser.add_argument(
         "--out", type=Path, default=None, help="the PDF to write (default reports/<tenant>/jobmetrics-YYYY-MM.pdf)"
     )

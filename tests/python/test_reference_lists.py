@@ -32,7 +32,7 @@ def test_a_list_and_its_models_that_disagree_stop_the_build(edge_company: Build,
     workdir = tmp_path / "build"
     workdir.mkdir()
     shutil.copy(edge_company.db, workdir / edge_company.db.name)
-    selected = ("kpi_thresholds", "monitored_metrics", "kpi_summary", "metric_daily_series")
+    selected = ("kpi_thresholds", "monitored_metrics", "kpi_history", "kpi_summary", "metric_daily_series")
     built = dbt_build(workdir, "--select", *selected, "--exclude", "test_type:unit", project=project)
     assert built.returncode != 0
     for message in (
