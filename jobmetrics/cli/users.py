@@ -10,7 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from jobmetrics import users
+from jobmetrics import paths, tenants, users
 
 MIN_PASSWORD = 8
 
@@ -23,6 +23,12 @@ def add(args: argparse.Namespace, path_users: users.Users) -> str:
         raise ValueError(f"the password on standard input is shorter than {MIN_PASSWORD} characters")
     if args.role == "viewer" and not args.tenant:
         raise ValueError("a viewer needs at least one --tenant (an admin sees every tenant)")
+    known = tenants.published_tenants(paths.warehouse_path())
+    unknown = [tenant for tenant in args.tenant if known and tenant not in known]
+    if unknown:
+        print(
+            f"note: no tenant {', '.join(unknown)} in the warehouse yet (tenants: {', '.join(known)})", file=sys.stderr
+        )
     email = users.normal_email(args.email)
     replaced = email in path_users.users
     path_users.users[email] = users.User(email, users.hash_password(password), args.role, tuple(args.tenant))
