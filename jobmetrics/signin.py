@@ -24,7 +24,7 @@ from jobmetrics import users
 COOKIE = "jobmetrics_session"
 FIELDS = {"Form name": "Sign in", "Username": "Email", "Password": "Password", "Login": "Sign in"}
 WRONG = "That email and password do not match an account."
-LOCKED = "Too many failed sign-ins for this account: try again in 15 minutes."
+LOCKED = "Too many failed sign-ins for this account: it is locked for up to 15 minutes."
 ENDED = "Your session has ended; sign in again."
 UNTIL = "jobmetrics_signed_in_until"
 
@@ -49,6 +49,7 @@ def refuse(message: str) -> None:
 def credentials(path: Path, known: users.Users) -> dict[str, Any]:
     """The users as streamlit-authenticator reads them; a locked user starts at the attempts limit, so the library
     refuses that user before it looks at the password."""
+    locked = records.locked_users(path)
     return {
         "usernames": {
             email: {
@@ -56,7 +57,7 @@ def credentials(path: Path, known: users.Users) -> dict[str, Any]:
                 "name": email,
                 "password": user.password_hash,
                 "roles": [user.role],
-                "failed_login_attempts": records.FAILURES if records.locked_until(path, email) else 0,
+                "failed_login_attempts": records.FAILURES if email in locked else 0,
             }
             for email, user in known.users.items()
         }

@@ -44,13 +44,13 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
-def locked_until(users_file: Path, email: str) -> datetime | None:
-    """When the user's lock ends, or None when the user may try."""
+def locked_users(users_file: Path) -> dict[str, datetime]:
+    """The users locked now, with the time each lock ends."""
     with _record(failures_path(users_file)) as record:
-        until = record.get(email, {}).get("locked_until")
-    if until is None or datetime.fromisoformat(until) <= now():
-        return None
-    return datetime.fromisoformat(until)
+        ends = {email: entry.get("locked_until") for email, entry in record.items()}
+    return {
+        email: datetime.fromisoformat(end) for email, end in ends.items() if end and datetime.fromisoformat(end) > now()
+    }
 
 
 def record_failure(users_file: Path, email: str) -> None:

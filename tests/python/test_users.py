@@ -107,17 +107,16 @@ def test_five_failures_within_15_minutes_lock_for_15_minutes(tmp_path: Path, mon
 
     for minutes in (0, 1, 2, 3):
         fail_at(minutes)
-    assert signin_records.locked_until(users_file, "ana@example.com") is None
+    assert signin_records.locked_users(users_file) == {}
     fail_at(15.5)  # the first failure is out of the window: four within 15 minutes
-    assert signin_records.locked_until(users_file, "ana@example.com") is None
+    assert signin_records.locked_users(users_file) == {}
     fail_at(15.8)  # five within 15 minutes (1, 2, 3, 15.5, 15.8)
-    locked = signin_records.locked_until(users_file, "ana@example.com")
-    assert locked == datetime(2026, 1, 5, 9, 30, 48, tzinfo=UTC)
-    assert signin_records.locked_until(users_file, "boss@example.com") is None
+    locked = datetime(2026, 1, 5, 9, 30, 48, tzinfo=UTC)  # 15 minutes after the fifth failure
+    assert signin_records.locked_users(users_file) == {"ana@example.com": locked}
     clock[0] = locked - timedelta(seconds=1)
-    assert signin_records.locked_until(users_file, "ana@example.com") == locked
+    assert signin_records.locked_users(users_file) == {"ana@example.com": locked}
     clock[0] = locked
-    assert signin_records.locked_until(users_file, "ana@example.com") is None
+    assert signin_records.locked_users(users_file) == {}
     assert signin_records.failures_path(users_file).stat().st_mode & 0o777 == 0o600
 
 
