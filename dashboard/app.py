@@ -811,7 +811,11 @@ def board_pack() -> None:
 
     db = warehouse_file()
     tenant = st.session_state.get(READING) or (tenants.published_tenants(paths.warehouse_path()) or ["default"])[0]
-    month = report.latest_complete_month(db)
+    try:
+        month = report.latest_complete_month(db)
+    except WarehouseUnavailable:  # no complete month yet, or a warehouse built before kpi_history
+        st.caption("The board pack needs a complete month of data.")
+        return
     st.download_button(
         f"Board pack, {month:%b %Y} (PDF)",
         lambda: report.pdf_bytes(db, tenant),

@@ -9,12 +9,14 @@ import hashlib
 import io
 import json
 import re
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -309,6 +311,17 @@ def test_no_channels_chosen_says_there_is_no_data(default_company: Build, run_ap
 def test_a_missing_warehouse_says_to_build(tmp_path: Path, run_app: Any) -> None:
     app = run_app(tmp_path / "none.duckdb")
     assert "make build" in app.error[0].value
+
+
+def test_without_a_complete_month_the_board_pack_says_so(default_company: Build, tmp_path: Path, run_app: Any) -> None:
+    # a warehouse without kpi_history (built before it existed) has no complete month to print
+    older = tmp_path / "older.duckdb"
+    shutil.copy(default_company.db, older)
+    with duckdb.connect(str(older)) as con:
+        con.execute("drop table marts.kpi_history")
+    app = run_app(older)
+    assert "The board pack needs a complete month of data." in [caption.value for caption in app.sidebar.caption]
+    assert not app.error
 
 
 def test_an_unreadable_warehouse_says_to_build(tmp_path: Path, run_app: Any) -> None:
