@@ -129,6 +129,11 @@ def test_a_tenants_board_pack_holds_that_tenants_numbers_only(four_tenants: Buil
     assert format_value(four_tenants.query(latest.format("edge")).iloc[0, 0], "usd") in flat
     assert format_value(four_tenants.query(latest.format("sample")).iloc[0, 0], "usd") not in flat
     assert "board pack: edge," in flat
+    # a company before anyone paid still gets its pack: revenue at zero
+    unpaid = tmp_path / "unpaid.pdf"
+    done = jobmetrics("report", "--db", str(four_tenants.db), "--tenant", "no-subscriptions", "--out", str(unpaid))
+    assert done.returncode == 0, done.stderr
+    assert "board pack: no-subscriptions," in " ".join(pdf_text(unpaid).split())
 
 
 def test_what_cannot_be_printed_is_one_line(default_company: Build, tmp_path: Path) -> None:
