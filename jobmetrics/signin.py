@@ -135,15 +135,18 @@ def gate() -> users.User | None:
     if ended or removed:
         sign_out(path, authenticator, known.cookie_key)
         st.info(ENDED)
-    from_cookie = not was_signed_in and not st.session_state.get("logout") and cookie_expiry(known.cookie_key)
+    # when this run may sign in from the cookie, the time that cookie ends
+    cookie_ends = None if was_signed_in or st.session_state.get("logout") else cookie_expiry(known.cookie_key)
     user = attempt(path, known, authenticator, given)
     if user is None:
         st.stop()
         raise AssertionError  # st.stop() does not return
     if UNTIL not in st.session_state:
-        st.session_state[UNTIL] = cookie_expiry(known.cookie_key) or datetime.now().timestamp() + hours * 3600
+        # a session from the cookie ends with it; a password starts a full one (the cookie the browser sent
+        # when the page connected may be an older, signed-out one)
+        st.session_state[UNTIL] = cookie_ends or datetime.now().timestamp() + hours * 3600
         records.clear_failures(path, user.email)
-    if not was_signed_in and not from_cookie:
+    if not was_signed_in and cookie_ends is None:
         # the form is still on this page and the cookie is being set in the browser, which then reruns the page
         st.stop()
     with st.sidebar:

@@ -157,6 +157,11 @@ def test_sign_out_ends_the_session_for_good(page: Page, signin_url: str) -> None
     expect(page.get_by_role("button", name="Sign in")).to_be_visible(timeout=60_000)
     settled(page)
     nothing_of_the_warehouse(page)
+    sign_in(page, VIEWER, PASSWORDS[VIEWER])  # and back in with the password, in the same tab
+    signed_in(page, VIEWER)
+    page.get_by_role("tab", name="Funnel", exact=True).click()
+    settled(page)
+    expect(page.get_by_text(f"Signed in as {VIEWER}")).to_be_visible()
 
 
 def test_a_session_ends_after_its_hours(page: Page, four_tenants: Build, users_file: Path) -> None:
