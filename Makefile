@@ -6,6 +6,10 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 JOBMETRICS := $(BIN)/jobmetrics
+# uv installs the pinned requirements into the virtualenvs: the same packages as pip, in a third of the time
+# on a fresh machine. pip itself stays in .venv for the user.
+UV_VERSION := 0.13.8
+UV_INSTALL := $(BIN)/uv pip install --quiet
 export DBT_PROFILES_DIR := $(CURDIR)
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 # The scratch warehouse the SQL linter compiles against; the real one is left alone.
@@ -37,27 +41,28 @@ system-deps:
 
 # A DuckDB 1.x client, for the test that proves the published warehouse opens there too.
 DUCKDB1_VENV := .venv-duckdb1
-$(DUCKDB1_VENV)/.installed: requirements-duckdb1.txt
-	$(PYTHON) -m venv $(DUCKDB1_VENV)
-	$(DUCKDB1_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-duckdb1.txt
+$(DUCKDB1_VENV)/.installed: requirements-duckdb1.txt $(VENV)/.installed
+	$(PYTHON) -m venv --without-pip $(DUCKDB1_VENV)
+	$(UV_INSTALL) --python $(DUCKDB1_VENV)/bin/python -r requirements-duckdb1.txt
 	@touch $@
 
 # lifelines, the survival tests' reference: it wants pandas 2, so it gets a venv of its own.
 LIFELINES_VENV := .venv-lifelines
-$(LIFELINES_VENV)/.installed: requirements-lifelines.txt
-	$(PYTHON) -m venv $(LIFELINES_VENV)
-	$(LIFELINES_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-lifelines.txt
+$(LIFELINES_VENV)/.installed: requirements-lifelines.txt $(VENV)/.installed
+	$(PYTHON) -m venv --without-pip $(LIFELINES_VENV)
+	$(UV_INSTALL) --python $(LIFELINES_VENV)/bin/python -r requirements-lifelines.txt
 	@touch $@
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "make: $(PYTHON) not found; install Python 3.11 or run make PYTHON=/path/to/python3.11" >&2; exit 1; }
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
-	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
+	$(BIN)/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+	$(UV_INSTALL) --python $(BIN)/python -r requirements.txt
+	$(UV_INSTALL) --python $(BIN)/python --no-deps -e .
 	@touch $@
 
 $(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
-	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(UV_INSTALL) --python $(BIN)/python -r requirements-dev.txt
 	@touch $@
 
 # Regenerate the committed synthetic sample in data/sample (deterministic).

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import duckdb
 
-from jobmetrics import contract, diagnose, paths, raw, tenants
+from jobmetrics import diagnose, paths, raw, tenants
 
 # Every DuckDB 1.4+ client can open what this writes (2.x would otherwise write storage version 69).
 STORAGE_COMPATIBILITY = {"storage_compatibility_version": "v1.4.0"}
@@ -150,6 +150,10 @@ def drop_tables_from_before_tenants(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def check_raw(tenants: dict[str, dict[str, raw.RawFile]], docs_dir: Path) -> None:
+    # Great Expectations takes seconds to import: only a build that gates raw files pays for it, not every
+    # command that reaches this module (overview, report, the dashboard).
+    from jobmetrics import contract
+
     try:
         failures = contract.validate_tenants(tenants, docs_dir)
     except contract.RawFileUnreadable as error:

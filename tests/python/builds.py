@@ -120,6 +120,12 @@ def build_from(raw_dir: Path, workdir: Path, *args: str, parsed: Build | None = 
     return dbt_build(workdir, *args, parsed=parsed)
 
 
+def project_parse(shared_dir: Path) -> Build:
+    """`dbt parse` of the project, once per session: a build given it as `parsed` starts in about a second instead
+    of the five a full parse takes (when its vars differ, dbt parses again by itself)."""
+    return shared_build(shared_dir, "parse", lambda work: dbt_build(work, command="parse"))
+
+
 def shared_build(shared_dir: Path, name: str, make: Callable[[Path], Build], must_pass: bool = True) -> Build:
     """The named build, made by whichever worker asks first while the others wait for it."""
     with FileLock(shared_dir / f"{name}.lock"):

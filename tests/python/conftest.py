@@ -5,12 +5,18 @@ Tests that use one are marked `build` automatically, so `make test-fast` can lea
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
 import pandas as pd
 import pytest
-from builds import COMPANIES, SAMPLE, Build, build_from, shared_build
+from builds import COMPANIES, SAMPLE, Build, build_from, project_parse, shared_build
+
+# The test warehouses are small and two workers share two cores: DuckDB's own worker threads (four by default)
+# would only take turns with the other worker's builds. Set before any build, so every build and its saved parse
+# see the same profile.
+os.environ.setdefault("JOBMETRICS_THREADS", "1")
 
 SHARED_BUILDS = {"edge_company", "default_company", "edge_company_mid_march", "edge_company_mid_january", "planted"}
 
@@ -33,13 +39,15 @@ def shared_dir(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path
 
 @pytest.fixture(scope="session")
 def edge_company(shared_dir: Path) -> Build:
-    return shared_build(shared_dir, "edge", lambda work: build_from(COMPANIES / "edge_company", work))
+    parsed = project_parse(shared_dir)
+    return shared_build(shared_dir, "edge", lambda work: build_from(COMPANIES / "edge_company", work, parsed=parsed))
 
 
 @pytest.fixture(scope="session")
 def default_company(shared_dir: Path) -> Build:
     """The committed sample with every data and unit test: what `make build` builds."""
-    return shared_build(shared_dir, "default", lambda work: build_from(SAMPLE, work))
+    parsed = project_parse(shared_dir)
+    return shared_build(shared_dir, "default", lambda work: build_from(SAMPLE, work, parsed=parsed))
 
 
 def models_and_their_tests(*selectors: str) -> list[str]:
@@ -99,6 +107,9 @@ def planted(shared_dir: Path) -> Build:
     def make(work: Path) -> Build:
         (work / "raw").mkdir(parents=True)
         plant_incidents(work / "raw")
-        return build_from(work / "raw", work, *models_and_their_tests("+metric_anomalies", "+scans_daily"))
+        return build_from(
+            work / "raw", work, *models_and_their_tests("+metric_anomalies", "+scans_daily"), parsed=parsed
+        )
 
+    parsed = project_parse(shared_dir)
     return shared_build(shared_dir, "planted", make)

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from builds import PROJECT_ROOT, SAMPLE, Build, build_from, shared_build
+from builds import PROJECT_ROOT, SAMPLE, Build, build_from, project_parse, shared_build
 from conftest import models_and_their_tests
 from reference import Row, add_months, latest_date, load_raw, paying_spells, records
 from sklearn.metrics import brier_score_loss, roc_auc_score
@@ -283,7 +283,7 @@ def quiet_company(out: Path, users: int = 3000, seed: int = 7) -> None:
 def test_a_planted_driver_is_the_top_driver_of_the_riskiest(shared_dir: Path) -> None:
     def make(work: Path) -> Build:
         quiet_company(work / "raw")
-        return build_from(work / "raw", work, *CHURN_RISK_ONLY)
+        return build_from(work / "raw", work, *CHURN_RISK_ONLY, parsed=project_parse(shared_dir))
 
     built = shared_build(shared_dir, "churn_risk_quiet", make)
     riskiest = built.query("select * from marts.churn_risk where risk_decile = 10")
