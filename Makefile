@@ -15,7 +15,7 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 # The scratch warehouse the SQL linter compiles against; the real one is left alone.
 TEST_DB := target/test_warehouse.duckdb
 
-.PHONY: build test test-fast install install-dev system-deps sample validate lint sqllint pylint pytest \
+.PHONY: build test test-fast install install-dev system-deps sample validate lint sqllint pylint pytest pytest-fast \
 	benchmark dashboard export report alerts watch ask overview screenshots clean
 
 # Raw files from JOBMETRICS_RAW_DIR (default data/sample), published to JOBMETRICS_DB (default
@@ -28,8 +28,11 @@ build: $(VENV)/.installed
 test: system-deps $(VENV)/.installed-dev
 	$(MAKE) --no-print-directory -j2 --output-sync=target lint pytest
 
-# The inner loop: lint, types and the tests that need no full dbt build.
-test-fast: $(VENV)/.installed-dev pylint
+# The inner loop: lint and types beside the tests that need no full dbt build.
+test-fast: $(VENV)/.installed-dev
+	$(MAKE) --no-print-directory -j2 --output-sync=target pylint pytest-fast
+
+pytest-fast: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest -n 2 -m "not build"
 
 install: $(VENV)/.installed
