@@ -44,14 +44,14 @@ system-deps:
 
 # A DuckDB 1.x client, for the test that proves the published warehouse opens there too.
 DUCKDB1_VENV := .venv-duckdb1
-$(DUCKDB1_VENV)/.installed: requirements-duckdb1.txt $(VENV)/.installed
+$(DUCKDB1_VENV)/.installed: requirements-duckdb1.txt | $(BIN)/uv
 	$(PYTHON) -m venv --without-pip $(DUCKDB1_VENV)
 	$(UV_INSTALL) --python $(DUCKDB1_VENV)/bin/python -r requirements-duckdb1.txt
 	@touch $@
 
 # lifelines, the survival tests' reference: it wants pandas 2, so it gets a venv of its own.
 LIFELINES_VENV := .venv-lifelines
-$(LIFELINES_VENV)/.installed: requirements-lifelines.txt $(VENV)/.installed
+$(LIFELINES_VENV)/.installed: requirements-lifelines.txt | $(BIN)/uv
 	$(PYTHON) -m venv --without-pip $(LIFELINES_VENV)
 	$(UV_INSTALL) --python $(LIFELINES_VENV)/bin/python -r requirements-lifelines.txt
 	@touch $@
@@ -64,9 +64,13 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 	$(UV_INSTALL) --python $(BIN)/python --no-deps -e .
 	@touch $@
 
-$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
+$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt | $(BIN)/uv
 	$(UV_INSTALL) --python $(BIN)/python -r requirements-dev.txt
 	@touch $@
+
+# A .venv made before the Makefile used uv gets it on first need.
+$(BIN)/uv: | $(VENV)/.installed
+	$(BIN)/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 
 # Regenerate the committed synthetic sample in data/sample (deterministic).
 sample: $(VENV)/.installed
