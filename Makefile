@@ -24,7 +24,7 @@ build: $(VENV)/.installed
 	$(JOBMETRICS) build $(if $(TARGET),--target $(TARGET)) $(if $(DBT_ARGS),-- $(DBT_ARGS))
 
 # System packages first (Chromium, PostgreSQL, Java: installed when root with apt, else one line saying how),
-# then lint beside pytest: the test builds spend much of their time waiting on each other.
+# then lint beside pytest (both cores stay busy either way; docs/development.md says where the time goes).
 test: system-deps $(VENV)/.installed-dev
 	$(MAKE) --no-print-directory -j2 --output-sync=target lint pytest
 
