@@ -46,8 +46,13 @@ def duckdb_settings() -> dict[str, str | bool | int | float | list[str]]:
     return {
         "threads": os.environ.get("JOBMETRICS_THREADS", "4"),
         "memory_limit": os.environ.get("JOBMETRICS_MEMORY_LIMIT", "50%"),
-        "temp_directory": str(from_root(os.environ.get("JOBMETRICS_TEMP_DIR", "target/duckdb_spill"))),
+        "temp_directory": str(spill_dir()),
     }
+
+
+def spill_dir() -> Path:
+    """Where DuckDB spills what does not fit in its memory: $JOBMETRICS_TEMP_DIR, else target/duckdb_spill."""
+    return from_root(os.environ.get("JOBMETRICS_TEMP_DIR", "target/duckdb_spill"))
 
 
 def semantic_manifest_path(warehouse: Path | None = None) -> Path:

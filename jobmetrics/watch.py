@@ -65,8 +65,9 @@ class WatchState:
         staged.replace(path)
 
 
-def build_command(raw_dir: Path, published: Path) -> list[str]:
-    return [sys.executable, "-m", "jobmetrics.cli", "build", "--raw-dir", str(raw_dir), "--db", str(published)]
+def build_command(raw_dir: Path, published: Path, dbt_args: list[str]) -> list[str]:
+    command = [sys.executable, "-m", "jobmetrics.cli", "build", "--raw-dir", str(raw_dir), "--db", str(published)]
+    return [*command, "--", *dbt_args] if dbt_args else command
 
 
 def failure_reason(text: str) -> str:
@@ -81,6 +82,7 @@ class Watcher:
     raw_dir: Path
     published: Path
     every: float
+    dbt_args: list[str] = field(default_factory=list)
     log: Callable[[str], None] = field(default=lambda message: print(message, flush=True))
     stopping: bool = False
 
@@ -100,7 +102,9 @@ class Watcher:
             return
         changed = differences(state.built, current)
         started = time.monotonic()
-        done = subprocess.run(build_command(self.raw_dir, self.published), capture_output=True, text=True)
+        done = subprocess.run(
+            build_command(self.raw_dir, self.published, self.dbt_args), capture_output=True, text=True
+        )
         seconds = time.monotonic() - started
         if done.returncode == 0:
             state.built, state.failed = current, None

@@ -18,7 +18,8 @@ def main(argv: list[str] | None = None) -> int:
         prog="jobmetrics watch",
         description="Poll the raw folder and run `jobmetrics build` when a file is new, changed or gone; after "
         "a good build, email the digests when JOBMETRICS_SMTP_HOST is set (see `jobmetrics alerts --help`). "
-        "One log line per cycle.",
+        "One log line per cycle. Arguments after -- go to each build's dbt build (e.g. -- --vars "
+        "'{as_of_date: 2025-06-30}').",
         epilog=(__doc__ or "").split("\n\n", 1)[1],
     )
     options.raw_dir(parser)
@@ -29,7 +30,8 @@ def main(argv: list[str] | None = None) -> int:
         default=60.0,
         help="seconds between looks at the folder (default 60)",
     )
+    parser.add_argument("dbt_args", nargs="*", help="passed to each build's dbt build")
     args = parser.parse_args(argv)
     raw_dir = (args.raw_dir or raw.raw_dir()).resolve()
-    Watcher(raw_dir, (args.db or paths.warehouse_path()).resolve(), args.every).run()
+    Watcher(raw_dir, (args.db or paths.warehouse_path()).resolve(), args.every, args.dbt_args).run()
     return 0

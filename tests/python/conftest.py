@@ -11,14 +11,21 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from builds import COMPANIES, SAMPLE, Build, build_from, project_parse, shared_build
+from builds import COMPANIES, PARSE_FILE, SAMPLE, Build, build_from, project_parse, published_parse, shared_build
 
 # The test warehouses are small and two workers share two cores: DuckDB's own worker threads (four by default)
 # would only take turns with the other worker's builds. Set before any build, so every build and its saved parse
 # see the same profile.
 os.environ.setdefault("JOBMETRICS_THREADS", "1")
 
-SHARED_BUILDS = {"edge_company", "default_company", "edge_company_mid_march", "edge_company_mid_january", "planted"}
+SHARED_BUILDS = {
+    "edge_company",
+    "default_company",
+    "edge_company_mid_march",
+    "edge_company_mid_january",
+    "planted",
+    "saved_parse",
+}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -35,6 +42,12 @@ def shared_dir(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path
     """A folder every xdist worker of this session sees (the base temp folder's parent under xdist)."""
     base = tmp_path_factory.getbasetemp()
     return base if worker_id == "master" else base.parent
+
+
+@pytest.fixture
+def saved_parse(shared_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The test's `jobmetrics build` runs (publishing under builds.PUBLISHED_NAME) start from a saved parse."""
+    monkeypatch.setenv("DBT_PARTIAL_PARSE_FILE_PATH", str(published_parse(shared_dir).target / PARSE_FILE))
 
 
 @pytest.fixture(scope="session")

@@ -129,6 +129,7 @@ def published(edge_company: Build, tmp_path: Path) -> Path:
     return folder / "jobmetrics.duckdb"
 
 
+@pytest.mark.usefixtures("saved_parse")
 def test_a_build_killed_in_any_phase_leaves_a_whole_warehouse_and_the_next_build_cleans_up(
     published: Path, edge_company: Build, tmp_path: Path
 ) -> None:
@@ -155,6 +156,7 @@ def test_a_build_killed_in_any_phase_leaves_a_whole_warehouse_and_the_next_build
     assert tenant_files == ["default.duckdb", "default.manifest.json", "default.semantic_manifest.json"]
 
 
+@pytest.mark.usefixtures("saved_parse")
 def test_a_leftover_write_ahead_log_is_folded_in_before_publishing(published: Path, tmp_path: Path) -> None:
     """A writer that crashed left jobmetrics.duckdb.wal: the build folds it in and publishes a file that opens."""
     writer = (
@@ -263,6 +265,7 @@ def tz_aware_parquet(folder: Path) -> Path:
     return folder
 
 
+@pytest.mark.usefixtures("saved_parse")
 def test_builds_do_not_depend_on_the_machines_time_zone(edge_company: Build, tmp_path: Path) -> None:
     """The edge company built from UTC text (in this machine's zone) and, under TZ=America/New_York, from
     time-zone-aware Parquet written with an Indian offset: the same marts."""

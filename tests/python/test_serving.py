@@ -118,6 +118,7 @@ def test_the_sqlalchemy_recipe_sees_a_new_build_on_the_next_connection(edge_comp
             held.execute(sqlalchemy.text("create table marts.nope as select 1 as x"))
 
 
+@pytest.mark.usefixtures("saved_parse")
 def test_a_reader_keeps_its_version_while_a_build_publishes(edge_company: Build, tmp_path: Path) -> None:
     db = tmp_path / "jobmetrics.duckdb"
     shutil.copy(edge_company.db, db)  # the published warehouse before this build

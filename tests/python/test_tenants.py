@@ -306,6 +306,7 @@ def test_a_tenant_list_without_its_column_is_one_line(
     assert "acme/segments.csv: the column segment is missing; the header has name" in error
 
 
+@pytest.mark.usefixtures("saved_parse")
 def test_a_warehouse_folder_with_quotes_in_its_name_gets_its_tenant_files(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -316,6 +317,7 @@ def test_a_warehouse_folder_with_quotes_in_its_name_gets_its_tenant_files(
     assert tenants.published_tenants(published) == ["default"]
 
 
+@pytest.mark.usefixtures("saved_parse")
 def test_a_tenant_id_that_cannot_name_a_file_is_refused(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
