@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable
@@ -85,6 +86,8 @@ def dbt_build(
     """`dbt build` (or another dbt command) of the project into the warehouse in workdir; a previous build's
     parse is reused."""
     (workdir / "target").mkdir(parents=True, exist_ok=True)
+    if parsed is not None and parsed.workdir != workdir and (parsed.target / PARSE_FILE).exists():
+        shutil.copy(parsed.target / PARSE_FILE, workdir / "target" / PARSE_FILE)
     run_env = {
         **os.environ,
         "JOBMETRICS_DB": WAREHOUSE_NAME,
@@ -92,10 +95,9 @@ def dbt_build(
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
         **(env or {}),
     }
-    # dbt reads the saved parse from here and writes its own to its target folder
+    # the saved parse is the one in its own target folder (a build that starts from it and finds nothing changed
+    # writes none, so the next build given it as `parsed` still finds it there)
     run_env.pop("DBT_PARTIAL_PARSE_FILE_PATH", None)
-    if parsed is not None and (parsed.target / PARSE_FILE).exists():
-        run_env["DBT_PARTIAL_PARSE_FILE_PATH"] = str(parsed.target / PARSE_FILE)
     done = subprocess.run(
         [
             DBT,

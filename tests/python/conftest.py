@@ -68,6 +68,12 @@ def models_and_their_tests(*selectors: str) -> list[str]:
     return ["--select", *selectors, "--indirect-selection", "cautious", "--exclude", "test_type:unit"]
 
 
+def models_only(*selectors: str) -> list[str]:
+    """dbt arguments that build the selected models and their parents without any test: for the tests that
+    compare what the models compute (the shared builds run every data and unit test)."""
+    return ["--select", *selectors, "--exclude", "resource_type:test", "resource_type:unit_test"]
+
+
 @pytest.fixture(scope="session")
 def edge_company_mid_march(shared_dir: Path) -> Build:
     """as_of_date inside a month: the marts the as-of and incremental tests read, with their data tests."""
