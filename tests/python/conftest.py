@@ -17,6 +17,8 @@ from builds import COMPANIES, PARSE_FILE, SAMPLE, Build, build_from, project_par
 # would only take turns with the other worker's builds. Set before any build, so every build and its saved parse
 # see the same profile.
 os.environ.setdefault("JOBMETRICS_THREADS", "1")
+# dbt's log file holds every node's SQL at debug level: a tenth of a small build's CPU. The tests read what dbt prints.
+os.environ.setdefault("DBT_LOG_LEVEL_FILE", "none")
 
 SHARED_BUILDS = {
     "edge_company",
