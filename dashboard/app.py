@@ -898,8 +898,9 @@ def main() -> None:
     chosen = TABS.get(st.query_params.get("tab", ""), "Overview")
     tabs = st.tabs(list(pages), default=chosen, key="tab", on_change=remember_tab)
     for tab, (title, page) in zip(tabs, pages.items(), strict=True):
-        with tab:
-            render(title, page)
+        if tab.open:
+            with tab:
+                render(title, page)
 
 
 main()

@@ -36,6 +36,10 @@ APP = str(PROJECT_ROOT / "dashboard" / "app.py")
 SHOWN = {"plotly_chart", "dataframe"}
 # columns a chart shows as text in its labels rather than as plotted values
 IN_LABELS = {"cohort_retention": ["cohort_customers"]}
+# each tab's label and its name in a link (`?tab=`)
+TAB_IDS = {"Overview": "overview", "Funnel": "funnel", "Cohorts": "cohorts", "Channels and segments": "channels"}
+TAB_IDS |= {"Product": "product", "Churn": "churn", "Experiments": "experiments", "SQL": "sql"}
+TAB_IDS |= {"Report builder": "report", "Ask": "ask"}
 
 
 class KeptMediaFiles(MemoryMediaFileStorage):
@@ -122,6 +126,23 @@ def by_name(app: AppTest) -> dict[str, Shown]:
     return {shown.name: shown for shown in shown_with_downloads(app)}
 
 
+def open_tab(app: AppTest, label: str) -> AppTest:
+    """The tab chosen, as a click chooses it, and the rerun that draws it: only the open tab is drawn."""
+    app.session_state["tab"] = label
+    app.run()
+    assert not app.exception, app.exception
+    return app
+
+
+def shown_in_every_tab(app: AppTest) -> list[Shown]:
+    """Every chart and table of every tab, opened in turn with the filters as they are."""
+    return [shown for label in TAB_IDS for shown in shown_with_downloads(open_tab(app, label))]
+
+
+def every_tab_by_name(app: AppTest) -> dict[str, Shown]:
+    return {shown.name: shown for shown in shown_in_every_tab(app)}
+
+
 def funnel_totals(build: Build, where: str = "true") -> pd.DataFrame:
     return build.query(
         f"select step_order, step, sum(users) as users from marts.conversion_funnel where {where} "
@@ -151,8 +172,8 @@ def test_kpi_cards_show_kpi_summary_and_mrr_monthly(default_company: Build, run_
 
 def test_every_chart_and_table_downloads_exactly_what_it_shows(default_company: Build, run_app: Any) -> None:
     app = run_app(default_company.db)
-    assert len(app.tabs) == 10
-    pairs = shown_with_downloads(app)
+    assert [tab.label for tab in app.tabs] == list(TAB_IDS)
+    pairs = shown_in_every_tab(app)
     assert len(pairs) >= 13
     for shown in pairs:
         if shown.kind == "dataframe":
@@ -198,7 +219,7 @@ def display_values(element: Any) -> pd.DataFrame:
 
 
 def test_tables_show_money_rates_and_undefined_values_as_people_read_them(default_company: Build, run_app: Any) -> None:
-    tables = {shown.name: shown for shown in shown_with_downloads(run_app(default_company.db))}
+    tables = every_tab_by_name(run_app(default_company.db))
     channels = tables["channel_performance"]
     screen, cells = channels.element.value, display_values(channels.element)
     by_channel = dict(zip(screen["acquisition_channel"], screen.index, strict=True))
@@ -221,7 +242,7 @@ def test_tables_show_money_rates_and_undefined_values_as_people_read_them(defaul
 def test_every_line_runs_in_time_order_and_unpaid_channels_have_no_cac_line(
     default_company: Build, run_app: Any
 ) -> None:
-    charts = by_name(run_app(default_company.db))
+    charts = every_tab_by_name(run_app(default_company.db))
     for shown in charts.values():
         if shown.kind != "plotly_chart":
             continue
@@ -237,11 +258,11 @@ def test_every_line_runs_in_time_order_and_unpaid_channels_have_no_cac_line(
 
 
 def test_the_funnel_and_mrr_charts_are_the_marts(default_company: Build, run_app: Any) -> None:
-    charts = by_name(run_app(default_company.db))
-    funnel = charts["conversion_funnel"].download
+    app = run_app(default_company.db)
+    mrr = by_name(app)["mrr"].download
+    funnel = by_name(open_tab(app, "Funnel"))["conversion_funnel"].download
     assert funnel["users"].tolist() == funnel_totals(default_company)["users"].tolist()
     last_12 = default_company.query("select month, mrr from marts.mrr_monthly order by month desc limit 12")
-    mrr = charts["mrr"].download
     assert mrr["mrr"].tolist() == last_12.sort_values("month")["mrr"].tolist()
 
 
@@ -253,7 +274,7 @@ def test_channel_and_segment_filters_narrow_every_chart(default_company: Build, 
     app.multiselect(key="channels").set_value([channel])
     app.multiselect(key="segments").set_value([segment]).run()
     assert not app.exception
-    charts = by_name(app)
+    charts = by_name(open_tab(app, "Funnel")) | by_name(open_tab(app, "Channels and segments"))
     expected = funnel_totals(default_company, f"acquisition_channel = '{channel}' and segment = '{segment}'")
     assert charts["conversion_funnel"].download["users"].tolist() == expected["users"].tolist()
     assert set(charts["conversion_funnel_by_acquisition_channel"].download["acquisition_channel"]) == {channel}
@@ -270,7 +291,7 @@ def test_the_month_range_applies_to_every_time_series(default_company: Build, ru
     start, end = months[2], months[4]
     app.select_slider[0].set_value((start, end)).run()
     assert not app.exception
-    charts = by_name(app)
+    charts = every_tab_by_name(app)
     for name, column in [
         ("mrr", "month"),
         ("mrr_movements", "month"),
@@ -290,7 +311,7 @@ def test_the_month_range_applies_to_every_time_series(default_company: Build, ru
 
 
 def test_the_cohort_toggle_switches_to_revenue_retention(default_company: Build, run_app: Any) -> None:
-    app = run_app(default_company.db)
+    app = run_app(default_company.db, tab="cohorts")
     app.radio[0].set_value("revenue_retention_rate").run()
     cohorts = by_name(app)["cohort_retention"].download.sort_values(["cohort_month", "months_since_start"])
     expected = default_company.query(
@@ -303,9 +324,13 @@ def test_the_cohort_toggle_switches_to_revenue_retention(default_company: Build,
 def test_no_channels_chosen_says_there_is_no_data(default_company: Build, run_app: Any) -> None:
     app = run_app(default_company.db)
     app.multiselect(key="channels").set_value([]).run()
-    assert not app.exception and not app.error
-    assert sum("No data in this range" in info.value for info in app.info) >= 3
-    assert set(by_name(app)["channel_performance"].download["acquisition_channel"]) == {"all"}
+    infos = []
+    for label in TAB_IDS:
+        assert not open_tab(app, label).error, label
+        infos += [info.value for info in app.info]
+    assert sum("No data in this range" in info for info in infos) >= 3
+    channels = by_name(open_tab(app, "Channels and segments"))["channel_performance"]
+    assert set(channels.download["acquisition_channel"]) == {"all"}
 
 
 def test_a_missing_warehouse_says_to_build(tmp_path: Path, run_app: Any) -> None:
@@ -333,7 +358,7 @@ def test_an_unreadable_warehouse_says_to_build(tmp_path: Path, run_app: Any) -> 
 
 def test_the_ask_tab_answers_offline(default_company: Build, run_app: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("JOBMETRICS_MANIFEST", str(default_company.manifest))
-    app = run_app(default_company.db)
+    app = run_app(default_company.db, tab="ask")
     app.text_input(key="question").input("What's our churn rate?").run()
     assert not app.exception
     answer = " ".join(markdown.value for markdown in app.markdown)
@@ -349,13 +374,11 @@ def test_a_link_opens_the_view_and_the_view_writes_its_link(default_company: Bui
     assert app.session_state["tab"] == "Channels and segments"
     assert app.select_slider[0].value == (date(2025, 3, 1), date(2025, 5, 1))
     assert app.multiselect(key="channels").value == ["paid_search", "referral"]
-    charts = by_name(app)
-    assert set(charts["channel_performance"].download["acquisition_channel"]) == {"paid_search", "referral", "all"}
-    assert sorted(pd.to_datetime(charts["mrr"].download["month"]).dt.strftime("%Y-%m")) == [
-        "2025-03",
-        "2025-04",
-        "2025-05",
-    ]
+    channels = by_name(app)["channel_performance"].download
+    assert set(channels["acquisition_channel"]) == {"paid_search", "referral", "all"}
+    mrr = by_name(open_tab(app, "Overview"))["mrr"].download
+    assert sorted(pd.to_datetime(mrr["month"]).dt.strftime("%Y-%m")) == ["2025-03", "2025-04", "2025-05"]
+    open_tab(app, "Channels and segments")
     app.multiselect(key="segments").set_value(["career_changer"]).run()
     app.select_slider[0].set_value((date(2025, 6, 1), date(2025, 8, 1))).run()
     assert app.query_params["segments"] in ("career_changer", ["career_changer"])

@@ -20,6 +20,7 @@ import pytest
 from builds import PROJECT_ROOT, Build
 from playwright.sync_api import Locator, Page, expect, sync_playwright
 from reference import records
+from test_dashboard import TAB_IDS
 from test_report import pdf_text
 
 from jobmetrics import browser
@@ -94,11 +95,6 @@ def page(dashboard_url: str) -> Iterator[Page]:
         expect(page.get_by_role("heading", name="JobMetrics")).to_be_visible(timeout=60_000)
         yield page
         browser.close()
-
-
-TAB_IDS = {"Overview": "overview", "Funnel": "funnel", "Cohorts": "cohorts", "Channels and segments": "channels"}
-TAB_IDS |= {"Product": "product", "Churn": "churn", "Experiments": "experiments", "SQL": "sql"}
-TAB_IDS |= {"Report builder": "report", "Ask": "ask"}
 
 
 def open_tab(page: Page, name: str) -> None:

@@ -13,7 +13,8 @@ import pandas as pd
 import pytest
 from builds import Build
 from playwright.sync_api import Browser, Page, expect, sync_playwright
-from test_dashboard_browser import CHROMIUM_FLAGS, TAB_IDS, assert_no_error, chromium, screenshot, serving, visible_tab
+from test_dashboard import TAB_IDS
+from test_dashboard_browser import CHROMIUM_FLAGS, assert_no_error, chromium, screenshot, serving, visible_tab
 from test_tenants import four_tenants
 
 from jobmetrics import signin
