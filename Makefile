@@ -10,6 +10,10 @@ JOBMETRICS := $(BIN)/jobmetrics
 # on a fresh machine. pip itself stays in .venv for the user.
 UV_VERSION := 0.13.8
 UV_INSTALL := $(BIN)/uv pip install --quiet
+# Bytecode compiled once at install, as pip does: uv leaves it to the first import, and where
+# PYTHONDONTWRITEBYTECODE is set (many containers) every process would compile every module it imports again
+# (dbt's start: 4.0 s instead of 1.9).
+UV_INSTALL_COMPILED := $(UV_INSTALL) --compile-bytecode
 export DBT_PROFILES_DIR := $(CURDIR)
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 # The scratch warehouse the SQL linter compiles against; the real one is left alone.
@@ -60,12 +64,14 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "make: $(PYTHON) not found; install Python 3.11 or run make PYTHON=/path/to/python3.11" >&2; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
-	$(UV_INSTALL) --python $(BIN)/python -r requirements.txt
+	$(UV_INSTALL_COMPILED) --python $(BIN)/python -r requirements.txt
 	$(UV_INSTALL) --python $(BIN)/python --no-deps -e .
+	$(BIN)/python -m compileall -q jobmetrics
 	@touch $@
 
 $(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt | $(BIN)/uv
-	$(UV_INSTALL) --python $(BIN)/python -r requirements-dev.txt
+	$(UV_INSTALL_COMPILED) --python $(BIN)/python -r requirements-dev.txt
+	$(BIN)/python -m compileall -q devtools tests
 	@touch $@
 
 # A .venv made before the Makefile used uv gets it on first need.
