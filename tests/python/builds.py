@@ -82,9 +82,11 @@ def dbt_build(
     env: dict[str, str] | None = None,
     project: Path = PROJECT_ROOT,
     command: str = "build",
+    artifacts: bool = False,
 ) -> Build:
     """`dbt build` (or another dbt command) of the project into the warehouse in workdir; a previous build's
-    parse is reused."""
+    parse is reused. Without `artifacts`, a build or test run writes no manifest.json, semantic_manifest.json
+    or run_results.json (a second of each run, and only the shared builds' are read)."""
     (workdir / "target").mkdir(parents=True, exist_ok=True)
     if parsed is not None and parsed.workdir != workdir and (parsed.target / PARSE_FILE).exists():
         shutil.copy(parsed.target / PARSE_FILE, workdir / "target" / PARSE_FILE)
@@ -109,6 +111,7 @@ def dbt_build(
             str(workdir / "target"),
             "--log-path",
             str(workdir / "logs"),
+            *([] if artifacts or command not in ("build", "test") else ["--no-write-json"]),
             *args,
         ],
         cwd=workdir,
@@ -120,9 +123,9 @@ def dbt_build(
     return Build(workdir, done.returncode, done.stdout + done.stderr)
 
 
-def build_from(raw_dir: Path, workdir: Path, *args: str, parsed: Build | None = None) -> Build:
+def build_from(raw_dir: Path, workdir: Path, *args: str, parsed: Build | None = None, artifacts: bool = False) -> Build:
     load_raw_files(raw_dir, workdir)
-    return dbt_build(workdir, *args, parsed=parsed)
+    return dbt_build(workdir, *args, parsed=parsed, artifacts=artifacts)
 
 
 def project_parse(shared_dir: Path) -> Build:

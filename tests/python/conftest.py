@@ -55,14 +55,16 @@ def saved_parse(shared_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture(scope="session")
 def edge_company(shared_dir: Path) -> Build:
     parsed = project_parse(shared_dir)
-    return shared_build(shared_dir, "edge", lambda work: build_from(COMPANIES / "edge_company", work, parsed=parsed))
+    return shared_build(
+        shared_dir, "edge", lambda work: build_from(COMPANIES / "edge_company", work, parsed=parsed, artifacts=True)
+    )
 
 
 @pytest.fixture(scope="session")
 def default_company(shared_dir: Path) -> Build:
     """The committed sample with every data and unit test: what `make build` builds."""
     parsed = project_parse(shared_dir)
-    return shared_build(shared_dir, "default", lambda work: build_from(SAMPLE, work, parsed=parsed))
+    return shared_build(shared_dir, "default", lambda work: build_from(SAMPLE, work, parsed=parsed, artifacts=True))
 
 
 def models_and_their_tests(*selectors: str) -> list[str]:

@@ -6,22 +6,28 @@ tool_result the script sent back. The warehouse is the default company's, built 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import io
 import json
+import os
 import shutil
 import subprocess
 import sys
 import threading
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import pytest
 from builds import PROJECT_ROOT, SAMPLE, Build
 from reference import Reference, compute, experiment_users, load_raw
 
+from jobmetrics import cli
 from jobmetrics.ask import engine, offline
 
 Json = dict[str, Any]
@@ -93,9 +99,10 @@ def reference() -> Reference:
     return compute(load_raw(SAMPLE))
 
 
-def run(
+def run_script(
     project: Path, *args: str, base_url: str | None = None, key: str | None = "sk-test-secret", timeout: int = 120
 ) -> subprocess.CompletedProcess[str]:
+    """ai_ask.py itself, in a process of its own with only the settings given."""
     env = {"PATH": "/usr/bin:/bin", "HOME": str(project), "JOBMETRICS_MANIFEST": str(project / "target/manifest.json")}
     if key:
         env["ANTHROPIC_API_KEY"] = key
@@ -109,6 +116,37 @@ def run(
         text=True,
         timeout=timeout,
     )
+
+
+@dataclass
+class Asked:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def run(project: Path, *args: str, base_url: str | None = None, key: str | None = "sk-test-secret") -> Asked:
+    """`jobmetrics ask` (what ai_ask.py runs) in this process, from another folder, with no ANTHROPIC_ or
+    JOBMETRICS_ setting but those given: the command's code without a new interpreter importing the SDK each time
+    (ai_ask.py itself runs in test_answers_after_a_run_sql_call and test_missing_and_locked_warehouse)."""
+    settings = {"JOBMETRICS_MANIFEST": str(project / "target/manifest.json")}
+    if key:
+        settings["ANTHROPIC_API_KEY"] = key
+    if base_url:
+        settings["ANTHROPIC_BASE_URL"] = base_url
+    others = {name: value for name, value in os.environ.items() if not name.startswith(("ANTHROPIC_", "JOBMETRICS_"))}
+    out, err = io.StringIO(), io.StringIO()
+    with (
+        mock.patch.dict(os.environ, {**others, **settings}, clear=True),
+        contextlib.chdir("/"),
+        contextlib.redirect_stdout(out),
+        contextlib.redirect_stderr(err),
+    ):
+        try:
+            code = cli.main(["ask", "--db", str(project / "warehouse.duckdb"), *args])
+        except SystemExit as stopped:  # argparse's own errors
+            code = int(stopped.code or 0)
+    return Asked(code, out.getvalue(), err.getvalue())
 
 
 def tool_results(request: Json) -> list[Json]:
@@ -131,7 +169,7 @@ def test_answers_after_a_run_sql_call(warehouse: Path, stub: Stub, reference: Re
         (200, sql_call("select month, mrr from marts.mrr_monthly order by month desc limit 1")),
         (200, text_reply("MRR is $67,492.40 [Q1].")),
     ]
-    done = run(warehouse, "What's our MRR?", base_url=url)
+    done = run_script(warehouse, "What's our MRR?", base_url=url)
     assert done.returncode == 0, done.stderr
     assert len(api.requests) == 2
     result = tool_results(api.requests[1])[0]
