@@ -1,7 +1,8 @@
-"""ai_ask.py against a stub of the Messages API on 127.0.0.1, driven by the real anthropic SDK.
+"""`jobmetrics ask` (ai_ask.py's command) against a stub of the Messages API on 127.0.0.1, driven by the real
+anthropic SDK: in the test's own process, and as ai_ask.py in a process of its own in two tests.
 
 The stub replays scripted responses and records every request body, so the tests can assert on the
-tool_result the script sent back. The warehouse is the default company's, built by dbt (conftest's default_company).
+tool_result the command sent back. The warehouse is the default company's, built by dbt (conftest's default_company).
 """
 
 from __future__ import annotations
