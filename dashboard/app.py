@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import plotly.colors as plotly_colors
@@ -24,6 +24,9 @@ from jobmetrics.display import words
 from jobmetrics.kpis import OTHER_KPI_MARTS
 from jobmetrics.users import User
 from jobmetrics.warehouse import WarehouseUnavailable
+
+if TYPE_CHECKING:
+    from jobmetrics import semantic
 
 # the session key of the tenant this run reads, settled by choose_tenant before any mart is read
 READING = "reading_tenant"
@@ -629,7 +632,8 @@ def experiment_view() -> None:
 
 
 def sql() -> None:
-    from jobmetrics.ask import catalog, sql_guard
+    from jobmetrics import guarded
+    from jobmetrics.ask import catalog
 
     left, right = st.columns([3, 1])
     with right, st.expander("Marts and their columns", expanded=False):
@@ -651,13 +655,13 @@ def sql() -> None:
         if not query.strip():
             return
         try:
-            result = sql_guard.query_frame(warehouse_file(), query)
-        except sql_guard.QueryRefused as refused:
+            result, truncated = guarded.frame(warehouse_file(), query)
+        except guarded.QueryRefused as refused:
             st.warning(f"Not run: {refused}.")
             return
-        if result.truncated:
+        if truncated:
             st.caption("Only the first 200 rows are shown.")
-        table(result.frame, "sql_result")
+        table(result, "sql_result")
 
 
 def report_builder() -> None:
@@ -684,25 +688,16 @@ def report_builder() -> None:
         format_func=words,
         key="group_by",
     )
-    where = st.text_input(
-        "Filter (optional)",
-        value=st.query_params.get("where", ""),
-        key="where",
-        placeholder="{{ Dimension('user__segment') }} = 'career_changer'",
-    )
     write_listed("metrics", metrics, [])
     write_listed("group_by", group_by, [])
-    if where.strip():
-        st.query_params["where"] = where
-    else:
-        st.query_params.pop("where", None)
     if not metrics:
         st.caption("Choose one or more metrics, and what to group them by (a time grain, a dimension).")
         return
     try:
-        frame = semantic.report(warehouse_file(), manifest, metrics, group_by, where)
+        filters = report_filters(manifest, metrics)
+        frame = semantic.report(warehouse_file(), manifest, metrics, group_by, filters)
     except semantic.ReportFailed as error:
-        st.warning(f"Not run: {error}")
+        st.warning(f"Not run: {error}.")
         return
     times = [column for column in group_by if column.startswith("metric_time")]
     others = [column for column in group_by if column not in times]
@@ -718,6 +713,61 @@ def report_builder() -> None:
         )
     chart(long, "report_chart", figure)
     table(frame, "report")
+
+
+def report_filters(manifest: Path, metrics: list[str]) -> list[semantic.Filter]:
+    """The report's filters: dimensions, an operator and values, each chosen from the dimension's own values and
+    kept in the link (`?filter=user__segment:in:student`); the older `?where=` links of that one form still open."""
+    from jobmetrics import semantic
+
+    linked: dict[str, semantic.Filter] = {}
+    for text in [*st.query_params.get_all("filter"), st.query_params.get("where", "")]:
+        if text.strip():
+            try:
+                chosen = semantic.parse_filter(text)
+            except semantic.ReportFailed as error:
+                st.warning(f"{error}.")
+                continue
+            linked[chosen.dimension] = chosen
+    st.query_params.pop("where", None)
+    dimensions = semantic.filter_dimensions(manifest, metrics)
+    filtered_on = st.multiselect(
+        "Filter on",
+        dimensions,
+        default=[name for name in linked if name in dimensions],
+        format_func=words,
+        key="filter_on",
+    )
+    filters = []
+    for dimension in filtered_on:
+        values = [str(value) for value in semantic.dimension_values(warehouse_file(), manifest, metrics, dimension)]
+        given = linked.get(dimension)
+        unknown = [value for value in given.values if value not in values] if given else []
+        if unknown:
+            st.warning(f"{words(dimension)} has no value {', '.join(unknown)} in this warehouse; left out.")
+        operator_column, values_column = st.columns([1, 3])
+        operator = operator_column.selectbox(
+            words(dimension),
+            list(semantic.OPERATORS),
+            index=list(semantic.OPERATORS).index(given.operator) if given else 0,
+            format_func=lambda name: semantic.OPERATORS[name][0],
+            key=f"filter_operator_{dimension}",
+        )
+        picked = values_column.multiselect(
+            f"{words(dimension)} values",
+            values,
+            default=[value for value in given.values if value in values] if given else [],
+            format_func=words,
+            key=f"filter_values_{dimension}",
+            label_visibility="hidden",
+        )
+        if picked:
+            filters.append(semantic.Filter(dimension, operator, tuple(picked)))
+    if filters:
+        st.query_params["filter"] = [chosen.link() for chosen in filters]
+    else:
+        st.query_params.pop("filter", None)
+    return filters
 
 
 def ask() -> None:
@@ -788,12 +838,14 @@ def choose_tenant(user: User | None) -> None:
     fixed = tenants.chosen()
     if fixed:
         if user is not None and fixed not in visible:
-            st.error(f"{user.email} may not see this dashboard's company; ask an admin to grant it.")
+            st.error(f"{display.as_text(user.email)} may not see this dashboard's company; ask an admin to grant it.")
             st.stop()
         st.session_state[READING] = fixed
         return
     if user is not None and not visible:
-        st.warning(f"{user.email} may see none of the companies in this warehouse; ask an admin to grant one.")
+        st.warning(
+            f"{display.as_text(user.email)} may see none of the companies in this warehouse; ask an admin to grant one."
+        )
         st.stop()
     if len(visible) < 2:
         st.session_state[READING] = visible[0] if user is not None else None
@@ -879,9 +931,11 @@ def main() -> None:
     st.query_params["from"], st.query_params["to"] = f"{months[0]:%Y-%m}", f"{months[1]:%Y-%m}"
     write_listed("channels", channels, channel_names)
     write_listed("segments", segments, segment_names)
+    chosen_channels = display.as_text(", ".join(map(words, channels)) or "none")
+    chosen_segments = display.as_text(", ".join(map(words, segments)) or "none")
     st.caption(
-        f"Showing {months[0]:%b %Y} to {months[1]:%b %Y}; channels: {', '.join(map(words, channels)) or 'none'}; "
-        f"segments: {', '.join(map(words, segments)) or 'none'}. {freshness(monthly)}"
+        f"Showing {months[0]:%b %Y} to {months[1]:%b %Y}; channels: {chosen_channels}; "
+        f"segments: {chosen_segments}. {freshness(monthly)}"
     )
     pages: dict[str, Callable[[], None]] = {
         "Overview": lambda: overview(months),

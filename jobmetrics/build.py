@@ -27,7 +27,7 @@ from pathlib import Path
 
 import duckdb
 
-from jobmetrics import diagnose, paths, raw, tenants
+from jobmetrics import diagnose, paths, publishing, raw, tenants
 
 # Every DuckDB 1.4+ client can open what this writes (2.x would otherwise write storage version 69).
 STORAGE_COMPATIBILITY = {"storage_compatibility_version": "v1.4.0"}
@@ -52,11 +52,6 @@ class Warehouse:
     @property
     def scratch(self) -> Path:
         return self.published.with_name(self.published.name + ".building")
-
-    @property
-    def previous(self) -> Path:
-        """The file published before this build, kept (as a hard link) until the new one is known to open."""
-        return self.published.with_name(self.published.name + ".previous")
 
     @property
     def lock(self) -> Path:
@@ -149,13 +144,13 @@ def drop_tables_from_before_tenants(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f'drop table "{schema}"."{table}"')
 
 
-def check_raw(tenants: dict[str, dict[str, raw.RawFile]], docs_dir: Path) -> None:
+def check_raw(tenants: dict[str, dict[str, raw.RawFile]], docs_dir: Path, dbt_args: list[str]) -> None:
     # Great Expectations takes seconds to import: only a build that gates raw files pays for it, not every
     # command that reaches this module (overview, report, the dashboard).
     from jobmetrics import contract
 
     try:
-        failures = contract.validate_tenants(tenants, docs_dir)
+        failures = contract.validate_tenants(tenants, docs_dir, dates=raw.PlausibleDates.from_vars(dbt_args))
     except contract.RawFileUnreadable as error:
         raise BuildFailed(EXIT_RAW_MISSING, str(error)) from error
     if failures:
@@ -229,9 +224,10 @@ def opens(path: Path) -> str | None:
     return None
 
 
-def publish(warehouse: Warehouse) -> None:
-    """Fold the scratch file's log into it and rename it over the published one in one step; then check that
-    the published file opens, and put the previous one back when it does not."""
+def publish(warehouse: Warehouse, staged_tenants: dict[str, Path]) -> None:
+    """Fold the scratch file's log into it and rename it, each tenant's file and the manifests over the published
+    ones, all or none; then check that the published file opens, and put every previous file back when it does
+    not."""
     with duckdb.connect(str(warehouse.scratch)) as con:
         con.execute("checkpoint")
     if wal(warehouse.published).exists():
@@ -239,26 +235,30 @@ def publish(warehouse: Warehouse) -> None:
             EXIT_BUILD_RUNNING,
             f"another program wrote to {warehouse.published} during the build; close it and run again.",
         )
-    warehouse.previous.unlink(missing_ok=True)
-    if warehouse.published.exists():
-        os.link(warehouse.published, warehouse.previous)
-    warehouse.scratch.replace(warehouse.published)
+    manifests = {
+        suffix: built
+        for suffix, built in (
+            (".manifest.json", paths.target_dir() / "manifest.json"),
+            (".semantic_manifest.json", paths.target_dir() / "semantic_manifest.json"),
+        )
+        if built.exists()
+    }
+    replacements = [publishing.Replacement(warehouse.scratch, warehouse.published)]
+    replacements += tenants.staged_copies(manifests, warehouse.published.with_suffix(""))
+    replacements += tenants.replacements(staged_tenants, manifests)
+    try:
+        publishing.replace_all(replacements)
+    except publishing.NotPublished as error:
+        raise BuildFailed(
+            EXIT_CANNOT_WRITE,
+            f"{error}; nothing was published: the warehouse and every tenant's file are as they were.",
+        ) from error
     reason = opens(warehouse.published)
     if reason is not None:
-        if warehouse.previous.exists():
-            warehouse.previous.replace(warehouse.published)
-        else:
-            warehouse.published.unlink()
+        publishing.put_back(replacements)
         raise BuildFailed(EXIT_CANNOT_WRITE, f"the new warehouse did not open ({reason}); the previous one is back")
-    warehouse.previous.unlink(missing_ok=True)
-    for built, published in (
-        (paths.target_dir() / "manifest.json", warehouse.manifest),
-        (paths.target_dir() / "semantic_manifest.json", warehouse.semantic_manifest),
-    ):
-        if built.exists():
-            staged = published.with_name(published.name + ".new")
-            shutil.copyfile(built, staged)
-            staged.replace(published)
+    publishing.forget_previous(replacements)
+    tenants.remove_gone(staged_tenants, warehouse.published)
 
 
 def run(warehouse: Warehouse, raw_dir: Path | None, dbt_args: list[str], say: Callable[[str], None] = print) -> None:
@@ -278,7 +278,7 @@ def build_locked(warehouse: Warehouse, raw_dir: Path | None, dbt_args: list[str]
         raw_files = raw.find_tenants(raw_dir) if raw_dir is not None else {}
         if raw_files:
             say(f"Checking the raw files in {raw_dir} against the contract")
-            check_raw(raw_files, paths.target_dir() / "validate_raw")
+            check_raw(raw_files, paths.target_dir() / "validate_raw", dbt_args)
         start_scratch(warehouse)
         if raw_files:
             counts = load_raw(warehouse, raw_files)
@@ -286,11 +286,10 @@ def build_locked(warehouse: Warehouse, raw_dir: Path | None, dbt_args: list[str]
         dbt_build(warehouse, dbt_args)
         staged = tenants.stage(warehouse.scratch, warehouse.published)
         try:
-            publish(warehouse)
+            publish(warehouse, staged)
         except BaseException:
             tenants.discard(staged)
             raise
-        tenants.publish(staged, warehouse.published)
     except raw.RawFilesMissing as error:
         remove_with_wal(warehouse.scratch)
         raise BuildFailed(EXIT_RAW_MISSING, str(error)) from error

@@ -168,7 +168,9 @@ def column_rules(table: str, column: str, kind: str, is_text: bool) -> list[Rule
     return [Rule(f"{column}__format", column, ok, f"values that are not {words}", shown_value(column, kind))]
 
 
-def declared_rule(test: DeclaredTest, file_names: dict[str, str], columns: dict[str, str]) -> Rule | None:
+def declared_rule(
+    test: DeclaredTest, file_names: dict[str, str], columns: dict[str, str], dates: raw.PlausibleDates
+) -> Rule | None:
     """A test declared in _sources.yml as the gate applies it: the same meaning as the dbt test's SQL in
     tests/generic/ (or dbt's own), over the file's values cast to the contract's types. The gate checks one
     tenant's files at a time, so a test "within tenant" is the plain test here."""
@@ -189,6 +191,16 @@ def declared_rule(test: DeclaredTest, file_names: dict[str, str], columns: dict[
             f"{'inf' if high is None else high}{']' if inclusive else ')'}"
         )
         return Rule(test.flag, column, f"{value} is null or ({' and '.join(bounds)})", words, shown_value(column, kind))
+    if test.name == "finite":
+        ok = f"{value} is null or isfinite({value})"
+        return Rule(
+            test.flag, column, ok, "values that are not finite numbers (NaN or infinity)", shown_value(column, kind)
+        )
+    if test.name == "plausible_timestamp":
+        latest = f"current_date + interval {dates.future_days + 1} day"
+        ok = f"{value} is null or ({value} >= date '{dates.earliest}' and {value} < {latest})"
+        words = f"dates before {dates.earliest} or more than {dates.future_days} days after the build"
+        return Rule(test.flag, column, ok, words, shown_value(column, kind))
     if test.name == "matches_pattern":
         ok = f"{value} is null or regexp_full_match(trim(cast({value} as varchar)), '{args['pattern']}')"
         words = f"values that are not {args.get('words') or args['pattern']}"
@@ -252,6 +264,7 @@ def checks_for(
     raw_file: RawFile,
     files: dict[str, RawFile],
     reference_dir: Path,
+    dates: raw.PlausibleDates,
 ) -> TableChecks:
     table, columns = raw_file.table, contract()[raw_file.table]
     header = [name.lower() for name in con.table(table).columns]
@@ -266,7 +279,7 @@ def checks_for(
         if values is not None:
             checks.lists.append(values)
             continue
-        rule = declared_rule(test, {name: found.name for name, found in files.items()}, columns)
+        rule = declared_rule(test, {name: found.name for name, found in files.items()}, columns, dates)
         if rule is None:
             raise ContractUnknown(
                 f"{SOURCES_YML.name}: {table}: the gate does not know the test {test.name!r}; "
@@ -387,13 +400,19 @@ def register(con: duckdb.DuckDBPyConnection, files: dict[str, RawFile]) -> None:
         con.execute(f"create view {typed_view(table)} as select {', '.join(columns) or '1 as nothing'} from {table}")
 
 
-def validate(files: dict[str, RawFile], docs_dir: Path | None, reference_dir: Path = paths.SEEDS_DIR) -> list[Failure]:
+def validate(
+    files: dict[str, RawFile],
+    docs_dir: Path | None,
+    reference_dir: Path = paths.SEEDS_DIR,
+    dates: raw.PlausibleDates | None = None,
+) -> list[Failure]:
     """Check one company's files against the contract; the failures (empty when the files meet it).
 
     reference_dir holds the channel and segment lists for a tenant that does not bring its own beside its files
-    (the project's seeds/ unless a test says otherwise).
+    (the project's seeds/ unless a test says otherwise); dates, the window of plausible dates (the project's vars
+    unless said).
     """
-    return validate_tenants({raw.DEFAULT_TENANT: files}, docs_dir, reference_dir)
+    return validate_tenants({raw.DEFAULT_TENANT: files}, docs_dir, reference_dir, dates)
 
 
 @dataclass
@@ -412,14 +431,19 @@ class Reduced:
 
 
 def reduce_tenant(
-    con: duckdb.DuckDBPyConnection, tenant: str, files: dict[str, RawFile], reference_dir: Path, prefix: str
+    con: duckdb.DuckDBPyConnection,
+    tenant: str,
+    files: dict[str, RawFile],
+    reference_dir: Path,
+    prefix: str,
+    dates: raw.PlausibleDates,
 ) -> tuple[list[Reduced], list[Failure]]:
     """A tenant's files registered in `con` and reduced, and the failures found before GX (missing columns,
     Parquet types)."""
     register(con, files)
     reduced, failures = [], []
     for table, raw_file in files.items():
-        checks = checks_for(con, raw_file, files, reference_dir)
+        checks = checks_for(con, raw_file, files, reference_dir, dates)
         missing = [c for c in checks.columns if c not in checks.present]
         if missing:
             header = ", ".join(con.table(table).columns)
@@ -438,7 +462,10 @@ def reduce_tenant(
 
 
 def validate_tenants(
-    tenants: dict[str, dict[str, RawFile]], docs_dir: Path | None, reference_dir: Path = paths.SEEDS_DIR
+    tenants: dict[str, dict[str, RawFile]],
+    docs_dir: Path | None,
+    reference_dir: Path = paths.SEEDS_DIR,
+    dates: raw.PlausibleDates | None = None,
 ) -> list[Failure]:
     """Every tenant's files checked against the contract, in one GX project whose Data Docs are written once;
     with several tenants each failure names its tenant's folder.
@@ -448,6 +475,7 @@ def validate_tenants(
     pay it ten times.
     """
     several = list(tenants) != [raw.DEFAULT_TENANT]
+    window = dates or raw.PlausibleDates.from_vars()
     context = open_context(docs_dir)
     source = context.data_sources.add_pandas("raw_files")
     failures: list[Failure] = []
@@ -455,7 +483,7 @@ def validate_tenants(
     with contextlib.ExitStack() as stack:
         for tenant, files in tenants.items():
             con = stack.enter_context(duckdb.connect(config=paths.duckdb_settings()))
-            reduced, found = reduce_tenant(con, tenant, files, reference_dir, f"{tenant}/" if several else "")
+            reduced, found = reduce_tenant(con, tenant, files, reference_dir, f"{tenant}/" if several else "", window)
             failures += found
             for member in reduced:
                 groups.setdefault(member.signature(), []).append(member)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 import math
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -161,6 +162,15 @@ def shown(value: object, unit: str) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "—"
     return format_value(value, unit)
+
+
+MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&])")
+
+
+def as_text(text: str) -> str:
+    """A name from the data (a channel, an email, a company) for Streamlit's Markdown, shown as the text it is:
+    every Markdown character escaped, and "@" as its character reference, so an address is not made a link."""
+    return MARKDOWN_PUNCTUATION.sub(r"\\\1", text).replace("@", "&#64;")
 
 
 def words(name: str) -> str:

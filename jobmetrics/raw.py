@@ -125,6 +125,25 @@ def find_tenants(folder: Path) -> dict[str, dict[str, RawFile]]:
     return {path.name: find_raw_files(path) for path in subfolders}
 
 
+@dataclass(frozen=True)
+class PlausibleDates:
+    """The window every raw timestamp and date must lie in: from `earliest` to `future_days` after the build's
+    day (dbt's vars earliest_plausible_date and future_tolerance_days)."""
+
+    earliest: str
+    future_days: int
+
+    @classmethod
+    def from_vars(cls, dbt_args: list[str] | None = None) -> PlausibleDates:
+        """The project's vars (dbt_project.yml), with any `--vars` among the dbt arguments over them."""
+        variables = dict(yaml.safe_load((paths.PROJECT_ROOT / "dbt_project.yml").read_text())["vars"])
+        args = list(dbt_args or [])
+        for index, arg in enumerate(args[:-1]):
+            if arg == "--vars":
+                variables.update(yaml.safe_load(args[index + 1]) or {})
+        return cls(str(variables["earliest_plausible_date"]), int(variables["future_tolerance_days"]))
+
+
 @cache
 def contract() -> dict[str, dict[str, str]]:
     """Column -> declared type for each raw table, from the raw source in models/staging/_sources.yml."""

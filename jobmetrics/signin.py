@@ -18,8 +18,8 @@ import streamlit as st
 from streamlit_authenticator.utilities.exceptions import LoginError
 from streamlit_authenticator.views.authentication_view import Authenticate
 
+from jobmetrics import display, users
 from jobmetrics import signin_records as records
-from jobmetrics import users
 
 COOKIE = "jobmetrics_session"
 FIELDS = {"Form name": "Sign in", "Username": "Email", "Password": "Password", "Login": "Sign in"}
@@ -27,6 +27,8 @@ WRONG = "That email and password do not match an account."
 LOCKED = "Too many failed sign-ins for this account: it is locked for up to 15 minutes."
 ENDED = "Your session has ended; sign in again."
 UNTIL = "jobmetrics_signed_in_until"
+# the user's record as it was at sign-in: any change to it (password, role, tenants, removed and added) ends the session
+RECORD = "jobmetrics_signed_in_record"
 
 
 def session_hours() -> float:
@@ -73,11 +75,28 @@ def cookie_token() -> str | None:
 def cookie_expiry(key: str) -> float | None:
     """The expiry of this browser's sign-in cookie when it is valid and unexpired (it cannot be forged without
     the key), else None."""
+    claims = cookie_claims(key)
+    return None if claims is None else claims[1]
+
+
+def cookie_claims(key: str) -> tuple[str, float] | None:
+    """The user and expiry this browser's sign-in cookie holds when it is valid and unexpired, else None."""
     try:
-        expires = float(jwt.decode(cookie_token() or "", key, algorithms=["HS256"])["exp_date"])
+        claims = jwt.decode(cookie_token() or "", key, algorithms=["HS256"])
+        email, expires = str(claims["username"]), float(claims["exp_date"])
     except (jwt.InvalidTokenError, KeyError, TypeError, ValueError):
         return None
-    return expires if expires > datetime.now().timestamp() else None
+    return (email, expires) if expires > datetime.now().timestamp() else None
+
+
+def cookie_predates_record(known: users.Users, key: str, hours: float) -> bool:
+    """Whether the cookie was issued before its user's record last changed (or names no user now): the cookie
+    holds only the user and its expiry, so its issue time is the expiry less the session's length."""
+    claims = cookie_claims(key)
+    if claims is None:
+        return False
+    user = users.signed_in_user(known, claims[0])
+    return user is None or claims[1] - hours * 3600 < user.changed_at
 
 
 def sign_out(path: Path, authenticator: Authenticate, key: str) -> None:
@@ -89,6 +108,7 @@ def sign_out(path: Path, authenticator: Authenticate, key: str) -> None:
     if st.session_state.get("authentication_status"):
         authenticator.logout(location="unrendered")
     st.session_state.pop(UNTIL, None)
+    st.session_state.pop(RECORD, None)
 
 
 def attempt(path: Path, known: users.Users, authenticator: Authenticate, given: dict[str, Any]) -> users.User | None:
@@ -115,7 +135,8 @@ def gate() -> users.User | None:
     Stops the page (st.stop) until someone signs in."""
     path = users.users_path()
     if not path.exists():
-        if not users.is_loopback(str(st.get_option("server.address") or "127.0.0.1")):
+        # unset, Streamlit listens on every address
+        if not users.is_loopback(st.get_option("server.address")):
             refuse("This dashboard listens beyond this machine without sign-in. Add users with `jobmetrics users`.")
         return None
     try:
@@ -127,12 +148,13 @@ def gate() -> users.User | None:
     given = credentials(path, known)
     authenticator = Authenticate(given, COOKIE, known.cookie_key, cookie_expiry_days=hours / 24, auto_hash=False)
     token = cookie_token()
-    if token and records.is_revoked(path, token):
+    if token and (records.is_revoked(path, token) or cookie_predates_record(known, known.cookie_key, hours)):
         st.session_state["logout"] = True  # streamlit-authenticator's own flag: do not sign in from the cookie
     was_signed_in = bool(st.session_state.get("authentication_status"))
     ended = was_signed_in and datetime.now().timestamp() > st.session_state.get(UNTIL, float("inf"))
-    removed = was_signed_in and users.signed_in_user(known, st.session_state.get("username")) is None
-    if ended or removed:
+    current = users.signed_in_user(known, st.session_state.get("username"))
+    changed = was_signed_in and (current is None or current.changed_at != st.session_state.get(RECORD))
+    if ended or changed:
         sign_out(path, authenticator, known.cookie_key)
         st.info(ENDED)
     # when this run may sign in from the cookie, the time that cookie ends
@@ -145,12 +167,13 @@ def gate() -> users.User | None:
         # a session from the cookie ends with it; a password starts a full one (the cookie the browser sent
         # when the page connected may be an older, signed-out one)
         st.session_state[UNTIL] = cookie_ends or datetime.now().timestamp() + hours * 3600
+        st.session_state[RECORD] = user.changed_at
         records.clear_failures(path, user.email)
     if not was_signed_in and cookie_ends is None:
         # the form is still on this page and the cookie is being set in the browser, which then reruns the page
         st.stop()
     with st.sidebar:
-        st.caption(f"Signed in as {user.email}")
+        st.caption(f"Signed in as {display.as_text(user.email)}")
         if st.button("Sign out"):
             sign_out(path, authenticator, known.cookie_key)
             st.stop()  # the cookie is being deleted in the browser, which then reruns the page

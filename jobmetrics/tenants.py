@@ -1,8 +1,8 @@
 """One file per tenant: beside the shared warehouse (every tenant), `tenants/<tenant>.duckdb` holds one tenant's
 marts and nothing else, so a reader given that file cannot reach another tenant's rows whatever SQL it runs.
 
-The build writes every tenant's file next to its final name first, and renames them only after the shared
-warehouse is published: a failed build replaces none of them.
+The build writes every tenant's file next to its final name first, and renames them together with the shared
+warehouse (jobmetrics.publishing): a failed build replaces none of them.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import duckdb
 
-from jobmetrics import paths, raw
+from jobmetrics import paths, publishing, raw
 from jobmetrics.warehouse import WarehouseUnavailable, sql_string
 
 FOLDER = "tenants"
@@ -44,7 +44,7 @@ def stage(built: Path, published: Path) -> dict[str, Path]:
     tenant -> staged file."""
     out = folder(published)
     out.mkdir(parents=True, exist_ok=True)
-    for leftover in out.glob(f"*{STAGED}"):  # from a build that was stopped
+    for leftover in [*out.glob(f"*{STAGED}"), *out.glob(f"*{publishing.PREVIOUS}")]:  # from a build that was stopped
         leftover.unlink()
     staged: dict[str, Path] = {}
     with duckdb.connect(":memory:", config=paths.duckdb_settings()) as con:
@@ -85,18 +85,30 @@ def stage(built: Path, published: Path) -> dict[str, Path]:
     return staged
 
 
-def publish(staged: dict[str, Path], published: Path) -> None:
-    """Rename every staged tenant file over its published name, with the shared warehouse's manifests beside
-    it; remove the files of tenants the build no longer has."""
+def staged_copies(manifests: dict[str, Path], stem: Path) -> list[publishing.Replacement]:
+    """The manifests (suffix -> the built file) copied beside `<stem><suffix>` as `.new`, to be renamed over it."""
+    copies = []
+    for suffix, built in manifests.items():
+        final = stem.with_name(stem.name + suffix)
+        staged = final.with_name(final.name + STAGED)
+        shutil.copyfile(built, staged)
+        copies.append(publishing.Replacement(staged, final))
+    return copies
+
+
+def replacements(staged: dict[str, Path], manifests: dict[str, Path]) -> list[publishing.Replacement]:
+    """Each staged tenant file and, beside it, a copy of the shared warehouse's manifests: what publishing
+    renames over the published names."""
+    renames = []
     for tenant, path in staged.items():
         final = path.with_name(f"{tenant}.duckdb")
-        for suffix in (".manifest.json", ".semantic_manifest.json"):
-            source = published.with_suffix(suffix)
-            if source.exists():
-                copy = final.with_suffix(suffix + STAGED)
-                shutil.copyfile(source, copy)
-                copy.replace(final.with_suffix(suffix))
-        path.replace(final)
+        renames.append(publishing.Replacement(path, final))
+        renames += staged_copies(manifests, final.with_suffix(""))
+    return renames
+
+
+def remove_gone(staged: dict[str, Path], published: Path) -> None:
+    """The files of tenants the build no longer has go once the build is published."""
     for tenant in set(published_tenants(published)) - set(staged):
         for suffix in (".duckdb", ".manifest.json", ".semantic_manifest.json"):
             tenant_file(published, tenant).with_suffix(suffix).unlink(missing_ok=True)

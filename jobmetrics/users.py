@@ -32,6 +32,8 @@ class User:
     password_hash: str
     role: str
     tenants: tuple[str, ...]
+    # when the record was last written (epoch seconds): a session or cookie from before it no longer signs in
+    changed_at: float = 0.0
 
     def may_see(self, tenant: str) -> bool:
         return self.role == "admin" or tenant in self.tenants
@@ -76,11 +78,12 @@ def read(path: Path) -> Users:
                 password_hash=str(entry["password_hash"]),
                 role=str(entry.get("role", "viewer")),
                 tenants=tuple(str(tenant) for tenant in entry.get("tenants") or ()),
+                changed_at=float(entry.get("changed_at", 0.0)),
             )
             for email, entry in (document.get("users") or {}).items()
         }
         key = str(document["cookie_key"])
-    except (yaml.YAMLError, KeyError, TypeError, AttributeError) as error:
+    except (yaml.YAMLError, KeyError, TypeError, AttributeError, ValueError) as error:
         raise UsersFileInvalid(
             f"{path} is not a users file ({type(error).__name__}: {' '.join(str(error).split())}); "
             "fix it or recreate it with `jobmetrics users add`"
@@ -96,7 +99,12 @@ def write(path: Path, users: Users) -> None:
     document = {
         "cookie_key": users.cookie_key,
         "users": {
-            user.email: {"password_hash": user.password_hash, "role": user.role, "tenants": list(user.tenants)}
+            user.email: {
+                "password_hash": user.password_hash,
+                "role": user.role,
+                "tenants": list(user.tenants),
+                "changed_at": user.changed_at,
+            }
             for user in sorted(users.users.values(), key=lambda user: user.email)
         },
     }
@@ -112,8 +120,11 @@ def signed_in_user(users: Users, email: str | None) -> User | None:
     return users.users.get(normal_email(email)) if email else None
 
 
-def is_loopback(address: str) -> bool:
-    """Whether an address to listen on is reachable from this machine only."""
+def is_loopback(address: str | None) -> bool:
+    """Whether an address to listen on is reachable from this machine only. No address (Streamlit's default)
+    listens on every address."""
+    if address is None or not address.strip():
+        return False
     if address.strip().lower() == "localhost":
         return True
     try:

@@ -23,19 +23,27 @@ from pathlib import Path
 from types import FrameType
 
 from jobmetrics import digest, mail
+from jobmetrics.build import EXIT_DBT_FAILED, EXIT_RAW_BROKEN, EXIT_RAW_MISSING
 
 Fingerprint = dict[str, list[int]]
+# what the raw files themselves caused: built again only once they change. Any other failure (another build
+# holding the lock, a full disk, an engine out of reach) is tried again on the next cycle.
+DATA_FAILURES = (EXIT_RAW_BROKEN, EXIT_RAW_MISSING, EXIT_DBT_FAILED)
 
 
 def fingerprint(raw_dir: Path) -> Fingerprint:
-    """Each file under the raw folder (tenants' folders too, hidden files left out): its size and mtime."""
+    """Each file under the raw folder (tenants' folders too, a folder linked there as the build reads it, hidden
+    files left out): its size and mtime."""
     if not raw_dir.is_dir():
         return {}
-    return {
-        str(path.relative_to(raw_dir)): [path.stat().st_size, path.stat().st_mtime_ns]
-        for path in sorted(raw_dir.rglob("*"))
-        if path.is_file() and not any(part.startswith(".") for part in path.relative_to(raw_dir).parts)
-    }
+    found: Fingerprint = {}
+    for folder, folders, files in os.walk(raw_dir, followlinks=True):
+        folders[:] = sorted(name for name in folders if not name.startswith("."))
+        for name in sorted(files):
+            path = Path(folder) / name
+            if not name.startswith(".") and path.is_file():
+                found[str(path.relative_to(raw_dir))] = [path.stat().st_size, path.stat().st_mtime_ns]
+    return found
 
 
 def differences(before: Fingerprint | None, now: Fingerprint) -> list[str]:
@@ -113,9 +121,12 @@ class Watcher:
             self.say(f"built in {seconds:.1f} s (changed: {shown})")
             self.email_digests()
             return
+        reason = failure_reason(done.stderr or done.stdout)
+        if done.returncode not in DATA_FAILURES:
+            self.say(f"build not done (exit {done.returncode}): {reason}; trying again next cycle")
+            return
         state.failed = current
         state.save(state_file)
-        reason = failure_reason(done.stderr or done.stdout)
         self.say(f"build failed (exit {done.returncode}) in {seconds:.1f} s: {reason}")
         self.email_failure(done.returncode, reason)
 

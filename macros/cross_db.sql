@@ -117,3 +117,21 @@
 {% macro spark__regex_full_match(expression, pattern) -%}
     ({{ expression }} rlike '^(?:{{ pattern }})$')
 {%- endmacro %}
+
+
+{#- True for a number that is neither NaN nor infinite (a Parquet double may be either; a CSV cannot say them). -#}
+{% macro is_finite(expression) %}
+    {{ return(adapter.dispatch('is_finite', 'jobmetrics')(expression)) }}
+{% endmacro %}
+
+{% macro default__is_finite(expression) -%}
+    {{ expression }} not in (
+        cast('NaN' as double precision), cast('Infinity' as double precision), cast('-Infinity' as double precision)
+    )
+{%- endmacro %}
+
+{% macro duckdb__is_finite(expression) %}isfinite({{ expression }}){% endmacro %}
+
+{% macro spark__is_finite(expression) -%}
+    not isnan({{ expression }}) and {{ expression }} not in (double('Infinity'), double('-Infinity'))
+{%- endmacro %}

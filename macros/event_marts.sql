@@ -90,6 +90,8 @@
 
 {#- Per tenant, one text: each input's row count and hash sum up to (and including) the tenant's watermark. -#}
 {% macro event_mart_fingerprints(name, watermarks) %}
+    {#- an empty mart (a company with no scans yet) has no watermark and so nothing to fingerprint -#}
+    {%- if not watermarks -%}{{ return({}) }}{%- endif -%}
     {%- set text = dbt.type_string() -%}
     {%- set marks = [] -%}
     {%- for tenant, day in watermarks.items() -%}

@@ -1,1 +1,1 @@
-"""Answer questions from the marts: Claude with guarded SQL (agent, sql_guard), or offline answers."""
+"""Answer questions from the marts: Claude with guarded SQL (agent, through jobmetrics.guarded), or offline answers."""

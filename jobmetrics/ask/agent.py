@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from jobmetrics import guarded
 from jobmetrics.ask.catalog import Catalog, describe_for_prompt
-from jobmetrics.ask.sql_guard import QueryRefused, run_guarded
 
 if TYPE_CHECKING:  # the SDK takes a second to import; offline answers never need it
     import anthropic
@@ -87,12 +87,12 @@ class Session:
             query = Query(f"Q{len(self.queries) + 1}", str(arguments.get("sql", "")))
             self.queries.append(query)
             try:
-                result = run_guarded(self.db, query.sql, timeout_seconds=self.sql_timeout)
-            except QueryRefused as reason:
+                result = guarded.query(self.db, query.sql, seconds=self.sql_timeout)
+            except guarded.QueryRefused as reason:
                 query.refused = str(reason)
                 return f"{query.label} refused: {reason}", True
             more = " (truncated: more rows exist; aggregate or filter)" if result.truncated else ""
-            return f"{query.label}: {result.rows} rows{more}\n{result.csv}", False
+            return f"{query.label}: {len(result.rows)} rows{more}\n{guarded.as_csv(result)}", False
         return f"unknown tool {name!r}", True
 
 

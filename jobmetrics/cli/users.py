@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from pathlib import Path
 
 from jobmetrics import paths, tenants, users
@@ -31,8 +32,12 @@ def add(args: argparse.Namespace, path_users: users.Users) -> str:
         )
     email = users.normal_email(args.email)
     replaced = email in path_users.users
-    path_users.users[email] = users.User(email, users.hash_password(password), args.role, tuple(args.tenant))
-    return f"{'updated' if replaced else 'added'} {email} ({args.role}; tenants: {', '.join(args.tenant) or 'all'})"
+    path_users.users[email] = users.User(
+        email, users.hash_password(password), args.role, tuple(args.tenant), changed_at=time.time()
+    )
+    ended = "; their sessions end on their next click" if replaced else ""
+    tenants_granted = ", ".join(args.tenant) or "all"
+    return f"{'updated' if replaced else 'added'} {email} ({args.role}; tenants: {tenants_granted}){ended}"
 
 
 def remove(args: argparse.Namespace, path_users: users.Users) -> str:
@@ -84,6 +89,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         known = users.read(path)
         if args.command == "list":
+            if not known.users:
+                print(
+                    f"no users in {path}: the dashboard opens to this machine only; add one with `jobmetrics users add`"
+                )
             for user in sorted(known.users.values(), key=lambda user: user.email):
                 print(f"{user.email}\t{user.role}\t{', '.join(user.tenants) or 'all tenants'}")
             return 0

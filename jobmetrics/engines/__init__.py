@@ -54,7 +54,7 @@ def run(target: str, raw_dir: Path | None, dbt_args: list[str], say: Callable[[s
         raise build.BuildFailed(build.EXIT_ENGINE_UNREACHABLE, str(error)) from error
     if tenants:
         say(f"Checking the raw files in {raw_dir} against the contract")
-        build.check_raw(tenants, paths.target_dir() / "validate_raw")
+        build.check_raw(tenants, paths.target_dir() / "validate_raw", dbt_args)
         counts = engine.load(tenants)
         say(f"Loaded into {target}: " + ", ".join(f"{table} {rows:,}" for table, rows in counts.items()))
     for note in [*engine.NOT_RUN, DUCKDB_ONLY_NOTE]:

@@ -28,12 +28,14 @@ BROKEN_ROWS = {
     ("raw_users", "segment__in_reference_list"): f"905,{TIME},referral,student,US",
     ("raw_users", "country__not_null"): f"906,{TIME},referral,career_changer,",
     ("raw_users", "country__matches_pattern"): f"907,{TIME},referral,career_changer,1x",
+    ("raw_users", "signup_at__plausible_timestamp"): "908,9999-12-31 00:00:00,referral,career_changer,US",
     ("raw_plans", "plan_id__not_null"): ",Nameless,1,10.00",
     ("raw_plans", "plan_id__unique_within_tenant"): "basic,Basic again,1,30.00",
     ("raw_plans", "billing_interval_months__not_null"): "gold,Gold,,10.00",
     ("raw_plans", "billing_interval_months__one_of"): "silver,Silver,2,10.00",
     ("raw_plans", "price_usd__not_null"): "bronze,Bronze,1,",
     ("raw_plans", "price_usd__accepted_range"): "tin,Tin,1,0",
+    ("raw_plans", "price_usd__finite"): "lead,Lead,1,inf",
     (
         "raw_subscriptions",
         "ended_at__expression_is_true",
@@ -47,6 +49,8 @@ BROKEN_ROWS = {
     ("raw_subscriptions", "plan_id__relationships_within_tenant"): f"97,1,platinum,{TIME},,",
     ("raw_subscriptions", "started_at__not_null"): "98,1,basic,,,",
     ("raw_subscriptions", "end_reason__one_of"): f"99,1,basic,{TIME},2025-03-02 10:00:00,refunded",
+    ("raw_subscriptions", "started_at__plausible_timestamp"): "88,1,basic,1999-12-31 10:00:00,,",
+    ("raw_subscriptions", "ended_at__plausible_timestamp"): f"89,1,basic,{TIME},9999-12-31 00:00:00,cancelled",
     ("raw_scans", "scan_id__not_null"): f",1,{TIME},201,50",
     ("raw_scans", "scan_id__unique_within_tenant"): f"1,1,{TIME},201,50",
     ("raw_scans", "user_id__not_null"): f"61,,{TIME},201,50",
@@ -55,6 +59,8 @@ BROKEN_ROWS = {
     ("raw_scans", "job_id__not_null"): f"64,1,{TIME},,50",
     ("raw_scans", "match_rate__not_null"): f"65,1,{TIME},201,",
     ("raw_scans", "match_rate__accepted_range"): f"66,1,{TIME},201,140",
+    ("raw_scans", "match_rate__finite"): f"67,1,{TIME},201,nan",
+    ("raw_scans", "scanned_at__plausible_timestamp"): "68,1,9999-12-31 00:00:00,201,50",
     # paid_search is spent on 2025-01-01 already: the same channel in other case is the same channel
     ("raw_marketing_spend", "spend_date, channel__unique_combination_within_tenant"): "2025-01-01,Paid_Search,5.00",
     ("raw_marketing_spend", "spend_date__not_null"): ",paid_search,5.00",
@@ -62,12 +68,15 @@ BROKEN_ROWS = {
     ("raw_marketing_spend", "channel__in_reference_list"): "2025-03-04,tv,5.00",
     ("raw_marketing_spend", "spend_usd__not_null"): "2025-03-05,paid_search,",
     ("raw_marketing_spend", "spend_usd__accepted_range"): "2025-03-06,paid_search,-1",
+    ("raw_marketing_spend", "spend_usd__finite"): "2025-03-07,paid_search,inf",
+    ("raw_marketing_spend", "spend_date__plausible_timestamp"): "1999-01-01,paid_search,5.00",
     # onboarding's control and treatment are in EXPERIMENTS below
     ("raw_experiments", "experiment_id__not_null"): ",solo,true,1",
     ("raw_experiments", "variant__not_null"): "pricing,,true,1",
     ("raw_experiments", "is_control__not_null"): "onboarding,extra,,1",
     ("raw_experiments", "weight__not_null"): "onboarding,heavy,false,",
     ("raw_experiments", "weight__accepted_range"): "onboarding,unseen,false,0",
+    ("raw_experiments", "weight__finite"): "onboarding,infinite,false,inf",
     ("raw_experiments", "experiment_id, variant__unique_combination_within_tenant"): "onboarding, Treatment ,false,1",
     ("raw_experiments", "is_control__one_per_group_within_tenant"): "tips,a,true,1\ntips,b,true,1",
     ("raw_experiment_assignments", "experiment_id__not_null"): f",1,control,{TIME}",
@@ -75,6 +84,7 @@ BROKEN_ROWS = {
     ("raw_experiment_assignments", "user_id__relationships_within_tenant"): f"onboarding,999,control,{TIME}",
     ("raw_experiment_assignments", "variant__not_null"): f"onboarding,1,,{TIME}",
     ("raw_experiment_assignments", "assigned_at__not_null"): "onboarding,1,control,",
+    ("raw_experiment_assignments", "assigned_at__plausible_timestamp"): "onboarding,1,control,1999-01-01 00:00:00",
     ("raw_experiment_assignments", "variant__relationships_combination_within_tenant"): f"onboarding,1,purple,{TIME}",
 }
 # The edge company runs no experiments: the broken rows above come after these valid ones.
@@ -92,6 +102,8 @@ WORDS = {
     "in_reference_list": ("is not in seeds/", "values with no match in"),
     "one_of": ("values outside", "values outside"),
     "accepted_range": ("values outside", "values outside"),
+    "finite": ("values that are not finite numbers", "values that are not finite numbers"),
+    "plausible_timestamp": ("dates before 2000-01-01 or more than 2 days after", "dates before 2000-01-01 or more"),
     "matches_pattern": ("values that are not two-letter country codes", "values that are not two-letter country codes"),
     "expression_is_true": ("rows breaking", "rows breaking"),
     "unique_combination_within_tenant": ("duplicate combinations", "duplicate combinations"),
@@ -102,6 +114,17 @@ WORDS = {
     ),
 }
 DECLARED = [test for tests in raw.declared_tests().values() for test in tests]
+
+
+def test_every_number_must_be_finite_and_every_date_plausible() -> None:
+    """NaN, infinity and dates like 9999-12-31 are refused in every column that can hold them, by both doors."""
+    for table, columns in raw.contract().items():
+        declared = {test.flag for test in raw.declared_tests()[table]}
+        for column, kind in columns.items():
+            if kind == "double":
+                assert f"{column}__finite" in declared, (table, column)
+            if kind in ("timestamp", "date"):
+                assert f"{column}__plausible_timestamp" in declared, (table, column)
 
 
 def test_every_declared_rule_has_a_broken_row() -> None:

@@ -108,6 +108,8 @@ def test_the_sqlalchemy_recipe_sees_a_new_build_on_the_next_connection(edge_comp
     def attach(dbapi_connection: Any, _: Any) -> None:
         dbapi_connection.execute(f"attach '{db}' as warehouse (read_only)")
         dbapi_connection.execute("use warehouse")
+        dbapi_connection.execute("set enable_external_access = false")
+        dbapi_connection.execute("set lock_configuration = true")
 
     with engine.connect() as held:
         before = total_mrr_through(held)
@@ -116,6 +118,8 @@ def test_the_sqlalchemy_recipe_sees_a_new_build_on_the_next_connection(edge_comp
             assert total_mrr_through(fresh) == pytest.approx(before + months)
         with pytest.raises(sqlalchemy.exc.DBAPIError, match="read-only"):
             held.execute(sqlalchemy.text("create table marts.nope as select 1 as x"))
+    with engine.connect() as other, pytest.raises(sqlalchemy.exc.DBAPIError, match="disabled by configuration"):
+        other.execute(sqlalchemy.text(f"attach '{edge_company.db}' as other (read_only)"))
 
 
 @pytest.mark.usefixtures("saved_parse")

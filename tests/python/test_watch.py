@@ -89,3 +89,59 @@ def test_the_watcher_rebuilds_on_a_change_and_keeps_the_last_good_warehouse(tmp_
     finally:
         if watcher.poll() is None:
             watcher.kill()
+
+
+def fake_builds(monkeypatch: pytest.MonkeyPatch, codes: list[int]) -> list[int]:
+    """The watcher's builds exit with these codes in turn (the published file appears with the first success)."""
+    from jobmetrics import watch
+
+    ran: list[int] = []
+
+    def command(raw_dir: Path, published: Path, dbt_args: list[str]) -> list[str]:
+        code = codes[len(ran)]
+        ran.append(code)
+        touch = f"open({str(published)!r}, 'a').close(); " if code == 0 else ""
+        return [
+            sys.executable,
+            "-c",
+            f"import sys; {touch}print('jobmetrics build: exit {code}', file=sys.stderr); sys.exit({code})",
+        ]
+
+    monkeypatch.setattr(watch, "build_command", command)
+    return ran
+
+
+@pytest.mark.parametrize(("first", "retried"), [(4, True), (6, True), (1, False), (3, False)])
+def test_only_a_data_failure_waits_for_the_files_to_change(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, first: int, retried: bool
+) -> None:
+    """Exit 4 (another build holds the lock) and 6 (cannot write) are tried again next cycle; exit 1 and 3 (the
+    data) wait for a change, so the same broken files are not built every cycle."""
+    from jobmetrics import watch
+
+    raw = tmp_path / "raw"
+    shutil.copytree(COMPANIES / "edge_company", raw)
+    said: list[str] = []
+    ran = fake_builds(monkeypatch, [first, 0])
+    watcher = watch.Watcher(raw, tmp_path / "jobmetrics.duckdb", 1, log=said.append)
+    watcher.cycle()
+    watcher.cycle()
+    assert ran == ([first, 0] if retried else [first]), said
+    assert ("trying again next cycle" in said[0]) == retried
+    assert ("no change since the failed build" in said[1]) != retried
+    assert ("built in" in said[1]) == retried
+
+
+def test_a_tenant_folder_linked_into_the_raw_folder_is_watched(tmp_path: Path) -> None:
+    from jobmetrics import watch
+
+    elsewhere = tmp_path / "acme_files"
+    shutil.copytree(COMPANIES / "edge_company", elsewhere)
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "acme").symlink_to(elsewhere, target_is_directory=True)
+    before = watch.fingerprint(raw)
+    assert "acme/raw_users.csv" in before
+    with (elsewhere / "raw_users.csv").open("a") as users:
+        users.write("9001,2025-03-01 10:00:00,referral,career_changer,US\n")
+    assert watch.differences(before, watch.fingerprint(raw)) == ["acme/raw_users.csv"]
