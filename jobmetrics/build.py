@@ -263,6 +263,12 @@ def publish(warehouse: Warehouse, staged_tenants: dict[str, Path]) -> None:
 
 def run(warehouse: Warehouse, raw_dir: Path | None, dbt_args: list[str], say: Callable[[str], None] = print) -> None:
     """The whole build; raw_dir None means the raw tables are already in JOBMETRICS_RAW_SCHEMA."""
+    if warehouse.published.is_dir():
+        raise BuildFailed(
+            EXIT_CANNOT_WRITE,
+            f"{warehouse.published} is a folder, not the warehouse file; name the file (JOBMETRICS_DB or --db), "
+            f"e.g. {warehouse.published / 'jobmetrics.duckdb'}",
+        )
     try:
         with exclusive(warehouse.lock):
             build_locked(warehouse, raw_dir, dbt_args, say)

@@ -126,7 +126,10 @@ def tidy(column: str) -> str:
 
 
 def reference_values(path: Path, column: str) -> list[str]:
-    with path.open(newline="") as handle:
+    encoding = diagnose.not_utf8(path)
+    if encoding is not None:
+        raise RawFileUnreadable(encoding)
+    with path.open(newline="", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     if rows and column not in rows[0]:
         raise RawFileUnreadable(f"{path}: the column {column} is missing; the header has {', '.join(rows[0])}")
@@ -375,11 +378,34 @@ def open_context(docs_dir: Path | None) -> Any:
     return context
 
 
+def header(raw_file: RawFile) -> list[str]:
+    """The column names as the file writes them (DuckDB would rename a repeated one `name_1` and read the first)."""
+    if raw_file.format == "parquet":
+        schema = duckdb.execute("select name from parquet_schema(?)", [str(raw_file.path)]).fetchall()
+        return [str(row[0]) for row in schema[1:]]  # the first element is the schema itself
+    with raw_file.path.open(newline="", encoding="utf-8", errors="replace") as handle:
+        return next(csv.reader(handle), [])
+
+
+def refuse_repeated_columns(raw_file: RawFile) -> None:
+    try:
+        names = [name.strip().lower() for name in header(raw_file)]
+    except (OSError, ValueError, duckdb.Error):
+        return  # unreadable: DuckDB says why, with the file named, when it reads it
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        places = "; ".join(
+            f"{name} in columns {', '.join(str(i + 1) for i, n in enumerate(names) if n == name)}" for name in repeated
+        )
+        raise RawFileUnreadable(f"{raw_file.path}: the header names a column twice ({places}); keep one of each")
+
+
 def register(con: duckdb.DuckDBPyConnection, files: dict[str, RawFile]) -> None:
     """Each file as a view named after its table (DuckDB reads it where it lies), and beside it the typed
     view the rules read: each contract column cast to its type (null where the text is not of that type,
     which the format rule reports) next to the text as written."""
     for table, raw_file in files.items():
+        refuse_repeated_columns(raw_file)
         try:
             if raw_file.format == "parquet":
                 relation = con.read_parquet(str(raw_file.path))

@@ -71,18 +71,26 @@ def duckdb_reason(error: duckdb.Error) -> str:
     return "; ".join(kept)
 
 
+def not_utf8(path: Path) -> str | None:
+    """Where a text file is not UTF-8 and what to do, or None when it is."""
+    invalid = first_invalid_utf8(path)
+    if invalid is None:
+        return None
+    line, raw_bytes = invalid
+    return (
+        f"{path} is not UTF-8 text: line {line:,} holds the bytes {raw_bytes.hex(' ')} "
+        "(Latin-1 or Windows-1252?); save the file as UTF-8 and run again"
+    )
+
+
 def unreadable(path: Path, error: duckdb.Error, columns: list[str]) -> str:
     """Why DuckDB could not read a raw file: what is wrong, where, and how to fix it."""
     if path.stat().st_size == 0:
         return f"{path} is empty (0 bytes); it needs a header row ({', '.join(columns)}) and then the data"
     if path.suffix.lower() == ".csv":
-        invalid = first_invalid_utf8(path)
-        if invalid is not None:
-            line, raw_bytes = invalid
-            return (
-                f"{path} is not UTF-8 text: line {line:,} holds the bytes {raw_bytes.hex(' ')} "
-                "(Latin-1 or Windows-1252?); save the file as UTF-8 and run again"
-            )
+        encoding = not_utf8(path)
+        if encoding is not None:
+            return encoding
         long_line = first_long_line(path)
         if long_line is not None:
             line, length = long_line

@@ -13,6 +13,7 @@ import html
 import json
 import math
 import os
+import re
 import time
 from dataclasses import dataclass, field
 from email.message import EmailMessage
@@ -101,8 +102,22 @@ def recipients(tenant: str) -> list[str]:
     if config.exists():
         listed = (yaml.safe_load(config.read_text()) or {}).get("recipients", {}).get(tenant)
         if listed:
-            return [str(address).strip() for address in ([listed] if isinstance(listed, str) else listed)]
-    return [address.strip() for address in os.environ.get("JOBMETRICS_ALERT_TO", "").split(",") if address.strip()]
+            found = [str(address).strip() for address in ([listed] if isinstance(listed, str) else listed)]
+            return checked_addresses(found, f"{config}, recipients of {tenant}")
+    found = [address.strip() for address in os.environ.get("JOBMETRICS_ALERT_TO", "").split(",") if address.strip()]
+    return checked_addresses(found, "JOBMETRICS_ALERT_TO")
+
+
+def checked_addresses(addresses: list[str], where: str) -> list[str]:
+    """The addresses when each is one plain email address (a line break would start another mail header);
+    MailNotConfigured naming the first that is not."""
+    for address in addresses:
+        if not ADDRESS.fullmatch(address):
+            raise mail.MailNotConfigured(f"{where}: {address!r} is not one email address; write one address per entry")
+    return addresses
+
+
+ADDRESS = re.compile(r"[^@\s,<>]+@[^@\s,<>]+\.[^@\s,<>]+")
 
 
 def dashboard_link(tenant: str) -> str | None:

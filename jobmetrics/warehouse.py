@@ -47,6 +47,8 @@ def connect_read_only(
     """
     if not path.exists():
         raise WarehouseUnavailable(f"no warehouse at {path}; run `make build` first.")
+    if path.is_dir():
+        raise WarehouseUnavailable(f"{path} is a folder; name the warehouse file (JOBMETRICS_DB or --db).")
     settings = dict(config or {})
     after_attach = {
         name: settings.pop(name) for name in ("enable_external_access", "lock_configuration") if name in settings

@@ -142,8 +142,14 @@ class Watcher:
             self.say(f"email: {line}")
 
     def email_failure(self, code: int, reason: str) -> None:
-        to = digest.recipients("")
-        if not os.environ.get("JOBMETRICS_SMTP_HOST") or not to:
+        if not os.environ.get("JOBMETRICS_SMTP_HOST"):
+            return
+        try:
+            to = digest.recipients("")
+        except mail.MailNotConfigured as error:
+            self.say(f"email: the failure could not be sent: {error}")
+            return
+        if not to:
             return
         message = EmailMessage()
         message["To"] = ", ".join(to)

@@ -1,13 +1,16 @@
 """`jobmetrics report`: the board pack, one tenant's month (by default the latest complete one) as a PDF.
 
-Exit codes: 0 written; 2 bad arguments; 3 the warehouse, the tenant or the month (not a complete one) cannot
-be read; 5 Chromium is missing or could not print.
+Exit codes: 0 written; 2 bad arguments (--out naming a folder among them); 3 the warehouse, the tenant or the
+month (not a complete one) cannot be read; 5 Chromium is missing or could not print; 6 the PDF cannot be written
+where --out says.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import tempfile
 from pathlib import Path
 
 from jobmetrics import browser, paths, report, tenants
@@ -16,6 +19,16 @@ from jobmetrics.warehouse import WarehouseUnavailable
 
 EXIT_NO_WAREHOUSE = 3
 EXIT_NOT_PRINTED = 5
+EXIT_CANNOT_WRITE = 6
+
+
+def writable(out: Path) -> None:
+    """Raise the OSError that writing `out` would meet (a read-only or immutable folder, no such drive)."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=out.parent, prefix=f".{out.name}."):
+        pass
+    if out.exists() and not os.access(out, os.W_OK):
+        raise PermissionError(13, "Permission denied", str(out))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -32,17 +45,25 @@ def main(argv: list[str] | None = None) -> int:
         "--out", type=Path, default=None, help="the PDF to write (default reports/<tenant>/jobmetrics-YYYY-MM.pdf)"
     )
     args = parser.parse_args(argv)
+    if args.out is not None and args.out.is_dir():
+        parser.error(f"--out {args.out} is a folder; give the PDF's own name, e.g. {args.out / 'board-pack.pdf'}")
     published = args.db or paths.warehouse_path()
+    out: Path | None = args.out
     try:
         db = options.reader_db(args)
         tenant = args.tenant or tenants.chosen() or (tenants.published_tenants(published) or ["default"])[0]
         month = report.month_of(args.month) if args.month else report.latest_complete_month(db)
-        out = report.write(db, tenant, month, args.out or report.default_path(tenant, month))
+        out = args.out or report.default_path(tenant, month)
+        writable(out)  # before the page is printed, which takes seconds
+        report.write(db, tenant, month, out)
     except WarehouseUnavailable as error:
         print(f"jobmetrics report: {error}", file=sys.stderr)
         return EXIT_NO_WAREHOUSE
     except browser.PrintFailed as error:
         print(f"jobmetrics report: {error}", file=sys.stderr)
         return EXIT_NOT_PRINTED
+    except OSError as error:
+        print(f"jobmetrics report: cannot write {out} ({error.strerror}); choose another --out", file=sys.stderr)
+        return EXIT_CANNOT_WRITE
     print(f"wrote {out}")
     return 0
