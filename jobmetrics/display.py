@@ -165,12 +165,14 @@ def shown(value: object, unit: str) -> str:
 
 
 MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&])")
+# Streamlit's Markdown links addresses and URLs after escapes are read: an invisible word joiner breaks them
+LINKED = re.compile(r"(@|:|(?<![\w.])www(?=\\\.))")
 
 
 def as_text(text: str) -> str:
     """A name from the data (a channel, an email, a company) for Streamlit's Markdown, shown as the text it is:
-    every Markdown character escaped, and "@" as its character reference, so an address is not made a link."""
-    return MARKDOWN_PUNCTUATION.sub(r"\\\1", text).replace("@", "&#64;")
+    every Markdown character escaped, and a word joiner where an address or URL would be made a link."""
+    return LINKED.sub("\\1\u2060", MARKDOWN_PUNCTUATION.sub(r"\\\1", text))
 
 
 def words(name: str) -> str:

@@ -153,7 +153,9 @@ def gate() -> users.User | None:
     was_signed_in = bool(st.session_state.get("authentication_status"))
     ended = was_signed_in and datetime.now().timestamp() > st.session_state.get(UNTIL, float("inf"))
     current = users.signed_in_user(known, st.session_state.get("username"))
-    changed = was_signed_in and (current is None or current.changed_at != st.session_state.get(RECORD))
+    # a sign-in from the cookie reruns the page before its record is kept: no record yet is no change
+    recorded = st.session_state.get(RECORD, current.changed_at if current else None)
+    changed = was_signed_in and (current is None or current.changed_at != recorded)
     if ended or changed:
         sign_out(path, authenticator, known.cookie_key)
         st.info(ENDED)
