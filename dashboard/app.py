@@ -21,7 +21,7 @@ import streamlit as st
 
 from jobmetrics import display, figures, marts, paths, signin, tenants
 from jobmetrics.display import words
-from jobmetrics.kpis import OTHER_KPI_MARTS
+from jobmetrics.kpis import OTHER_KPI_MARTS, format_value, signed
 from jobmetrics.users import User
 from jobmetrics.warehouse import WarehouseUnavailable
 
@@ -109,11 +109,6 @@ def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return [{str(key): value for key, value in row.items()} for row in frame.to_dict("records")]
 
 
-def signed(change: float, unit: str) -> str:
-    """A change with its sign first ("-$0.27", not "$-0.27"), which is how st.metric reads direction."""
-    return ("-" if change < 0 else "+") + display.shown(abs(change), unit)
-
-
 def without_spend_undefined(frame: pd.DataFrame) -> pd.DataFrame:
     """CAC, LTV:CAC and payback mean nothing where nothing was spent: undefined there, not zero."""
     frame = frame.copy()
@@ -152,15 +147,15 @@ def overview(months: tuple[date, date]) -> None:
     if not latest.empty:
         headline = records(latest)[0]
         left, right = st.columns(2)
-        left.metric("MRR", display.shown(headline["mrr"], "usd"), signed(headline["net_new_mrr"], "usd"))
-        right.metric("Active customers", display.shown(headline["active_customers"], "count"))
+        left.metric("MRR", format_value(headline["mrr"], "usd"), signed(headline["net_new_mrr"], "usd"))
+        right.metric("Active customers", format_value(headline["active_customers"], "count"))
     columns = st.columns(4)
     for index, row in enumerate(records(kpis.sort_values("label"))):
         change = None if pd.isna(row["change"]) else signed(row["change"], row["unit"])
         with columns[index % 4]:
             st.metric(
                 row["label"],
-                display.shown(row["value"], row["unit"]),
+                format_value(row["value"], row["unit"]),
                 change,
                 delta_color="normal" if row["direction"] == "higher_is_better" else "inverse",
             )
@@ -175,7 +170,7 @@ def overview(months: tuple[date, date]) -> None:
     st.subheader("Health check")
     statuses = kpis[["label", "status", "value", "warning", "critical", "benchmark_note"]].copy()
     for column in ["value", "warning", "critical"]:
-        statuses[column] = [display.shown(v, u) for v, u in zip(kpis[column], kpis["unit"], strict=True)]
+        statuses[column] = [format_value(v, u) for v, u in zip(kpis[column], kpis["unit"], strict=True)]
     table(statuses, "kpi_statuses")
     anomalies = mart("metric_anomalies").sort_values(["is_bad", "date_day"], ascending=[False, False])
     recent = anomalies[pd.to_datetime(anomalies["date_day"]).dt.date >= months[1].replace(day=1)]
@@ -297,7 +292,7 @@ def product(months: tuple[date, date]) -> None:
         left, right = st.columns(2)
         left.metric("Average lift per job", f"{first['avg_lift']:.1f} points")
         right.metric(
-            "Jobs reaching the target match rate", display.shown(first["share_of_jobs_reaching_target"], "rate")
+            "Jobs reaching the target match rate", format_value(first["share_of_jobs_reaching_target"], "rate")
         )
     chart(
         iterations[["iteration", "scans", "avg_match_rate"]],
@@ -512,8 +507,8 @@ def churn_risk(channels: list[str], segments: list[str]) -> None:
     horizon = pd.Timestamp(risk["as_of_date"].max()) + pd.Timedelta(days=30) if not risk.empty else None
     if horizon is not None:
         st.markdown(
-            f"**{display.shown(risk['expected_mrr_at_risk'].sum(), 'usd')}** of "
-            f"{display.shown(risk['mrr'].sum(), 'usd')} MRR is expected to be lost by {horizon:%-d %B %Y}, "
+            f"**{format_value(risk['expected_mrr_at_risk'].sum(), 'usd')}** of "
+            f"{format_value(risk['mrr'].sum(), 'usd')} MRR is expected to be lost by {horizon:%-d %B %Y}, "
             f"across {len(risk):,} paying customers."
         )
     view = st.radio("Customers shown", list(RISK_VIEWS), horizontal=True, key="risk_view")

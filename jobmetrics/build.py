@@ -28,9 +28,8 @@ from pathlib import Path
 import duckdb
 
 from jobmetrics import diagnose, paths, publishing, raw, tenants
+from jobmetrics.warehouse import STORAGE_COMPATIBILITY
 
-# Every DuckDB 1.4+ client can open what this writes (2.x would otherwise write storage version 69).
-STORAGE_COMPATIBILITY = {"storage_compatibility_version": "v1.4.0"}
 EXIT_RAW_BROKEN, EXIT_RAW_MISSING, EXIT_DBT_FAILED, EXIT_BUILD_RUNNING, EXIT_ENGINE_UNREACHABLE = 1, 2, 3, 4, 5
 EXIT_CANNOT_WRITE = 6
 

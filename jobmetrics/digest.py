@@ -23,7 +23,7 @@ from typing import Any
 import yaml
 
 from jobmetrics import mail, paths, tenants
-from jobmetrics.kpis import format_value
+from jobmetrics.kpis import format_value, signed
 from jobmetrics.monitoring import Report, anomaly_line, format_text, read_report
 from jobmetrics.warehouse import connect_read_only
 
@@ -190,10 +190,6 @@ def compose(tenant: str, report: Report, to: list[str]) -> EmailMessage:
 
 def counted(count: int, singular: str, plural: str) -> str:
     return f"{count} {singular if count == 1 else plural}"
-
-
-def signed(change: float, unit: str) -> str:
-    return ("-" if change < 0 else "+") + format_value(abs(change), unit)
 
 
 def snooze(state: State, tenant: str | None, kpi: str, hours: float, now: float | None = None) -> float:

@@ -5,7 +5,6 @@ all of it from here, so a column reads the same wherever it is shown."""
 from __future__ import annotations
 
 import functools
-import math
 import re
 from collections.abc import Callable
 from typing import Any
@@ -13,6 +12,8 @@ from typing import Any
 import pandas as pd
 import plotly.express as px
 from pandas.io.formats.style import Styler
+
+from jobmetrics.kpis import MISSING, format_value
 
 # The unit of every numeric column the dashboard shows: usd ($), rate (a fraction shown as %), multiple (x),
 # months, points (0-100) or count (thousands separators). The units are those of kpis.format_value.
@@ -155,15 +156,6 @@ def experiment_units(metric: str, columns: list[str]) -> dict[str, str]:
     }
 
 
-def shown(value: object, unit: str) -> str:
-    """A single value as a card or a mixed-unit table shows it; an undefined one is a dash."""
-    from jobmetrics.kpis import format_value
-
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "—"
-    return format_value(value, unit)
-
-
 MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&])")
 # Streamlit's Markdown links addresses and URLs after escapes are read: an invisible word joiner breaks them
 LINKED = re.compile(r"(@|:|(?<![\w.])www(?=\\\.))")
@@ -227,11 +219,11 @@ def for_screen(frame: pd.DataFrame, units: dict[str, str] | None = None) -> Styl
     formats: dict[Any, str | Callable[[object], str] | None] = {}
     for column in frame.columns:
         if column in known and frame[column].isna().any():
-            screen[column] = [shown(value, known[column]) for value in frame[column]]
+            screen[column] = [format_value(value, known[column]) for value in frame[column]]
         elif column in known:
-            formats[column] = functools.partial(shown, unit=known[column])
+            formats[column] = functools.partial(format_value, unit=known[column])
         elif column in NAMED:
-            screen[column] = [words(str(value)) if isinstance(value, str) else "—" for value in frame[column]]
+            screen[column] = [words(str(value)) if isinstance(value, str) else MISSING for value in frame[column]]
     return screen.style.format(formats)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import date
 from typing import Any
 
@@ -43,10 +44,15 @@ left join latest_month_one on true
 """
 
 
+# what every surface shows for a value that is undefined (no data, nothing spent, no previous month)
+MISSING = "—"
+
+
 def format_value(value: Any, unit: str) -> str:
-    """A KPI value as people read it: rate as %, multiple as x, usd as $, months, points, count, p-value."""
-    if value is None:
-        return "n/a"
+    """A KPI value as people read it: rate as %, multiple as x, usd as $, months, points, count, p-value; an
+    undefined one (None, NaN) as a dash."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return MISSING
     number = float(value)
     if unit == "p_value" and number < 0.001:
         return "< 0.001"
@@ -61,6 +67,18 @@ def format_value(value: Any, unit: str) -> str:
         "p_value": f"{number:.3f}",
     }
     return formats.get(unit, f"{number:g}")
+
+
+def signed(change: Any, unit: str) -> str:
+    """A change with its sign first ("-$0.27", "+1.2 pts"): a change of a rate in percentage points, never "-0.0"
+    (a change that rounds to nothing has no sign)."""
+    if change is None or (isinstance(change, float) and math.isnan(change)):
+        return MISSING
+    number = float(change)
+    size = f"{abs(number) * 100:.1f} pts" if unit == "rate" else format_value(abs(number), unit)
+    if not any(digit in "123456789" for digit in size.split(" ")[0]):
+        return size
+    return ("-" if number < 0 else "+") + size
 
 
 # KPIs measured elsewhere than kpi_monthly, in kpi_summary's columns: read beside it where the warehouse has them
@@ -119,7 +137,7 @@ def overview_rows(figures: Row) -> list[tuple[str, str]]:
         ("ARPU", format_value(figures["arpu"], "usd")),
         (f"Customer churn ({month})", format_value(figures["customer_churn_rate"], "rate")),
         (f"Net MRR retention ({month})", format_value(figures["net_mrr_retention"], "rate")),
-        ("Blended LTV:CAC", "n/a" if figures["ltv_to_cac"] is None else f"{float(figures['ltv_to_cac']):.1f}x"),
+        ("Blended LTV:CAC", MISSING if figures["ltv_to_cac"] is None else f"{float(figures['ltv_to_cac']):.1f}x"),
         ("Free-to-paid conversion", format_value(figures["conversion_rate"], "rate")),
     ]
     cohort = figures["month_one_cohort"]

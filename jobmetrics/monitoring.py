@@ -16,7 +16,7 @@ from typing import Any
 
 import duckdb
 
-from jobmetrics.kpis import kpi_lines, kpi_month, read_kpis
+from jobmetrics.kpis import format_value, kpi_lines, kpi_month, read_kpis
 from jobmetrics.warehouse import Row, fetch_dicts
 
 EXIT_OK, EXIT_WARNING, EXIT_CRITICAL, EXIT_NO_WAREHOUSE, EXIT_WEBHOOK_FAILED = 0, 1, 2, 3, 4
@@ -59,7 +59,7 @@ def exit_code(status: str) -> int:
 def anomaly_line(anomaly: Row) -> str:
     score = anomaly["anomaly_score"]
     expected = anomaly["expected_weekday"] if anomaly["expected"] is None else anomaly["expected"]
-    expected_text = "n/a" if expected is None else f"{expected:,.1f}"
+    expected_text = format_value(expected, "number")
     harm = "" if anomaly["is_bad"] else " (not harmful)"
     return (
         f"  [{anomaly['severity']:<8}] {anomaly['date_day']:%Y-%m-%d} {anomaly['metric']} {anomaly['direction']}:"

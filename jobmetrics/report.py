@@ -100,7 +100,7 @@ def kpi_section(statuses: list[Row], headline: list[tuple[str, str]]) -> Section
                 "metric": k["label"] or k["kpi"],
                 "value": kpis.format_value(k["value"], k["unit"]),
                 "previous month": kpis.format_value(k["previous_value"], k["unit"]),
-                "change": "n/a" if k["change"] is None else signed(k["change"], k["unit"]),
+                "change": kpis.signed(k["change"], k["unit"]),
                 "warning": kpis.format_value(k["warning"], k["unit"]),
                 "critical": kpis.format_value(k["critical"], k["unit"]),
             }
@@ -109,11 +109,6 @@ def kpi_section(statuses: list[Row], headline: list[tuple[str, str]]) -> Section
     )
     numbers = ["value", "previous month", "change", "warning", "critical"]
     return Section("Key metrics", table(figures_table, ["value"]) + table(rows, numbers))
-
-
-def signed(change: float, unit: str) -> str:
-    """A change with its sign first ("-$0.27"), the value formatted as the overview formats it."""
-    return ("-" if change < 0 else "+") + kpis.format_value(abs(change), unit)
 
 
 def revenue_sections(db: Path, month: date) -> list[Section]:
@@ -142,10 +137,12 @@ def growth_sections(db: Path) -> list[Section]:
             "acquisition_channel": [words(name) for name in channels["acquisition_channel"]],
             "spend_usd": [kpis.format_value(value, "usd") for value in channels["spend_usd"]],
             "new_customers": [kpis.format_value(value, "count") for value in channels["new_customers"]],
-            "cac": [kpis.format_value(v, "usd") if s else "n/a" for v, s in zip(channels["cac"], spent, strict=True)],
+            "cac": [
+                kpis.format_value(v, "usd") if s else kpis.MISSING for v, s in zip(channels["cac"], spent, strict=True)
+            ],
             "ltv": [kpis.format_value(value, "usd") for value in channels["ltv"]],
             "ltv_to_cac": [
-                kpis.format_value(v, "multiple") if s else "n/a"
+                kpis.format_value(v, "multiple") if s else kpis.MISSING
                 for v, s in zip(channels["ltv_to_cac"], spent, strict=True)
             ],
         }

@@ -14,12 +14,10 @@ from pathlib import Path
 import duckdb
 
 from jobmetrics import paths, publishing, raw
-from jobmetrics.warehouse import WarehouseUnavailable, sql_string
+from jobmetrics.warehouse import STORAGE_COMPATIBILITY, WarehouseUnavailable, sql_string
 
 FOLDER = "tenants"
 STAGED = ".new"
-# Every DuckDB 1.4+ client can open what this writes, as for the shared warehouse.
-STORAGE_COMPATIBILITY = {"storage_compatibility_version": "v1.4.0"}
 
 
 class UnknownTenant(WarehouseUnavailable):

@@ -30,6 +30,9 @@ class WarehouseLocked(WarehouseUnavailable):
 
 
 ATTACHED = "warehouse"
+# What every file the project writes is written as: a storage version every DuckDB 1.4+ client can open (2.x
+# would otherwise write storage version 69, which 1.x clients refuse).
+STORAGE_COMPATIBILITY = {"storage_compatibility_version": "v1.4.0"}
 
 
 def sql_string(text: str) -> str:

@@ -209,7 +209,7 @@ def assert_table_is_its_download(shown: Shown) -> None:
             units = display.UNITS
             if shown.name.startswith("experiment_") and shown.name != "experiment_lifts":
                 units = display.experiment_units(shown.name.removeprefix("experiment_"), list(download.columns))
-            expected = [display.shown(None if pd.isna(v) else v, units[column]) for v in download[column]]
+            expected = [format_value(None if pd.isna(v) else v, units[column]) for v in download[column]]
             assert screen[column].tolist() == expected, (shown.name, column)
         else:
             left = pd.read_csv(io.StringIO(screen[[column]].to_csv(index=False)))[column]

@@ -113,3 +113,25 @@ def test_this_machine_has_what_make_test_provisioned() -> None:
     """make test ran the provisioning first: every system package is found now."""
     for requirement in provision.REQUIREMENTS:
         assert requirement.find() is not None, requirement.what
+
+
+def test_relationships_between_tenant_tables_are_tested_within_the_tenant() -> None:
+    """A relationship between two tables that both carry tenant_id is tested per tenant: the plain test would
+    pass a join that matched a user of another company."""
+    documents = [yaml.safe_load(path.read_text()) for path in (PROJECT_ROOT / "models").rglob("*.yml")]
+    has_tenant = {
+        model["name"]
+        for document in documents
+        for model in (document or {}).get("models", [])
+        if any(column["name"] == "tenant_id" for column in model.get("columns", []))
+    }
+    plain = []
+    for document in documents:
+        for model in (document or {}).get("models", []):
+            for column in model.get("columns", []):
+                for test in column.get("data_tests", []):
+                    if isinstance(test, dict) and "relationships" in test:
+                        parent = test["relationships"]["arguments"]["to"].split("'")[1]
+                        if model["name"] in has_tenant and parent in has_tenant:
+                            plain.append(f"{model['name']}.{column['name']} -> {parent}")
+    assert plain == []

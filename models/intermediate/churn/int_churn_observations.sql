@@ -83,8 +83,7 @@ paying_everyone as (
     inner join spans
         on
             observation_dates.tenant_id = spans.tenant_id
-            and observation_dates.observation_date >= spans.start_date
-            and (spans.end_date is null or observation_dates.observation_date < spans.end_date)
+            and {{ jobmetrics.is_active_on('observation_dates.observation_date', 'spans') }}
     inner join users
         on spans.tenant_id = users.tenant_id and spans.user_id = users.user_id
 ),
@@ -131,8 +130,7 @@ current_subscriptions as (
         on
             paying.tenant_id = subscriptions.tenant_id
             and paying.user_id = subscriptions.user_id
-            and paying.observation_date >= subscriptions.start_date
-            and (subscriptions.end_date is null or paying.observation_date < subscriptions.end_date)
+            and {{ jobmetrics.is_active_on('paying.observation_date', 'subscriptions') }}
     inner join plans
         on subscriptions.tenant_id = plans.tenant_id and subscriptions.plan_id = plans.plan_id
 ),

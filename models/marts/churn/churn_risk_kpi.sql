@@ -16,17 +16,7 @@ reporting_period as (
 ),
 
 thresholds as (
-    select
-        kpi,
-        label,
-        unit,
-        direction,
-        cast(warning as {{ jobmetrics.type_double() }}) as warning,
-        cast(critical as {{ jobmetrics.type_double() }}) as critical,
-        benchmark_note,
-        in_plain_words,
-        also_called
-    from {{ ref('kpi_thresholds') }}
+    select * from {{ ref('int_kpi_thresholds') }}
     where kpi = 'mrr_at_risk_30d'
 ),
 

@@ -18,18 +18,7 @@ kpi_months as (
 ),
 
 thresholds as (
-    -- the seed's numbers are typed by what the file holds (whole numbers load as integers)
-    select
-        kpi,
-        label,
-        unit,
-        direction,
-        cast(warning as {{ jobmetrics.type_double() }}) as warning,
-        cast(critical as {{ jobmetrics.type_double() }}) as critical,
-        benchmark_note,
-        in_plain_words,
-        also_called
-    from {{ ref('kpi_thresholds') }}
+    select * from {{ ref('int_kpi_thresholds') }}
 ),
 
 tenants as (
