@@ -19,14 +19,15 @@ import plotly.express as px
 import plotly.graph_objects as go
 import streamlit as st
 
-from jobmetrics import display, figures, marts, paths, signin, tenants
-from jobmetrics.display import words
+from jobmetrics import marts, paths, tenants
+from jobmetrics.access.users import User
 from jobmetrics.kpis import OTHER_KPI_MARTS, format_value, signed
-from jobmetrics.users import User
+from jobmetrics.views import display, figures, signin
+from jobmetrics.views.display import words
 from jobmetrics.warehouse import WarehouseUnavailable
 
 if TYPE_CHECKING:
-    from jobmetrics import semantic
+    from jobmetrics.views import semantic
 
 # the session key of the tenant this run reads, settled by choose_tenant before any mart is read
 READING = "reading_tenant"
@@ -660,7 +661,7 @@ def sql() -> None:
 
 
 def report_builder() -> None:
-    from jobmetrics import semantic
+    from jobmetrics.views import semantic
 
     manifest = paths.semantic_manifest_path()
     try:
@@ -713,7 +714,7 @@ def report_builder() -> None:
 def report_filters(manifest: Path, metrics: list[str]) -> list[semantic.Filter]:
     """The report's filters: dimensions, an operator and values, each chosen from the dimension's own values and
     kept in the link (`?filter=user__segment:in:student`); the older `?where=` links of that one form still open."""
-    from jobmetrics import semantic
+    from jobmetrics.views import semantic
 
     linked: dict[str, semantic.Filter] = {}
     for text in [*st.query_params.get_all("filter"), st.query_params.get("where", "")]:
@@ -854,7 +855,7 @@ def choose_tenant(user: User | None) -> None:
 
 def board_pack() -> None:
     """The board pack `jobmetrics report` writes, of the company shown, printed when asked for."""
-    from jobmetrics import report
+    from jobmetrics.views import report
 
     db = warehouse_file()
     tenant = st.session_state.get(READING) or (tenants.published_tenants(paths.warehouse_path()) or ["default"])[0]

@@ -23,7 +23,8 @@ from pathlib import Path
 
 import duckdb
 
-from jobmetrics import paths, raw
+from jobmetrics import paths, warehouse
+from jobmetrics.pipeline import raw
 
 BIN = Path(sys.executable).parent
 # Stages of our own run as `python -m devtools.benchmark <stage> ...` from the project root (see the end).
@@ -184,7 +185,7 @@ ENGINE_SIZES = (10_000, 100_000)
 def measure_engines(users: int, workdir: Path) -> dict[str, Stage]:
     """`jobmetrics build --target <engine>` (gate, load, dbt build with the tests, overview) on each engine."""
     from devtools import throwaway_postgres
-    from jobmetrics.engines import TARGETS
+    from jobmetrics.pipeline.engines import TARGETS
 
     folder = workdir / "raw"
     run_stage([*JOBMETRICS, "sample", "--users", str(users), "--out", str(folder)])
@@ -462,9 +463,8 @@ def table(results: list[SizeResult]) -> str:
 
 
 def load_stage(db: Path, folder: Path) -> None:
-    from jobmetrics import build
 
-    with duckdb.connect(str(db), config=dict(build.STORAGE_COMPATIBILITY)) as con:
+    with duckdb.connect(str(db), config=dict(warehouse.STORAGE_COMPATIBILITY)) as con:
         raw.load(con, raw.find_tenants(folder))
 
 

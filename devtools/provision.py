@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from jobmetrics.browser import chromium
+from jobmetrics.views.browser import chromium
 
 MIN_POSTGRES = 15
 JAVA = 17

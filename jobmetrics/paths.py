@@ -18,6 +18,12 @@ def from_root(path: str | Path) -> Path:
     return path if path.is_absolute() else PROJECT_ROOT / path
 
 
+def raw_dir() -> Path:
+    """The raw files' folder: $JOBMETRICS_RAW_DIR, else the committed synthetic sample."""
+    setting = os.environ.get("JOBMETRICS_RAW_DIR")
+    return from_root(setting) if setting else SAMPLE_DIR
+
+
 def target_dir() -> Path:
     """dbt's target folder: $DBT_TARGET_PATH (dbt's own setting), else target/."""
     setting = os.environ.get("DBT_TARGET_PATH")

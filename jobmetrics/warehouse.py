@@ -16,7 +16,7 @@ Row = dict[str, Any]
 
 
 class Queryable(Protocol):
-    """What the readers need of a connection: DuckDB's own, or an engine's adapter (jobmetrics.engines)."""
+    """What the readers need of a connection: DuckDB's own, or an engine's adapter (jobmetrics.pipeline.engines)."""
 
     def execute(self, query: str, parameters: Any = None, /) -> Any: ...
 

@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from jobmetrics import paths
+from jobmetrics.alerts.monitoring import format_text, read_report
 from jobmetrics.ask import agent, offline
 from jobmetrics.ask.catalog import Catalog, CatalogMissing, load_catalog
-from jobmetrics.monitoring import format_text, read_report
 from jobmetrics.warehouse import WarehouseLocked, WarehouseUnavailable, connect_read_only, fetch_dicts
 
 if TYPE_CHECKING:

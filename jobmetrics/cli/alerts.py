@@ -13,7 +13,8 @@ from datetime import datetime
 
 import pandas as pd
 
-from jobmetrics import digest, mail, monitoring, paths, tenants
+from jobmetrics import paths, tenants
+from jobmetrics.alerts import digest, mail, monitoring
 from jobmetrics.cli import options
 from jobmetrics.warehouse import WarehouseUnavailable, connect_read_only
 

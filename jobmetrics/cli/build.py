@@ -14,8 +14,9 @@ import os
 import sys
 from pathlib import Path
 
-from jobmetrics import build, engines, paths, raw, tenants
+from jobmetrics import paths, tenants
 from jobmetrics.cli import options, overview
+from jobmetrics.pipeline import build, engines
 
 EXIT_INTERRUPTED = 130
 
@@ -39,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("dbt_args", nargs="*", help="passed to dbt build")
     args = parser.parse_args(argv)
     # With JOBMETRICS_RAW_SCHEMA the raw tables are already loaded, by another tool.
-    raw_dir = None if os.environ.get("JOBMETRICS_RAW_SCHEMA") else (args.raw_dir or raw.raw_dir())
+    raw_dir = None if os.environ.get("JOBMETRICS_RAW_SCHEMA") else (args.raw_dir or paths.raw_dir())
     if args.target != "duckdb":
         return build_elsewhere(args.target, raw_dir, args.dbt_args)
     warehouse = build.Warehouse((args.db or paths.warehouse_path()).resolve())

@@ -15,7 +15,8 @@ import os
 import subprocess
 import sys
 
-from jobmetrics import paths, users
+from jobmetrics import paths
+from jobmetrics.access import users
 
 APP = paths.PROJECT_ROOT / "dashboard" / "app.py"
 

@@ -9,8 +9,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from jobmetrics import exports, paths
+from jobmetrics import paths
 from jobmetrics.cli import options
+from jobmetrics.pipeline import exports
 from jobmetrics.warehouse import WarehouseUnavailable
 
 EXIT_NO_WAREHOUSE = 3

@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from jobmetrics import engines, kpis
+from jobmetrics import kpis
 from jobmetrics.cli import options
+from jobmetrics.pipeline import engines
 from jobmetrics.warehouse import Queryable, WarehouseUnavailable, connect_read_only
 
 EXIT_NO_WAREHOUSE = 3

@@ -13,8 +13,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-from jobmetrics import browser, paths, report, tenants
+from jobmetrics import paths, tenants
 from jobmetrics.cli import options
+from jobmetrics.views import browser, report
 from jobmetrics.warehouse import WarehouseUnavailable
 
 EXIT_NO_WAREHOUSE = 3

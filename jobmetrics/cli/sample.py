@@ -7,7 +7,8 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from jobmetrics import generator, paths
+from jobmetrics import paths
+from jobmetrics.pipeline import generator
 
 
 def iso_date(text: str) -> date:

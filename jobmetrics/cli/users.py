@@ -11,7 +11,8 @@ import sys
 import time
 from pathlib import Path
 
-from jobmetrics import paths, tenants, users
+from jobmetrics import paths, tenants
+from jobmetrics.access import users
 
 MIN_PASSWORD = 8
 

@@ -9,8 +9,10 @@ import argparse
 import sys
 from pathlib import Path
 
-from jobmetrics import contract, paths, raw
+from jobmetrics import paths
 from jobmetrics.cli import options
+from jobmetrics.pipeline import contract, raw
+from jobmetrics.tenants import DEFAULT_TENANT
 
 EXIT_BROKEN, EXIT_UNREADABLE = 1, 2
 
@@ -42,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     try:
-        tenants = raw.find_tenants(args.raw_dir or raw.raw_dir())
+        tenants = raw.find_tenants(args.raw_dir or paths.raw_dir())
         failures = contract.validate_tenants(tenants, args.docs)
     except (raw.RawFilesMissing, contract.RawFileUnreadable) as error:
         print(f"jobmetrics validate: {error}", file=sys.stderr)
@@ -50,8 +52,8 @@ def main(argv: list[str] | None = None) -> int:
     if failures:
         report(failures, args.docs)
         return EXIT_BROKEN
-    if list(tenants) == [raw.DEFAULT_TENANT]:
-        names = ", ".join(f.name for f in tenants[raw.DEFAULT_TENANT].values())
+    if list(tenants) == [DEFAULT_TENANT]:
+        names = ", ".join(f.name for f in tenants[DEFAULT_TENANT].values())
     else:
         names = f"{len(tenants)} tenants: {', '.join(tenants)}"
     print(f"Raw files meet the data contract ({names}). Data Docs: {data_docs_index(args.docs)}")

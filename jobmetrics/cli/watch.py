@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import argparse
 
-from jobmetrics import paths, raw
+from jobmetrics import paths
+from jobmetrics.alerts.watch import Watcher
 from jobmetrics.cli import options
-from jobmetrics.watch import Watcher
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -32,6 +32,6 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("dbt_args", nargs="*", help="passed to each build's dbt build")
     args = parser.parse_args(argv)
-    raw_dir = (args.raw_dir or raw.raw_dir()).resolve()
+    raw_dir = (args.raw_dir or paths.raw_dir()).resolve()
     Watcher(raw_dir, (args.db or paths.warehouse_path()).resolve(), args.every, args.dbt_args).run()
     return 0

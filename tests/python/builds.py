@@ -20,7 +20,8 @@ import duckdb
 import pandas as pd
 from filelock import FileLock
 
-from jobmetrics import build, raw
+from jobmetrics import warehouse
+from jobmetrics.pipeline import build, raw
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 COMPANIES = Path(__file__).resolve().parent / "companies"
@@ -71,7 +72,7 @@ def load_raw_files(raw_dir: Path, workdir: Path) -> None:
     """The raw files into schema raw of the build's warehouse, cast to the contract's types."""
     workdir.mkdir(parents=True, exist_ok=True)
     # created as make build creates it: in a format every DuckDB 1.4+ client opens
-    with duckdb.connect(str(workdir / WAREHOUSE_NAME), config=dict(build.STORAGE_COMPATIBILITY)) as con:
+    with duckdb.connect(str(workdir / WAREHOUSE_NAME), config=dict(warehouse.STORAGE_COMPATIBILITY)) as con:
         raw.load(con, raw.find_tenants(raw_dir))
 
 
@@ -180,7 +181,7 @@ OWN_SEGMENTS = {
 RENAMED = {"acquisition_channel": OWN_CHANNELS, "channel": OWN_CHANNELS, "segment": OWN_SEGMENTS}
 
 
-# How the churn-risk drivers name a channel and a segment (jobmetrics.churn_risk.DRIVER_WORDS).
+# How the churn-risk drivers name a channel and a segment (jobmetrics.stats.churn_risk.DRIVER_WORDS).
 DRIVER_NAMING = {"acquisition_channel": "came through {}", "segment": "segment: {}"}
 
 

@@ -31,7 +31,7 @@ SMALL_DATA_SPARK = {
 
 def dump_postgres_marts(out: Path) -> None:
     """Every table of schema marts as <out>/<table>.parquet, read through psycopg2 (PG* settings)."""
-    from jobmetrics.engines import postgres
+    from jobmetrics.pipeline.engines import postgres
 
     with postgres.Connection() as con:
         listed = con.execute("select table_name from information_schema.tables where table_schema = 'marts'")

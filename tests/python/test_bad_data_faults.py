@@ -16,10 +16,11 @@ import duckdb
 import pytest
 from builds import COMPANIES, Build
 
-from jobmetrics import build, paths, publishing
+from jobmetrics import paths
 from jobmetrics.cli import alerts
 from jobmetrics.cli import build as build_cli
 from jobmetrics.cli import report as report_cli
+from jobmetrics.pipeline import build, publishing
 
 pytestmark = pytest.mark.build
 

@@ -16,7 +16,7 @@ import duckdb
 import pytest
 from builds import COMPANIES, Build, dbt_build, shared_build
 
-from jobmetrics.raw import RAW_TABLES
+from jobmetrics.pipeline.raw import RAW_TABLES
 
 pytestmark = pytest.mark.build
 

@@ -16,7 +16,7 @@ from conftest import models_only
 from reference import Row, add_months, latest_date, load_raw, paying_spells, records
 from sklearn.metrics import brier_score_loss, roc_auc_score
 
-from jobmetrics import churn_risk
+from jobmetrics.stats import churn_risk
 
 pytestmark = pytest.mark.build
 

@@ -12,7 +12,7 @@ import duckdb
 import pytest
 from builds import COMPANIES, Build, dbt_build, shared_build
 
-from jobmetrics import contract, raw
+from jobmetrics.pipeline import contract, raw
 
 EDGE = COMPANIES / "edge_company"
 TIME = "2025-03-01 10:00:00"

@@ -27,8 +27,9 @@ from streamlit import config as streamlit_config
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest, app_test
 
-from jobmetrics import display, guarded
+from jobmetrics import guarded
 from jobmetrics.kpis import format_value
+from jobmetrics.views import display
 
 pytestmark = pytest.mark.build
 

@@ -23,8 +23,8 @@ from reference import records
 from test_dashboard import TAB_IDS
 from test_report import pdf_text
 
-from jobmetrics import browser
 from jobmetrics.kpis import format_value
+from jobmetrics.views import browser
 
 pytestmark = pytest.mark.build
 

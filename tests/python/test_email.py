@@ -17,7 +17,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 from builds import Build
 
-from jobmetrics import digest, monitoring
+from jobmetrics.alerts import digest, monitoring
 from jobmetrics.cli import alerts
 from jobmetrics.kpis import format_value
 from jobmetrics.warehouse import connect_read_only

@@ -25,7 +25,7 @@ from builds import (
 from engines import build_on, differences, engine_marts
 
 from devtools import throwaway_postgres
-from jobmetrics.engines import DUCKDB_ONLY_MARTS
+from jobmetrics.pipeline.engines import DUCKDB_ONLY_MARTS
 
 pytestmark = pytest.mark.build
 

@@ -19,9 +19,11 @@ import reference
 from builds import COMPANIES, PROJECT_ROOT, SAMPLE, Build
 from scipy import stats
 
-from jobmetrics import experiments, monitoring, raw
+from jobmetrics.alerts import monitoring
 from jobmetrics.cli import alerts
 from jobmetrics.kpis import format_value
+from jobmetrics.pipeline import raw
+from jobmetrics.stats import experiments
 
 SAMPLE_AS_OF = date(2025, 12, 31)
 METRICS = ("conversion", "scans_per_user", "match_rate")

@@ -21,9 +21,9 @@ import pandas as pd
 import pytest
 from builds import COMPANIES, Build
 
-from jobmetrics import build, raw
 from jobmetrics.cli import alerts
 from jobmetrics.cli import build as build_cli
+from jobmetrics.pipeline import build, raw
 
 pytestmark = pytest.mark.build
 
@@ -34,7 +34,7 @@ IS_ROOT = os.geteuid() == 0
 # Replaces the function that starts a phase with a kill -9 of the build's process group.
 KILLER = """
 import os, signal, sys, threading
-from jobmetrics import build, contract, tenants
+from jobmetrics.pipeline import build, contract, tenant_files
 from jobmetrics.cli import build as cli
 
 def die(*args, **kwargs):
@@ -52,11 +52,11 @@ elif phase == "dbt":
         original(warehouse, args)
     build.dbt_build = dbt_then_die
 elif phase == "tenant files":
-    original_stage = tenants.stage
+    original_stage = tenant_files.stage
     def stage_then_die(built, published):
         original_stage(built, published)
         die()
-    tenants.stage = stage_then_die  # every tenant's file written beside its name, none renamed yet
+    tenant_files.stage = stage_then_die  # every tenant's file written beside its name, none renamed yet
 elif phase == "publish":
     build.opens = die  # the new file is renamed in; it has not been checked yet
 sys.exit(cli.main(sys.argv[2:]))

@@ -12,7 +12,7 @@ import pytest
 from builds import COMPANIES, SAMPLE, Build, dbt_build, load_raw_files
 from conftest import models_only
 
-from jobmetrics import raw
+from jobmetrics.pipeline import raw
 
 pytestmark = pytest.mark.build
 

@@ -10,7 +10,8 @@ import duckdb
 import pytest
 from builds import PARSE_FILE, PUBLISHED_NAME
 
-from jobmetrics import build, paths
+from jobmetrics import paths
+from jobmetrics.pipeline import build
 
 CASES = {
     # left, right, differs

@@ -17,7 +17,7 @@ import pytest
 from builds import PROJECT_ROOT, Build
 from reference import cell
 
-from jobmetrics import monitoring
+from jobmetrics.alerts import monitoring
 from jobmetrics.cli import alerts
 
 

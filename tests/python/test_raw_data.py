@@ -15,9 +15,9 @@ from builds import COMPANIES, PROJECT_ROOT, SAMPLE, Build, build_from, dbt_build
 from reference import compute, load_raw
 from test_edge_company import compare_channels, compare_monthly
 
-from jobmetrics import contract, raw
 from jobmetrics.cli import build as build_cli
 from jobmetrics.cli import validate
+from jobmetrics.pipeline import contract, raw
 
 EDGE = COMPANIES / "edge_company"
 Edit = Callable[[str], str]

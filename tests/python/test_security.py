@@ -19,7 +19,9 @@ from builds import PROJECT_ROOT, Build
 from streamlit import config as streamlit_config
 from streamlit.testing.v1 import AppTest
 
-from jobmetrics import display, guarded, semantic, users
+from jobmetrics import guarded
+from jobmetrics.access import users
+from jobmetrics.views import display, semantic
 
 pytestmark = pytest.mark.build
 

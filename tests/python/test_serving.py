@@ -21,8 +21,9 @@ import sqlalchemy
 from builds import COMPANIES, PROJECT_ROOT, SAMPLE, Build
 from reference import load_raw
 
-from jobmetrics import build, exports, semantic
 from jobmetrics.cli import build as build_cli
+from jobmetrics.pipeline import build, exports
+from jobmetrics.views import semantic
 from jobmetrics.warehouse import connect_read_only
 
 pytestmark = pytest.mark.build

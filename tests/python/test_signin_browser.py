@@ -19,8 +19,8 @@ from test_dashboard import TAB_IDS
 from test_dashboard_browser import CHROMIUM_FLAGS, assert_no_error, chromium, screenshot, serving, visible_tab
 from test_tenants import four_tenants
 
-from jobmetrics import signin
 from jobmetrics.kpis import format_value
+from jobmetrics.views import signin
 
 __all__ = ["four_tenants"]  # the four-company warehouse of the tenants' tests
 

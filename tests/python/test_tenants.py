@@ -18,9 +18,11 @@ from builds import COMPANIES, PROJECT_ROOT, SAMPLE, Build, shared_build, under_e
 from test_ai_ask import Stub, sql_call, stub, text_reply, tool_results
 from test_dashboard import run_app
 
-from jobmetrics import paths, raw, semantic, tenants
+from jobmetrics import paths, tenants
 from jobmetrics.cli import build as build_cli
 from jobmetrics.kpis import format_value
+from jobmetrics.pipeline import raw
+from jobmetrics.views import semantic
 
 __all__ = ["run_app", "stub"]  # fixtures of the ai_ask and dashboard tests, used here too
 
@@ -245,8 +247,8 @@ def test_a_broken_file_in_one_tenant_stops_the_build_naming_tenant_file_column_a
 
 
 def test_one_folder_of_files_is_the_default_tenant() -> None:
-    assert list(raw.find_tenants(EDGE)) == [raw.DEFAULT_TENANT]
-    assert json.dumps(sorted(raw.find_tenants(EDGE)[raw.DEFAULT_TENANT])) == json.dumps(sorted(raw.RAW_TABLES))
+    assert list(raw.find_tenants(EDGE)) == [tenants.DEFAULT_TENANT]
+    assert json.dumps(sorted(raw.find_tenants(EDGE)[tenants.DEFAULT_TENANT])) == json.dumps(sorted(raw.RAW_TABLES))
 
 
 @pytest.mark.parametrize("asked", ["sample", "edge"])

@@ -13,7 +13,7 @@ import bcrypt
 import pytest
 import yaml
 
-from jobmetrics import signin_records, users
+from jobmetrics.access import signin_records, users
 
 JOBMETRICS = str(Path(sys.executable).with_name("jobmetrics"))
 

@@ -93,7 +93,7 @@ def test_the_watcher_rebuilds_on_a_change_and_keeps_the_last_good_warehouse(tmp_
 
 def fake_builds(monkeypatch: pytest.MonkeyPatch, codes: list[int]) -> list[int]:
     """The watcher's builds exit with these codes in turn (the published file appears with the first success)."""
-    from jobmetrics import watch
+    from jobmetrics.alerts import watch
 
     ran: list[int] = []
 
@@ -117,7 +117,7 @@ def test_only_a_data_failure_waits_for_the_files_to_change(
 ) -> None:
     """Exit 4 (another build holds the lock) and 6 (cannot write) are tried again next cycle; exit 1 and 3 (the
     data) wait for a change, so the same broken files are not built every cycle."""
-    from jobmetrics import watch
+    from jobmetrics.alerts import watch
 
     raw = tmp_path / "raw"
     shutil.copytree(COMPANIES / "edge_company", raw)
@@ -133,7 +133,7 @@ def test_only_a_data_failure_waits_for_the_files_to_change(
 
 
 def test_a_tenant_folder_linked_into_the_raw_folder_is_watched(tmp_path: Path) -> None:
-    from jobmetrics import watch
+    from jobmetrics.alerts import watch
 
     elsewhere = tmp_path / "acme_files"
     shutil.copytree(COMPANIES / "edge_company", elsewhere)

@@ -1,7 +1,7 @@
 """The board pack: one tenant's month (the latest complete one unless asked) as a PDF. The KPI table with status
 and change, MRR trend and movements, the cohort heatmap, the funnel, channel economics, the month's anomalies,
 and churn risk and experiments where the warehouse has them. Charts are the dashboard's Plotly figures
-(jobmetrics.figures); numbers are formatted as the KPI overview formats them (kpis.format_value); headless
+(jobmetrics.views.figures); numbers are formatted as the KPI overview formats them (kpis.format_value); headless
 Chromium prints the page."""
 
 from __future__ import annotations
@@ -14,8 +14,9 @@ from pathlib import Path
 import pandas as pd
 import plotly.graph_objects as go
 
-from jobmetrics import browser, figures, kpis, marts, paths
-from jobmetrics.display import words
+from jobmetrics import kpis, marts, paths
+from jobmetrics.views import browser, figures
+from jobmetrics.views.display import words
 from jobmetrics.warehouse import Row, WarehouseUnavailable, connect_read_only
 
 MONTHS_SHOWN = 12

@@ -22,8 +22,8 @@ from email.message import EmailMessage
 from pathlib import Path
 from types import FrameType
 
-from jobmetrics import digest, mail
-from jobmetrics.build import EXIT_DBT_FAILED, EXIT_RAW_BROKEN, EXIT_RAW_MISSING
+from jobmetrics.alerts import digest, mail
+from jobmetrics.pipeline.build import EXIT_DBT_FAILED, EXIT_RAW_BROKEN, EXIT_RAW_MISSING
 
 Fingerprint = dict[str, list[int]]
 # what the raw files themselves caused: built again only once they change. Any other failure (another build

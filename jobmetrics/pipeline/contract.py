@@ -30,8 +30,9 @@ import great_expectations as gx  # noqa: E402
 from great_expectations import expectations as gxe  # noqa: E402
 from great_expectations.data_context.types.base import ProgressBarsConfig  # noqa: E402
 
-from jobmetrics import diagnose, paths, raw  # noqa: E402
-from jobmetrics.raw import (  # noqa: E402
+from jobmetrics import paths  # noqa: E402
+from jobmetrics.pipeline import diagnose, raw  # noqa: E402
+from jobmetrics.pipeline.raw import (  # noqa: E402
     SOURCES_YML,
     DeclaredTest,
     RawFile,
@@ -39,6 +40,7 @@ from jobmetrics.raw import (  # noqa: E402
     contract,
     declared_tests,
 )
+from jobmetrics.tenants import DEFAULT_TENANT  # noqa: E402
 
 TEXT_FORMATS = {  # how a CSV writes each type: (SQL test of the text `v`, words for the report)
     "bigint": ("regexp_full_match(v, '-?[0-9]+')", "whole numbers"),
@@ -286,7 +288,7 @@ def checks_for(
         if rule is None:
             raise ContractUnknown(
                 f"{SOURCES_YML.name}: {table}: the gate does not know the test {test.name!r}; "
-                "use one it knows (see jobmetrics/contract.py) so both doors apply it"
+                "use one it knows (see jobmetrics/pipeline/contract.py) so both doors apply it"
             )
         checks.rules.append(rule)
     return checks
@@ -438,7 +440,7 @@ def validate(
     (the project's seeds/ unless a test says otherwise); dates, the window of plausible dates (the project's vars
     unless said).
     """
-    return validate_tenants({raw.DEFAULT_TENANT: files}, docs_dir, reference_dir, dates)
+    return validate_tenants({DEFAULT_TENANT: files}, docs_dir, reference_dir, dates)
 
 
 @dataclass
@@ -500,7 +502,7 @@ def validate_tenants(
     frame of their check outcomes: GX's cost is per validation, not per row, and ten tenants would otherwise
     pay it ten times.
     """
-    several = list(tenants) != [raw.DEFAULT_TENANT]
+    several = list(tenants) != [DEFAULT_TENANT]
     window = dates or raw.PlausibleDates.from_vars()
     context = open_context(docs_dir)
     source = context.data_sources.add_pandas("raw_files")

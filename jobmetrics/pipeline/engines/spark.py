@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Any
 import jinja2
 import yaml
 
-from jobmetrics import paths, raw
+from jobmetrics import paths
+from jobmetrics.pipeline import raw
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession

@@ -27,7 +27,8 @@ from pathlib import Path
 
 import duckdb
 
-from jobmetrics import diagnose, paths, publishing, raw, tenants
+from jobmetrics import paths
+from jobmetrics.pipeline import diagnose, publishing, raw, tenant_files
 from jobmetrics.warehouse import STORAGE_COMPATIBILITY
 
 EXIT_RAW_BROKEN, EXIT_RAW_MISSING, EXIT_DBT_FAILED, EXIT_BUILD_RUNNING, EXIT_ENGINE_UNREACHABLE = 1, 2, 3, 4, 5
@@ -146,7 +147,7 @@ def drop_tables_from_before_tenants(con: duckdb.DuckDBPyConnection) -> None:
 def check_raw(tenants: dict[str, dict[str, raw.RawFile]], docs_dir: Path, dbt_args: list[str]) -> None:
     # Great Expectations takes seconds to import: only a build that gates raw files pays for it, not every
     # command that reaches this module (overview, report, the dashboard).
-    from jobmetrics import contract
+    from jobmetrics.pipeline import contract
 
     try:
         failures = contract.validate_tenants(tenants, docs_dir, dates=raw.PlausibleDates.from_vars(dbt_args))
@@ -243,8 +244,8 @@ def publish(warehouse: Warehouse, staged_tenants: dict[str, Path]) -> None:
         if built.exists()
     }
     replacements = [publishing.Replacement(warehouse.scratch, warehouse.published)]
-    replacements += tenants.staged_copies(manifests, warehouse.published.with_suffix(""))
-    replacements += tenants.replacements(staged_tenants, manifests)
+    replacements += tenant_files.staged_copies(manifests, warehouse.published.with_suffix(""))
+    replacements += tenant_files.replacements(staged_tenants, manifests)
     try:
         publishing.replace_all(replacements)
     except publishing.NotPublished as error:
@@ -257,7 +258,7 @@ def publish(warehouse: Warehouse, staged_tenants: dict[str, Path]) -> None:
         publishing.put_back(replacements)
         raise BuildFailed(EXIT_CANNOT_WRITE, f"the new warehouse did not open ({reason}); the previous one is back")
     publishing.forget_previous(replacements)
-    tenants.remove_gone(staged_tenants, warehouse.published)
+    tenant_files.remove_gone(staged_tenants, warehouse.published)
 
 
 def run(warehouse: Warehouse, raw_dir: Path | None, dbt_args: list[str], say: Callable[[str], None] = print) -> None:
@@ -289,11 +290,11 @@ def build_locked(warehouse: Warehouse, raw_dir: Path | None, dbt_args: list[str]
             counts = load_raw(warehouse, raw_files)
             say("Loaded " + ", ".join(f"{table} {rows:,}" for table, rows in counts.items()))
         dbt_build(warehouse, dbt_args)
-        staged = tenants.stage(warehouse.scratch, warehouse.published)
+        staged = tenant_files.stage(warehouse.scratch, warehouse.published)
         try:
             publish(warehouse, staged)
         except BaseException:
-            tenants.discard(staged)
+            tenant_files.discard(staged)
             raise
     except raw.RawFilesMissing as error:
         remove_with_wal(warehouse.scratch)

@@ -22,9 +22,10 @@ from typing import Any
 
 import yaml
 
-from jobmetrics import mail, paths, tenants
+from jobmetrics import paths, tenants
+from jobmetrics.alerts import mail
+from jobmetrics.alerts.monitoring import Report, anomaly_line, format_text, read_report
 from jobmetrics.kpis import format_value, signed
-from jobmetrics.monitoring import Report, anomaly_line, format_text, read_report
 from jobmetrics.warehouse import connect_read_only
 
 REPEAT_HOURS_DEFAULT = 24.0

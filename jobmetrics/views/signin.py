@@ -3,7 +3,7 @@ a user from the users file signs in, and then only the tenants that user may see
 
 The cookie streamlit-authenticator sets holds the email and an expiry time, signed (HS256) with the users
 file's cookie key; `jobmetrics users rotate-key` invalidates every cookie. Failed sign-ins are counted per user
-in a file beside the users file (jobmetrics.signin_records), so a new session does not start the count again.
+in a file beside the users file (jobmetrics.access.signin_records), so a new session does not start the count again.
 """
 
 from __future__ import annotations
@@ -18,8 +18,9 @@ import streamlit as st
 from streamlit_authenticator.utilities.exceptions import LoginError
 from streamlit_authenticator.views.authentication_view import Authenticate
 
-from jobmetrics import display, users
-from jobmetrics import signin_records as records
+from jobmetrics.access import signin_records as records
+from jobmetrics.access import users
+from jobmetrics.views import display
 
 COOKIE = "jobmetrics_session"
 FIELDS = {"Form name": "Sign in", "Username": "Email", "Password": "Password", "Login": "Sign in"}

@@ -13,8 +13,9 @@ from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 
-from jobmetrics import build, paths, raw
-from jobmetrics.engines import postgres, spark
+from jobmetrics import paths
+from jobmetrics.pipeline import build, raw
+from jobmetrics.pipeline.engines import postgres, spark
 from jobmetrics.warehouse import WarehouseUnavailable
 
 ENGINES: dict[str, ModuleType] = {"postgres": postgres, "spark": spark}

@@ -15,7 +15,7 @@ import duckdb
 import psycopg2
 import psycopg2.extensions
 
-from jobmetrics import raw
+from jobmetrics.pipeline import raw
 from jobmetrics.warehouse import WarehouseUnavailable
 
 # The raw contract is written in DuckDB's type names; these are PostgreSQL's for the same types.

@@ -7,7 +7,6 @@ ever passes through Python.
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass, field
 from functools import cache
@@ -18,9 +17,8 @@ import duckdb
 import yaml
 
 from jobmetrics import paths
+from jobmetrics.tenants import DEFAULT_TENANT, TENANT_NAME
 
-DEFAULT_TENANT = "default"
-TENANT_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,62}")
 SOURCES_YML = paths.PROJECT_ROOT / "models" / "staging" / "_sources.yml"
 
 
@@ -74,12 +72,6 @@ class RawFile:
         if self.format == "parquet":
             return "read_parquet(?)"
         return "read_csv(?, header = true, all_varchar = true)"
-
-
-def raw_dir() -> Path:
-    """$JOBMETRICS_RAW_DIR, else the committed synthetic sample."""
-    setting = os.environ.get("JOBMETRICS_RAW_DIR")
-    return paths.from_root(setting) if setting else paths.SAMPLE_DIR
 
 
 def find_raw_files(folder: Path) -> dict[str, RawFile]:

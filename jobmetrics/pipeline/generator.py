@@ -117,14 +117,14 @@ def business_from_reference() -> Business:
     if unknown:
         raise ValueError(
             f"the generator has no profile for {', '.join(unknown)} (listed in seeds/); add one to "
-            "CHANNEL_PROFILES or SEGMENT_PROFILES in jobmetrics/generator.py"
+            "CHANNEL_PROFILES or SEGMENT_PROFILES in jobmetrics/pipeline/generator.py"
         )
     for row in channel_rows:
         paid = CHANNEL_PROFILES[row["acquisition_channel"]].cost_per_signup > 0
         if paid != (row["is_paid"].strip().lower() == "true"):
             raise ValueError(
                 f"seeds/acquisition_channels.csv says {row['acquisition_channel']} is_paid="
-                f"{row['is_paid']}, but its profile in jobmetrics/generator.py says otherwise"
+                f"{row['is_paid']}, but its profile in jobmetrics/pipeline/generator.py says otherwise"
             )
     channel_profiles = [CHANNEL_PROFILES[c] for c in channels]
     segment_profiles = [SEGMENT_PROFILES[s] for s in segments]
