@@ -3,12 +3,18 @@ rather than column names."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pandas as pd
+import plotly.colors as plotly_colors
 import plotly.express as px
 import plotly.graph_objects as go
 
+from jobmetrics.views import display
 from jobmetrics.views.display import words
 
+# the churn-risk backtest's scorers, the model first (churn_model_evaluation.scored_by)
+RISK_SCORERS = ["model", "segment_and_plan_rate", "days_since_last_scan_rate"]
 MOVEMENTS = ["new_mrr", "reactivation_mrr", "expansion_mrr", "contraction_mrr", "churned_mrr"]
 
 
@@ -69,3 +75,115 @@ def channel_cac(monthly: pd.DataFrame, colours: dict[str, str]) -> go.Figure:
     return px.line(
         monthly, x="month", y="cac", color="acquisition_channel", markers=True, color_discrete_map=colours
     ).update_yaxes(tickprefix="$")
+
+
+def translucent(colour: str, alpha: float = 0.18) -> str:
+    """A Plotly colour (hex or rgb) as rgba, for a band that shows the line and the other bands through it."""
+    red, green, blue = plotly_colors.unlabel_rgb(plotly_colors.convert_colors_to_same_type([colour], "rgb")[0][0])
+    return f"rgba({red:.0f}, {green:.0f}, {blue:.0f}, {alpha})"
+
+
+def survival_curves(colours: dict[str, str]) -> Callable[[pd.DataFrame], go.Figure]:
+    """Each group's Kaplan-Meier curve as steps, with its 95% interval as a band of the same colour."""
+
+    def figure(frame: pd.DataFrame) -> go.Figure:
+        drawn = go.Figure()
+        for name, curve in frame.groupby("group_value", sort=True):
+            colour = colours[str(name)]
+            months = curve["months_since_start"].tolist()
+            band = curve.dropna(subset=["ci_low"])
+            # the band: its upper edge, then its lower edge filled up to it, both in time order
+            for edge, fill in (("ci_high", "none"), ("ci_low", "tonexty")):
+                drawn.add_trace(
+                    go.Scatter(
+                        x=band["months_since_start"],
+                        y=band[edge],
+                        mode="lines",
+                        fill=fill,
+                        fillcolor=translucent(colour),
+                        line={"width": 0, "shape": "hv", "color": colour},
+                        hoverinfo="skip",
+                        showlegend=False,
+                        legendgroup=str(name),
+                    )
+                )
+            drawn.add_trace(
+                go.Scatter(
+                    x=months,
+                    y=curve["survival"],
+                    name=str(name),
+                    legendgroup=str(name),
+                    mode="lines",
+                    line={"color": colour, "shape": "hv"},
+                    customdata=curve[["at_risk", "churned", "censored", "ci_low", "ci_high"]],
+                    hovertemplate="after %{x} months: %{y:.1%} still paying (95% CI %{customdata[3]:.1%} to "
+                    "%{customdata[4]:.1%}); %{customdata[0]:,} spells at risk, %{customdata[1]:,} ended and "
+                    "%{customdata[2]:,} still paying after exactly %{x} months",
+                )
+            )
+        drawn.update_yaxes(title_text="Still paying", tickformat=".0%", range=[0, 1.02])
+        drawn.update_xaxes(title_text="Whole months since the spell started")
+        # the legend under the plot, so that on a phone the curves get the whole width
+        return drawn.update_layout(
+            legend={"title_text": "", "orientation": "h", "yanchor": "top", "y": -0.22}, hovermode="closest"
+        )
+
+    return figure
+
+
+def calibration_chart(frame: pd.DataFrame) -> go.Figure:
+    """Each scorer's predicted against observed churn per decile of the backtest, beside the diagonal where
+    the two agree."""
+    drawn = go.Figure()
+    for scorer in RISK_SCORERS:
+        deciles = frame[frame["scored_by"] == scorer].sort_values("risk_decile")
+        drawn.add_trace(
+            go.Scatter(
+                x=deciles["mean_predicted"],
+                y=deciles["observed_rate"],
+                name=scorer,
+                mode="lines+markers",
+                customdata=deciles[["risk_decile"]],
+                hovertemplate="decile %{customdata[0]}: predicted %{x:.1%}, observed %{y:.1%}",
+            )
+        )
+    top = float(frame[["mean_predicted", "observed_rate"]].max().max())
+    drawn.add_trace(
+        go.Scatter(
+            x=[0, top],
+            y=[0, top],
+            name="predicted = observed",
+            mode="lines",
+            line={"dash": "dot", "color": "gray"},
+            hoverinfo="skip",
+        )
+    )
+    drawn.update_xaxes(title_text="Predicted chance of leaving in 30 days (decile average)", tickformat=".0%")
+    drawn.update_yaxes(title_text="Share that left", tickformat=".0%")
+    return drawn.update_layout(legend={"title_text": "", "orientation": "h", "yanchor": "top", "y": -0.22})
+
+
+LIFT_COLUMNS = ["absolute_lift", "ci_low", "ci_high"]
+
+
+def forest(frame: pd.DataFrame) -> go.Figure:
+    """Each variant's lift over the control with its 95% interval, one panel per metric (their scales differ)."""
+    figure = px.scatter(
+        frame.assign(variant=frame["variant"].map(words), metric=frame["metric"].map(words)),
+        x="absolute_lift",
+        y="variant",
+        facet_row="metric",
+        error_x=frame["ci_high"] - frame["absolute_lift"],
+        error_x_minus=frame["absolute_lift"] - frame["ci_low"],
+        custom_data=["ci_low", "ci_high"],
+        labels={"absolute_lift": "Lift over the control (95% interval)", "variant": "", "metric": ""},
+    )
+    # one trace per panel, in the order the metrics first appear; a rate's lift reads in % on its panel
+    for trace, metric in zip(figure.data, frame["metric"].unique(), strict=True):
+        if display.EXPERIMENT_UNITS[metric] == "rate":
+            figure.layout["xaxis" + trace.xaxis.removeprefix("x")].tickformat = ".0%"
+    figure.update_traces(hovertemplate="%{y}: %{x:.3g} (95%% CI %{customdata[0]:.3g} to %{customdata[1]:.3g})")
+    figure.add_vline(x=0, line_dash="dot", line_color="gray")
+    figure.update_xaxes(matches=None, showticklabels=True)
+    figure.for_each_annotation(lambda note: note.update(text=note.text.split("=")[-1]))
+    return figure.update_layout(height=120 + 140 * frame["metric"].nunique())

@@ -28,7 +28,7 @@ from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest, app_test
 
 from jobmetrics import guarded
-from jobmetrics.kpis import format_value
+from jobmetrics.kpis import format_value, signed
 from jobmetrics.views import display
 
 pytestmark = pytest.mark.build
@@ -162,8 +162,7 @@ def test_kpi_cards_show_kpi_summary_and_mrr_monthly(default_company: Build, run_
     deltas = {metric.label: metric.proto.delta for metric in app.metric}
     for row in records(kpis):
         assert cards[row["label"]] == format_value(row["value"], row["unit"]), row["label"]
-        sign = "-" if row["change"] < 0 else "+"
-        assert deltas[row["label"]] == sign + format_value(abs(row["change"]), row["unit"]), row["label"]
+        assert deltas[row["label"]] == signed(row["change"], row["unit"]), row["label"]  # as every surface shows it
     latest = default_company.query(
         "select mrr, active_customers, net_new_mrr from marts.mrr_monthly "
         "where is_complete_month order by month desc limit 1"

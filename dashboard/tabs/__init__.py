@@ -1,0 +1,1 @@
+"""The dashboard's tabs, one module each; dashboard/app.py routes to them."""

@@ -1,0 +1,26 @@
+"""The Cohorts tab: the retention heatmap, logo or revenue, by cohort month."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import streamlit as st
+
+from jobmetrics.views import figures
+from page_kit import (
+    chart,
+    in_months,
+    mart,
+)
+
+
+def cohorts(months: tuple[date, date]) -> None:
+    measure = st.radio(
+        "Retention",
+        ["logo_retention_rate", "revenue_retention_rate"],
+        horizontal=True,
+        format_func=lambda name: "Logo" if name.startswith("logo") else "Revenue",
+    )
+    columns = ["cohort_month", "months_since_start", "cohort_customers", measure]
+    cohort_table = in_months(mart("cohort_retention"), "cohort_month", months)[columns]
+    chart(cohort_table, "cohort_retention", lambda frame: figures.cohort_heatmap(frame, measure))

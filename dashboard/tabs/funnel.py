@@ -1,0 +1,59 @@
+"""The Funnel tab: the free-to-paid funnel by channel and segment, and conversion by signup month."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+
+import pandas as pd
+import plotly.express as px
+import plotly.graph_objects as go
+import streamlit as st
+
+from jobmetrics.views import figures
+from page_kit import (
+    channel_colours,
+    chart,
+    in_months,
+    mart,
+    segment_colours,
+)
+
+
+def grouped_bars(by: str, colours: dict[str, str]) -> Callable[[pd.DataFrame], go.Figure]:
+    return lambda frame: px.bar(frame, x="step", y="users", color=by, barmode="group", color_discrete_map=colours)
+
+
+def funnel(channels: list[str], segments: list[str], months: tuple[date, date]) -> None:
+    steps = mart("conversion_funnel")
+    steps = steps[steps["acquisition_channel"].isin(channels) & steps["segment"].isin(segments)]
+    st.subheader("Free-to-paid funnel (each step as a share of the one before and of signups)")
+    chart(figures.funnel_steps(steps), "conversion_funnel", figures.funnel)
+    left, right = st.columns(2)
+    for column, by, colours in (
+        (left, "segment", segment_colours()),
+        (right, "acquisition_channel", channel_colours()),
+    ):
+        with column:
+            chart(
+                steps.groupby([by, "step_order", "step"], as_index=False).agg(users=("users", "sum"))[
+                    [by, "step", "users"]
+                ],
+                f"conversion_funnel_by_{by}",
+                grouped_bars(by, colours),
+            )
+    by_month = in_months(mart("conversion_by_signup_month"), "signup_month", months)
+    st.subheader("Conversion by signup month (7, 30 and 90 days; open 90-day windows are marked)")
+    rates = by_month.melt(
+        id_vars=["signup_month", "has_full_90_day_window"],
+        value_vars=["conversion_rate_7d", "conversion_rate_30d", "conversion_rate_90d"],
+        var_name="window",
+        value_name="conversion_rate",
+    ).sort_values(["window", "signup_month"])
+    chart(
+        rates,
+        "conversion_by_signup_month",
+        lambda frame: px.line(
+            frame, x="signup_month", y="conversion_rate", color="window", symbol="has_full_90_day_window"
+        ).update_yaxes(tickformat=".0%"),
+    )

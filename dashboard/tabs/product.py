@@ -1,0 +1,54 @@
+"""The Product tab: scans, DAU/WAU/MAU and stickiness, and match rates by iteration."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import plotly.express as px
+import streamlit as st
+
+from jobmetrics.kpis import format_value
+from page_kit import (
+    chart,
+    in_months,
+    mart,
+    records,
+)
+
+
+def product(months: tuple[date, date]) -> None:
+    st.subheader("Scans per day")
+    chart(
+        in_months(mart("scans_daily"), "date_day", months)[["date_day", "scans"]],
+        "scans_daily",
+        lambda frame: px.line(frame, x="date_day", y="scans"),
+    )
+    engagement = in_months(mart("engagement_daily"), "date_day", months)
+    st.subheader("Active users")
+    chart(
+        engagement[["date_day", "dau", "wau", "mau"]],
+        "active_users",
+        lambda frame: px.line(
+            frame, x="date_day", y=["dau", "wau", "mau"], labels={"value": "Active users", "variable": ""}
+        ),
+    )
+    st.subheader("Stickiness (DAU / MAU)")
+    chart(
+        engagement[["date_day", "stickiness"]],
+        "stickiness",
+        lambda frame: px.line(frame, x="date_day", y="stickiness").update_yaxes(tickformat=".0%"),
+    )
+    iterations = mart("match_rate_by_iteration")
+    st.subheader("Match rate by iteration on a job")
+    if not iterations.empty:
+        first = records(iterations)[0]
+        left, right = st.columns(2)
+        left.metric("Average lift per job", f"{first['avg_lift']:.1f} points")
+        right.metric(
+            "Jobs reaching the target match rate", format_value(first["share_of_jobs_reaching_target"], "rate")
+        )
+    chart(
+        iterations[["iteration", "scans", "avg_match_rate"]],
+        "match_rate_by_iteration",
+        lambda frame: px.bar(frame, x="iteration", y="avg_match_rate", hover_data=["scans"]),
+    )
