@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -95,3 +96,35 @@ def test_every_package_says_who_runs_it() -> None:
     for package in [PACKAGE, *(PACKAGE / layer for layer in LAYERS)]:
         text = (package / "__init__.py").read_text()
         assert ast.get_docstring(ast.parse(text)), package
+
+
+# what only one runtime needs: the pipeline alone installs none of it (pyproject.toml's extras)
+RUNTIME_ONLY = {"streamlit": "dashboard", "plotly": "dashboard", "metricflow": "dashboard", "anthropic": "ask"}
+RUNTIME_ONLY |= {"pyspark": "spark", "psycopg2": "postgres", "streamlit_authenticator": "dashboard"}
+NEEDS_ITS_EXTRA = {"dashboard": {"dashboard", "views", "cli"}, "ask": {"ask", "cli"}, "spark": {"pipeline", "cli"}}
+NEEDS_ITS_EXTRA |= {"postgres": {"pipeline", "cli"}}
+
+
+def top_level_imports(path: Path) -> list[str]:
+    """What a module imports when it is imported (not inside a function, not for type checking only)."""
+    names = []
+    for node in ast.parse(path.read_text()).body:
+        if isinstance(node, ast.Import):
+            names += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.append(node.module)
+    return names
+
+
+def test_the_pipeline_alone_imports_no_runtimes_extra() -> None:
+    """The package without extras is the pipeline: a module outside a runtime's layers imports none of that
+    runtime's libraries when it is imported, and the base dependencies list none of them."""
+    project = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text())["project"]
+    base = " ".join(project["dependencies"])
+    assert not [name for name in ("streamlit", "plotly", "anthropic", "pyspark", "metricflow") if name in base]
+    assert set(project["optional-dependencies"]) >= {"dashboard", "ask", "postgres", "spark", "dev"}
+    for path in PACKAGE.rglob("*.py"):
+        layer = layer_of_file(path)
+        for name in top_level_imports(path):
+            extra = RUNTIME_ONLY.get(name.split(".")[0])
+            assert extra is None or layer in NEEDS_ITS_EXTRA[extra], (path, name)
