@@ -135,3 +135,16 @@
 {% macro spark__is_finite(expression) -%}
     not isnan({{ expression }}) and {{ expression }} not in (double('Infinity'), double('-Infinity'))
 {%- endmacro %}
+
+
+{#- A timestamp or date column as a timestamp, or null where it cannot be one: a raw table another tool loaded may
+    hold its timestamps as text, whose unreadable values staging reports (the contract's tests must not error). -#}
+{% macro timestamp_or_null(expression) %}
+    {{ return(adapter.dispatch('timestamp_or_null', 'jobmetrics')(expression)) }}
+{% endmacro %}
+
+{% macro default__timestamp_or_null(expression) %}cast({{ expression }} as timestamp){% endmacro %}
+
+{% macro duckdb__timestamp_or_null(expression) %}try_cast({{ expression }} as timestamp){% endmacro %}
+
+{% macro spark__timestamp_or_null(expression) %}try_cast({{ expression }} as timestamp){% endmacro %}

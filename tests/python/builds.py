@@ -235,3 +235,33 @@ def with_own_names_as_parquet(source: Path, out: Path) -> None:
 def renamed(column: str, names: dict[str, str]) -> str:
     cases = " ".join(f"when '{old}' then '{new}'" for old, new in names.items())
     return f"case lower(trim({column})) {cases} end"
+
+
+EDGE = COMPANIES / "edge_company"
+JOBMETRICS = str(Path(sys.executable).with_name("jobmetrics"))
+
+
+def without_subscriptions(source: Path, out: Path) -> None:
+    """The edge company before anyone paid: its users, plans, scans and spend, and no subscription."""
+    shutil.copytree(source, out)
+    header = (out / "raw_subscriptions.csv").read_text().splitlines()[0]
+    (out / "raw_subscriptions.csv").write_text(header + "\n")
+
+
+def build_tenants(work: Path) -> Build:
+    raw_dir = work / "raw"
+    shutil.copytree(SAMPLE, raw_dir / "sample")
+    shutil.copytree(EDGE, raw_dir / "edge")
+    # the edge company again, as Parquet under channel and segment names of its own (a company with its own lists);
+    # every id it uses is also the edge tenant's
+    with_own_names_as_parquet(EDGE, raw_dir / "edge-parquet")
+    without_subscriptions(EDGE, raw_dir / "no-subscriptions")
+    env = {**os.environ, "DBT_TARGET_PATH": str(work / "target"), "DBT_LOG_PATH": str(work / "logs")}
+    done = subprocess.run(
+        [JOBMETRICS, "build", "--raw-dir", str(raw_dir), "--db", str(work / "warehouse.duckdb")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    return Build(work, done.returncode, done.stdout + done.stderr)

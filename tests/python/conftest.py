@@ -7,11 +7,27 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
+from collections.abc import Iterator
+from http.server import ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
-from builds import COMPANIES, PARSE_FILE, SAMPLE, Build, build_from, project_parse, published_parse, shared_build
+from builds import (
+    COMPANIES,
+    PARSE_FILE,
+    PROJECT_ROOT,
+    SAMPLE,
+    Build,
+    build_from,
+    build_tenants,
+    project_parse,
+    published_parse,
+    shared_build,
+)
+from helpers import KeptMediaFiles, MessagesStub, Stub
 
 # The test warehouses are small and two workers share two cores: DuckDB's own worker threads (four by default)
 # would only take turns with the other worker's builds. Set before any build, so every build and its saved parse
@@ -136,3 +152,45 @@ def planted(shared_dir: Path) -> Build:
 
     parsed = project_parse(shared_dir)
     return shared_build(shared_dir, "planted", make)
+
+
+APP = str(PROJECT_ROOT / "dashboard" / "app.py")
+
+
+@pytest.fixture
+def run_app(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """The app as `jobmetrics dashboard` serves it without a users file: listening on this machine only."""
+    from streamlit import config as streamlit_config
+    from streamlit.testing.v1 import AppTest, app_test
+
+    monkeypatch.setattr(app_test, "MemoryMediaFileStorage", KeptMediaFiles)
+    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
+    address = streamlit_config.get_option("server.address")
+    streamlit_config.set_option("server.address", "127.0.0.1")
+
+    def run(db: Path, **query: str | list[str]) -> AppTest:
+        monkeypatch.setenv("JOBMETRICS_DB", str(db))
+        monkeypatch.setenv("JOBMETRICS_USERS", str(db.with_name("no-users.yaml")))  # open, as on loopback
+        app = AppTest.from_file(APP, default_timeout=120)
+        for name, value in query.items():
+            app.query_params[name] = value
+        app.run()
+        assert not app.exception, app.exception
+        return app
+
+    yield run
+    streamlit_config.set_option("server.address", address)
+
+
+@pytest.fixture
+def stub() -> Iterator[Stub]:
+    MessagesStub.script, MessagesStub.requests = [], []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), MessagesStub)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", MessagesStub
+    server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def four_tenants(shared_dir: Path) -> Build:
+    return shared_build(shared_dir, "tenants", build_tenants)

@@ -15,78 +15,18 @@ import os
 import shutil
 import subprocess
 import sys
-import threading
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
 from unittest import mock
 
 import pytest
 from builds import PROJECT_ROOT, SAMPLE, Build
+from helpers import Stub, error_reply, sql_call, text_reply, tool_results
 from reference import Reference, compute, experiment_users, load_raw
 
 from jobmetrics import cli
 from jobmetrics.ask import engine, offline
-
-Json = dict[str, Any]
-Stub = tuple[str, type["MessagesStub"]]
-
-
-class MessagesStub(BaseHTTPRequestHandler):
-    script: list[tuple[int, Json]] = []
-    requests: list[Json] = []
-
-    def do_POST(self) -> None:
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        type(self).requests.append(body)
-        status, payload = type(self).script.pop(0) if type(self).script else (200, text_reply("(no more script)"))
-        data = json.dumps(payload).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("retry-after", "0")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *args: Any) -> None:
-        pass
-
-
-def message(content: list[Json], stop_reason: str) -> Json:
-    return {
-        "id": "msg_test",
-        "type": "message",
-        "role": "assistant",
-        "model": "claude-test",
-        "content": content,
-        "stop_reason": stop_reason,
-        "stop_sequence": None,
-        "usage": {"input_tokens": 10, "output_tokens": 5},
-    }
-
-
-def text_reply(text: str) -> Json:
-    return message([{"type": "text", "text": text}], "end_turn")
-
-
-def sql_call(sql: str, call_id: str = "toolu_1") -> Json:
-    return message([{"type": "tool_use", "id": call_id, "name": "run_sql", "input": {"sql": sql}}], "tool_use")
-
-
-def error_reply(kind: str) -> Json:
-    return {"type": "error", "error": {"type": kind, "message": "stub error"}}
-
-
-@pytest.fixture
-def stub() -> Iterator[Stub]:
-    MessagesStub.script, MessagesStub.requests = [], []
-    server = ThreadingHTTPServer(("127.0.0.1", 0), MessagesStub)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}", MessagesStub
-    server.shutdown()
 
 
 @pytest.fixture(scope="module")
@@ -148,16 +88,6 @@ def run(project: Path, *args: str, base_url: str | None = None, key: str | None 
         except SystemExit as stopped:  # argparse's own errors
             code = int(stopped.code or 0)
     return Asked(code, out.getvalue(), err.getvalue())
-
-
-def tool_results(request: Json) -> list[Json]:
-    return [
-        block
-        for message in request["messages"]
-        if message["role"] == "user" and isinstance(message["content"], list)
-        for block in message["content"]
-        if block.get("type") == "tool_result"
-    ]
 
 
 def digest(path: Path) -> str:

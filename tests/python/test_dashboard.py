@@ -22,10 +22,9 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 from builds import PROJECT_ROOT, Build
+from helpers import TAB_IDS, KeptMediaFiles
 from reference import records
-from streamlit import config as streamlit_config
-from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
-from streamlit.testing.v1 import AppTest, app_test
+from streamlit.testing.v1 import AppTest
 
 from jobmetrics import guarded
 from jobmetrics.kpis import format_value, signed
@@ -37,42 +36,6 @@ APP = str(PROJECT_ROOT / "dashboard" / "app.py")
 SHOWN = {"plotly_chart", "dataframe"}
 # columns a chart shows as text in its labels rather than as plotted values
 IN_LABELS = {"cohort_retention": ["cohort_customers"]}
-# each tab's label and its name in a link (`?tab=`)
-TAB_IDS = {"Overview": "overview", "Funnel": "funnel", "Cohorts": "cohorts", "Channels and segments": "channels"}
-TAB_IDS |= {"Product": "product", "Churn": "churn", "Experiments": "experiments", "SQL": "sql"}
-TAB_IDS |= {"Report builder": "report", "Ask": "ask"}
-
-
-class KeptMediaFiles(MemoryMediaFileStorage):
-    """AppTest's in-memory media store, kept reachable so the tests can read what each download serves."""
-
-    latest: KeptMediaFiles
-
-    def __init__(self, endpoint: str) -> None:
-        super().__init__(endpoint)
-        KeptMediaFiles.latest = self
-
-
-@pytest.fixture
-def run_app(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    """The app as `jobmetrics dashboard` serves it without a users file: listening on this machine only."""
-    monkeypatch.setattr(app_test, "MemoryMediaFileStorage", KeptMediaFiles)
-    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
-    address = streamlit_config.get_option("server.address")
-    streamlit_config.set_option("server.address", "127.0.0.1")
-
-    def run(db: Path, **query: str | list[str]) -> AppTest:
-        monkeypatch.setenv("JOBMETRICS_DB", str(db))
-        monkeypatch.setenv("JOBMETRICS_USERS", str(db.with_name("no-users.yaml")))  # open, as on loopback
-        app = AppTest.from_file(APP, default_timeout=120)
-        for name, value in query.items():
-            app.query_params[name] = value
-        app.run()
-        assert not app.exception, app.exception
-        return app
-
-    yield run
-    streamlit_config.set_option("server.address", address)
 
 
 def leaves(node: Any) -> Iterator[Any]:
@@ -95,7 +58,7 @@ class Shown:
 def shown_with_downloads(app: AppTest) -> list[Shown]:
     """Every chart and table of the page with the download button placed just before it."""
     pairs, pending = [], None
-    for leaf in leaves(app._tree):
+    for leaf in leaves(app.main):
         if leaf.type == "download_button" and leaf.proto.id.endswith("board_pack"):
             continue  # the PDF of the page, printed when clicked (test_dashboard_browser.py downloads it)
         if leaf.type == "download_button":

@@ -4,76 +4,21 @@ the README shows them, by setting JOBMETRICS_SCREENSHOTS)."""
 
 from __future__ import annotations
 
-import os
 import re
-import signal
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from builds import PROJECT_ROOT, Build
-from playwright.sync_api import Locator, Page, expect, sync_playwright
+from helpers import CHROMIUM_FLAGS, TAB_IDS, assert_no_error, chromium, pdf_text, screenshot, serving, visible_tab
+from playwright.sync_api import Page, expect, sync_playwright
 from reference import records
-from test_dashboard import TAB_IDS
-from test_report import pdf_text
 
 from jobmetrics.kpis import format_value
-from jobmetrics.views import browser
 
 pytestmark = pytest.mark.build
 
-SCREENSHOTS = Path(os.environ.get("JOBMETRICS_SCREENSHOTS") or PROJECT_ROOT / "target" / "screenshots")
 README_IMAGES = PROJECT_ROOT / "docs" / "img"
-CHROMIUM_FLAGS = browser.FLAGS
-
-
-def chromium() -> str:
-    found = browser.chromium()
-    if found is None:
-        pytest.fail("no Chromium found: `make test` installs it, or set CHROMIUM=/path/to/chromium", pytrace=False)
-    return str(found)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@contextmanager
-def serving(env: dict[str, str]) -> Iterator[str]:
-    """`jobmetrics dashboard` on a free port with these settings (and no Claude key); its URL once it is up."""
-    port = free_port()
-    server = subprocess.Popen(
-        [str(Path(sys.executable).with_name("jobmetrics")), "dashboard", "--port", str(port)],
-        cwd=PROJECT_ROOT,
-        env={**{name: value for name, value in os.environ.items() if name != "ANTHROPIC_API_KEY"}, **env},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as health:
-                    if health.read() == b"ok":
-                        break
-            except OSError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"`jobmetrics dashboard` did not start on port {port}") from None
-                time.sleep(0.5)
-        yield url
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
 
 
 @pytest.fixture(scope="module")
@@ -104,23 +49,6 @@ def open_tab(page: Page, name: str) -> None:
         tab.click()
         expect(page).to_have_url(re.compile(rf"[?&]tab={TAB_IDS[name]}(&|$)"), timeout=60_000)
     expect(page.locator('[data-testid="stStatusWidget"]')).to_have_count(0, timeout=60_000)
-
-
-def assert_no_error(page: Page) -> None:
-    for selector in ('[data-testid="stException"]', '[data-testid="stAlertContentError"]'):
-        assert page.locator(selector).count() == 0, page.locator(selector).first.inner_text()
-    width = page.viewport_size["width"] if page.viewport_size else 0
-    assert page.evaluate("document.documentElement.scrollWidth") <= width, "the page is wider than the window"
-
-
-def screenshot(page: Page, name: str) -> None:
-    page.wait_for_timeout(1500)  # Plotly draws once its tab is visible
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"dashboard-{name}.png"), full_page=True)
-
-
-def visible_tab(page: Page) -> Locator:
-    return page.locator('[role="tabpanel"]:visible')
 
 
 def test_overview_shows_mrr_and_kpis(page: Page, default_company: Build) -> None:

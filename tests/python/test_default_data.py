@@ -9,8 +9,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from builds import SAMPLE, Build
+from helpers import compare_channels, compare_monthly
 from reference import Reference, cell, compute, load_raw, product, records
-from test_edge_company import compare_channels, compare_monthly
 
 from jobmetrics.cli import overview
 

@@ -21,7 +21,8 @@ from datetime import date
 
 import pytest
 from builds import COMPANIES, Build
-from reference import Reference, cell, compute, load_raw, records
+from helpers import compare_channels, compare_monthly
+from reference import cell, compute, load_raw, records
 
 EXPECTED_MONTHLY = {
     # month: mrr, customers, new_mrr, reactivation, expansion, contraction, churned_mrr, new, reactivated, churned
@@ -166,26 +167,3 @@ def test_as_of_date_ignores_everything_later(edge_company_mid_march: Build) -> N
     reference = compute(load_raw(COMPANIES / "edge_company"), as_of=date(2025, 3, 15))
     compare_monthly(build, reference)
     compare_channels(build, reference)
-
-
-def compare_monthly(build: Build, reference: Reference) -> None:
-    monthly = build.query("select * from marts.mrr_monthly order by month")
-    expected = reference.monthly
-    assert len(monthly) == len(expected)
-    for column in expected.columns:
-        if column in ("month", "snapshot_date"):
-            assert list(monthly[column].dt.date) == list(expected[column]), column
-        else:
-            got = monthly[column].astype(float).tolist()
-            want = [float("nan") if v is None else float(v) for v in expected[column]]
-            assert got == pytest.approx(want, nan_ok=True, abs=1e-6), column
-
-
-def compare_channels(build: Build, reference: Reference) -> None:
-    channels = build.query("select * from marts.channel_performance").set_index("acquisition_channel")
-    expected = reference.channels.set_index("acquisition_channel")
-    assert sorted(channels.index) == sorted(expected.index)
-    for column in expected.columns:
-        got = channels.loc[expected.index, column].astype(float).tolist()
-        want = [float("nan") if v is None else float(v) for v in expected[column]]
-        assert got == pytest.approx(want, nan_ok=True, abs=1e-6), column

@@ -128,3 +128,16 @@ def test_the_pipeline_alone_imports_no_runtimes_extra() -> None:
         for name in top_level_imports(path):
             extra = RUNTIME_ONLY.get(name.split(".")[0])
             assert extra is None or layer in NEEDS_ITS_EXTRA[extra], (path, name)
+
+
+def test_no_test_module_imports_another() -> None:
+    """Fixtures live in conftest.py and helpers in builds, helpers and reference: a test module imported by another
+    would run its tests twice and hide where a fixture comes from."""
+    tests = PROJECT_ROOT / "tests" / "python"
+    importing = {
+        path.name: name
+        for path in tests.glob("*.py")
+        for name in imported(path)
+        if name.split(".")[0].startswith("test_")
+    }
+    assert importing == {}

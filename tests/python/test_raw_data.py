@@ -12,8 +12,8 @@ import duckdb
 import pandas as pd
 import pytest
 from builds import COMPANIES, PROJECT_ROOT, SAMPLE, Build, build_from, dbt_build, load_raw_files
+from helpers import compare_channels, compare_monthly
 from reference import compute, load_raw
-from test_edge_company import compare_channels, compare_monthly
 
 from jobmetrics.cli import build as build_cli
 from jobmetrics.cli import validate

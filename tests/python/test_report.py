@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -13,11 +12,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from builds import PROJECT_ROOT, Build
-from test_tenants import four_tenants
+from helpers import pdf_text
 
 from jobmetrics.kpis import format_value
-
-__all__ = ["four_tenants"]
 
 pytestmark = pytest.mark.build
 
@@ -28,14 +25,6 @@ def jobmetrics(*args: str, env: dict[str, str] | None = None) -> subprocess.Comp
     return subprocess.run(
         [JOBMETRICS, *args], capture_output=True, text=True, timeout=600, env={**os.environ, **(env or {})}
     )
-
-
-def pdf_text(path: Path) -> str:
-    pdftotext = shutil.which("pdftotext")
-    if pdftotext is None:
-        pytest.fail("no pdftotext: `make test` installs poppler-utils", pytrace=False)
-    done = subprocess.run([pdftotext, "-layout", str(path), "-"], capture_output=True, text=True, check=True)
-    return done.stdout
 
 
 def overview_values(printed: str) -> list[str]:

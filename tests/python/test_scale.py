@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 from builds import SAMPLE, Build, build_from, dbt_build, load_raw_files
+from helpers import compare_channels, compare_monthly
 from reference import compute, load_raw
-from test_edge_company import compare_channels, compare_monthly
 
 from jobmetrics.cli import sample
 

@@ -14,15 +14,11 @@ from urllib.parse import quote
 import pandas as pd
 import pytest
 from builds import PROJECT_ROOT, Build
+from helpers import CHROMIUM_FLAGS, TAB_IDS, assert_no_error, chromium, screenshot, serving, visible_tab
 from playwright.sync_api import Browser, Page, expect, sync_playwright
-from test_dashboard import TAB_IDS
-from test_dashboard_browser import CHROMIUM_FLAGS, assert_no_error, chromium, screenshot, serving, visible_tab
-from test_tenants import four_tenants
 
 from jobmetrics.kpis import format_value
 from jobmetrics.views import signin
-
-__all__ = ["four_tenants"]  # the four-company warehouse of the tenants' tests
 
 pytestmark = pytest.mark.build
 

@@ -14,17 +14,14 @@ from typing import Any
 import duckdb
 import pandas as pd
 import pytest
-from builds import COMPANIES, PROJECT_ROOT, SAMPLE, Build, shared_build, under_edge_names, with_own_names_as_parquet
-from test_ai_ask import Stub, sql_call, stub, text_reply, tool_results
-from test_dashboard import run_app
+from builds import COMPANIES, PROJECT_ROOT, SAMPLE, Build, under_edge_names
+from helpers import Stub, sql_call, text_reply, tool_results
 
 from jobmetrics import paths, tenants
 from jobmetrics.cli import build as build_cli
 from jobmetrics.kpis import format_value
 from jobmetrics.pipeline import raw
 from jobmetrics.views import semantic
-
-__all__ = ["run_app", "stub"]  # fixtures of the ai_ask and dashboard tests, used here too
 
 pytestmark = pytest.mark.build
 
@@ -33,37 +30,6 @@ ALONE = {"sample": "default_company", "edge": "edge_company"}
 JOBMETRICS = str(Path(sys.executable).with_name("jobmetrics"))
 # sums of doubles in another order differ in their last bits; the marts' own allowance (macros/money.sql)
 MONEY_RTOL, MONEY_ATOL = 1e-9, 1e-3
-
-
-def without_subscriptions(source: Path, out: Path) -> None:
-    """The edge company before anyone paid: its users, plans, scans and spend, and no subscription."""
-    shutil.copytree(source, out)
-    header = (out / "raw_subscriptions.csv").read_text().splitlines()[0]
-    (out / "raw_subscriptions.csv").write_text(header + "\n")
-
-
-def build_tenants(work: Path) -> Build:
-    raw_dir = work / "raw"
-    shutil.copytree(SAMPLE, raw_dir / "sample")
-    shutil.copytree(EDGE, raw_dir / "edge")
-    # the edge company again, as Parquet under channel and segment names of its own (a company with its own lists);
-    # every id it uses is also the edge tenant's
-    with_own_names_as_parquet(EDGE, raw_dir / "edge-parquet")
-    without_subscriptions(EDGE, raw_dir / "no-subscriptions")
-    env = {**os.environ, "DBT_TARGET_PATH": str(work / "target"), "DBT_LOG_PATH": str(work / "logs")}
-    done = subprocess.run(
-        [JOBMETRICS, "build", "--raw-dir", str(raw_dir), "--db", str(work / "warehouse.duckdb")],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-    return Build(work, done.returncode, done.stdout + done.stderr)
-
-
-@pytest.fixture(scope="module")
-def four_tenants(shared_dir: Path) -> Build:
-    return shared_build(shared_dir, "tenants", build_tenants)
 
 
 def mart_names(db: Path) -> list[str]:
