@@ -24,6 +24,23 @@ SURVIVAL_GROUPINGS = ["overall", "segment", "acquisition_channel", "plan"]
 SURVIVAL_MILESTONES = [1, 3, 6, 12]
 
 
+def grouping_asked(text: str) -> str:
+    """The grouping a link names, by its name or by the words the page shows (`channel` and `Channel` are
+    acquisition_channel); an unknown one is said in a sentence and the overall curve shown."""
+    known = {name: name for name in SURVIVAL_GROUPINGS}
+    known |= {words(name).lower(): name for name in SURVIVAL_GROUPINGS} | {"channel": "acquisition_channel"}
+    if not text:
+        return SURVIVAL_GROUPINGS[0]
+    found = known.get(text.strip().lower().replace(" ", "_")) or known.get(text.strip().lower())
+    if found is None:
+        choices = ", ".join(words(name).lower() for name in SURVIVAL_GROUPINGS)
+        st.warning(
+            f"Survival cannot be grouped by {display.as_text(repr(text))}; it can be by {choices}. Showing overall."
+        )
+        return SURVIVAL_GROUPINGS[0]
+    return found
+
+
 RISK_VIEWS = {"Top decile": 10, "Top three deciles": 8, "Everyone": 0}
 
 
@@ -78,11 +95,11 @@ def churn(channels: list[str], segments: list[str]) -> None:
     if survival.empty:
         st.info("No paying customers yet: survival needs subscriptions (docs/data.md), then `make build`.")
         return
-    asked = st.query_params.get("survival_by", "")
+    asked = grouping_asked(st.query_params.get("survival_by", ""))
     grouped_by = st.radio(
         "Survival of paying spells by",
         SURVIVAL_GROUPINGS,
-        index=SURVIVAL_GROUPINGS.index(asked) if asked in SURVIVAL_GROUPINGS else 0,
+        index=SURVIVAL_GROUPINGS.index(asked),
         horizontal=True,
         format_func=words,
         key="survival_by",

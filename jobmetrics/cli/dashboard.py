@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import subprocess
 import sys
+from types import FrameType
 
 from jobmetrics import paths
 from jobmetrics.access import users
@@ -48,7 +50,23 @@ def main(argv: list[str] | None = None) -> int:
     streamlit = [sys.executable, "-m", "streamlit", "run", str(APP)]
     settings = ["--server.port", str(args.port), "--server.address", args.address, "--server.headless", "true"]
     settings += ["--browser.gatherUsageStats", "false", "--client.toolbarMode", "viewer"]
+    return serve([*streamlit, *settings])
+
+
+def serve(command: list[str]) -> int:
+    """Run Streamlit until it ends; a SIGTERM or SIGHUP to this command stops it too, so `kill <pid>` of
+    `jobmetrics dashboard` never leaves the dashboard serving its port."""
+    server = subprocess.Popen(command, cwd=paths.PROJECT_ROOT)
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        del signum, frame
+        server.terminate()
+
+    for forwarded in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(forwarded, stop)
     try:
-        return subprocess.run([*streamlit, *settings], cwd=paths.PROJECT_ROOT, check=False).returncode
-    except KeyboardInterrupt:
+        server.wait()
+    except KeyboardInterrupt:  # Ctrl-C reaches Streamlit too (the same process group): let it finish
+        server.wait()
         return 0
+    return 0 if server.returncode in (0, -signal.SIGTERM) else server.returncode

@@ -507,3 +507,15 @@ def test_the_churn_tab_lists_who_may_leave_and_the_backtest(default_company: Bui
 def test_the_experiments_tab_says_when_there_are_none(edge_company: Build, run_app: Any) -> None:
     app = run_app(edge_company.db, tab="experiments")
     assert any(info.value.startswith("No experiments yet") for info in app.info)
+
+
+def test_the_survival_grouping_of_a_link_is_read_as_the_page_words_it(default_company: Build, run_app: Any) -> None:
+    for asked in ("channel", "Channel", "acquisition_channel"):
+        app = run_app(default_company.db, tab="churn", survival_by=asked)
+        assert app.radio(key="survival_by").value == "acquisition_channel", asked
+        assert not app.warning
+    unknown = run_app(default_company.db, tab="churn", survival_by="weather")
+    assert unknown.radio(key="survival_by").value == "overall"
+    assert [warning.value for warning in unknown.warning] == [
+        "Survival cannot be grouped by 'weather'; it can be by overall, segment, channel, plan. Showing overall."
+    ]

@@ -160,3 +160,44 @@ def test_the_dashboard_refuses_other_addresses_without_users(tmp_path: Path) -> 
     )
     assert done.returncode == 2
     assert done.stderr.count("\n") == 1 and "jobmetrics users add" in done.stderr and "0.0.0.0" in done.stderr
+
+
+def test_killing_the_dashboard_command_stops_the_dashboard(tmp_path: Path) -> None:
+    """`kill <pid>` of `jobmetrics dashboard` (SIGTERM) stops its Streamlit too: the port is free again."""
+    import signal
+    import socket
+    import time
+    import urllib.request
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = int(probe.getsockname()[1])
+    command = subprocess.Popen(
+        [JOBMETRICS, "dashboard", "--port", str(port)],
+        env={
+            **os.environ,
+            "JOBMETRICS_USERS": str(tmp_path / "users.yaml"),
+            "JOBMETRICS_DB": str(tmp_path / "x.duckdb"),
+        },
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,  # so that only the command gets the signal, as with `kill <pid>`
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as health:
+                    if health.read() == b"ok":
+                        break
+            except OSError:
+                assert time.monotonic() < deadline and command.poll() is None, "the dashboard did not start"
+                time.sleep(0.5)
+        command.send_signal(signal.SIGTERM)
+        assert command.wait(timeout=30) == 0
+        with socket.socket() as again:
+            again.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # past the health checks' TIME_WAIT
+            again.bind(("127.0.0.1", port))  # refused while a Streamlit child still listens on it
+    finally:
+        if command.poll() is None:
+            os.killpg(command.pid, signal.SIGKILL)
