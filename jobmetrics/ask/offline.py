@@ -104,7 +104,8 @@ def channels_answer(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> str:
     ]
     for r in rows:
         lines.append(
-            f"- {r['acquisition_channel']}: {r['new_customers']:,} new customers, spend "
+            f"- {'all channels (blended)' if r['acquisition_channel'] == 'all' else r['acquisition_channel']}: "
+            f"{r['new_customers']:,} new customers, spend "
             f"{format_value(r['spend_usd'], 'usd')}, CAC {format_value(r['cac'], 'usd')}, "
             f"LTV {format_value(r['ltv'], 'usd')}, LTV:CAC {format_value(r['ltv_to_cac'], 'multiple')}, "
             f"payback {format_value(r['cac_payback_months'], 'months')}"

@@ -82,6 +82,7 @@ class Reference:
     channels: pd.DataFrame
     users: pd.DataFrame
     subscriptions: list[Row]
+    paid: Row  # the channels marked paid in seeds/acquisition_channels.csv, together: the same columns as a channel
 
     def mrr_on(self, day: date) -> tuple[float, int, int]:
         """(mrr, active customers, active subscriptions) on a day."""
@@ -218,16 +219,21 @@ def compute(raw: dict[str, pd.DataFrame], as_of: date | None = None, gross_margi
     spend = raw["raw_marketing_spend"]
     spend = spend[spend["spend_date"] <= as_of]
     channel_names = sorted(set(users["acquisition_channel"]) | set(spend["channel"]))
+    seeded = pd.read_csv(Path(__file__).resolve().parents[2] / "seeds" / "acquisition_channels.csv", dtype=str)
+    paid_channels = set(seeded.loc[seeded["is_paid"].str.lower() == "true", "acquisition_channel"])
     channel_rows = []
-    for channel in [*channel_names, "all"]:
+    for channel in [*channel_names, "all", "paid"]:
+        members = set(channel_names) if channel == "all" else paid_channels if channel == "paid" else {channel}
 
         def mine(user: int) -> bool:
-            return bool(channel == "all" or channel_of.get(user) == channel)
+            return bool(channel == "all" or channel_of.get(user) in members)
 
-        channel_users = users if channel == "all" else users[users["acquisition_channel"] == channel]
+        channel_users = users if channel == "all" else users[users["acquisition_channel"].isin(members)]
         cells = [(v, u) for (m, u), v in user_month.items() if mine(u)]
         spend_usd = (
-            spend["spend_usd"].sum() if channel == "all" else spend.loc[spend["channel"] == channel, "spend_usd"].sum()
+            spend["spend_usd"].sum()
+            if channel == "all"
+            else spend.loc[spend["channel"].isin(members), "spend_usd"].sum()
         )
         new_customers = sum(v["movement"] == "new" for v, _ in cells)
         customer_months = [v["mrr"] for v, _ in cells if v["mrr"] > 0]
@@ -256,8 +262,9 @@ def compute(raw: dict[str, pd.DataFrame], as_of: date | None = None, gross_margi
                 "cac_payback_months": None if cac is None or not arpu else cac / (arpu * gross_margin),
             }
         )
+    paid = channel_rows.pop()
     channels = pd.DataFrame(channel_rows)
-    return Reference(as_of, months, snapshots, user_month, monthly, channels, users, subscriptions)
+    return Reference(as_of, months, snapshots, user_month, monthly, channels, users, subscriptions, paid)
 
 
 @dataclass

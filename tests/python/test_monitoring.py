@@ -14,8 +14,8 @@ from typing import Any
 
 import pandas as pd
 import pytest
-from builds import PROJECT_ROOT, Build
-from reference import cell
+from builds import COMPANIES, PROJECT_ROOT, Build
+from reference import cell, compute, load_raw
 
 from jobmetrics.alerts import monitoring
 from jobmetrics.cli import alerts
@@ -46,6 +46,13 @@ def test_kpi_summary_on_the_edge_company(edge_company: Build) -> None:
     assert kpis.loc["ltv_to_cac", "value"] == pytest.approx(blended["ltv_to_cac"].iloc[0])
     assert kpis.loc["ltv_to_cac", "status"] == "warning"  # 2.19: between 1 and 3
     assert kpis.loc["cac_payback_months", "value"] == pytest.approx(blended["cac_payback_months"].iloc[0])
+    # paid LTV:CAC: the customers of the paid channels (users 1 and 3 of paid_search, 6 of paid_social) and the
+    # spend on paid channels only (paid_search 325, paid_social 50, partnerships 10; content's 80 is not paid)
+    paid = compute(load_raw(COMPANIES / "edge_company")).paid
+    assert paid["new_customers"] == 3 and paid["spend_usd"] == pytest.approx(385.0)
+    assert kpis.loc["paid_ltv_to_cac", "value"] == pytest.approx(paid["ltv_to_cac"])
+    assert kpis.loc["paid_ltv_to_cac", "value"] < kpis.loc["ltv_to_cac", "value"]
+    assert kpis.loc["paid_ltv_to_cac", "status"] == "warning"  # 1.16: between 1 and 3
     assert str(cell(kpis, "customer_churn_rate", "description")).startswith("churned_customers / previous month")
 
 
