@@ -57,16 +57,24 @@ def chart(frame: pd.DataFrame, name: str, figure: Callable[[pd.DataFrame], go.Fi
         st.plotly_chart(figures.in_words(figure(frame)), width="stretch")
 
 
+ROW_PIXELS = 35  # Streamlit's data grid: one row, and the header row, this tall
+
+
 def table(
-    frame: pd.DataFrame, name: str, units: dict[str, str] | None = None, everything: pd.DataFrame | None = None
+    frame: pd.DataFrame,
+    name: str,
+    units: dict[str, str] | None = None,
+    everything: pd.DataFrame | None = None,
+    all_rows: bool = False,
 ) -> None:
     """A table in words and formats, with a "Download CSV" of exactly the rows and columns shown (or of
-    `everything`, when only the first rows of it are drawn)."""
+    `everything`, when only the first rows of it are drawn); `all_rows` draws every row, with no inner scroll."""
     if offer_download(frame if everything is None else everything, name):
         st.dataframe(
             display.for_screen(frame, units),
             hide_index=True,
             width="stretch",
+            height=(len(frame) + 1) * ROW_PIXELS + 3 if all_rows else "auto",
             column_config=display.column_config(frame, units),
         )
 

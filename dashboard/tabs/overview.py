@@ -20,6 +20,7 @@ from page_kit import (
 )
 
 STATUS_COLOURS = {"ok": "green", "warning": "orange", "critical": "red", "no_data": "gray"}
+STATUS_ORDER = {"critical": 0, "warning": 1, "no_data": 2, "ok": 3}
 
 
 def kpi_rows() -> pd.DataFrame:
@@ -63,10 +64,12 @@ def overview(months: tuple[date, date]) -> None:
     chart(figures.mrr_bridge(monthly), "mrr_movements", figures.mrr_movements)
 
     st.subheader("Health check")
-    statuses = kpis[["label", "status", "value", "warning", "critical", "benchmark_note"]].copy()
+    # what needs attention first: critical, warning, no data, then ok; each group by name
+    attention = kpis.assign(rank=kpis["status"].map(STATUS_ORDER)).sort_values(["rank", "label"])
+    statuses = attention[["label", "status", "value", "warning", "critical", "benchmark_note"]].copy()
     for column in ["value", "warning", "critical"]:
-        statuses[column] = [format_value(v, u) for v, u in zip(kpis[column], kpis["unit"], strict=True)]
-    table(statuses, "kpi_statuses")
+        statuses[column] = [format_value(v, u) for v, u in zip(attention[column], attention["unit"], strict=True)]
+    table(statuses, "kpi_statuses", all_rows=True)
     anomalies = mart("metric_anomalies").sort_values(["is_bad", "date_day"], ascending=[False, False])
     recent = anomalies[pd.to_datetime(anomalies["date_day"]).dt.date >= months[1].replace(day=1)]
     st.caption("Anomalies in the last month of the range, harmful first")

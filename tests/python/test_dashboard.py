@@ -519,3 +519,16 @@ def test_the_survival_grouping_of_a_link_is_read_as_the_page_words_it(default_co
     assert [warning.value for warning in unknown.warning] == [
         "Survival cannot be grouped by 'weather'; it can be by overall, segment, channel, plan. Showing overall."
     ]
+
+
+def test_the_health_check_lists_every_kpi_what_needs_attention_first(default_company: Build, run_app: Any) -> None:
+    app = run_app(default_company.db, tab="overview")
+    statuses = by_name(app)["kpi_statuses"]
+    shown = statuses.download["status"].tolist()
+    kpis = default_company.query(
+        "select status from marts.kpi_summary union all select status from marts.churn_risk_kpi"
+    )
+    assert sorted(shown) == sorted(kpis["status"])  # every KPI
+    rank = {"critical": 0, "warning": 1, "no_data": 2, "ok": 3}
+    assert [rank[status] for status in shown] == sorted(rank[status] for status in shown)
+    assert shown[0] == "warning"  # the sample's gross MRR churn and paid LTV:CAC
