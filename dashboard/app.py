@@ -20,7 +20,7 @@ from jobmetrics.access.users import User
 from jobmetrics.views import display, signin
 from jobmetrics.views.display import words
 from jobmetrics.warehouse import WarehouseUnavailable
-from page_kit import READING, listed_parameter, mart, month_parameter, warehouse_file, write_listed
+from page_kit import READING, Scope, listed_parameter, mart, month_parameter, warehouse_file, write_listed
 from tabs import ask, churn, cohorts, experiments, funnel, overview, product, report, sql
 from tabs import channels as channels_tab
 
@@ -163,8 +163,9 @@ def main() -> None:
         f"Showing {months[0]:%b %Y} to {months[1]:%b %Y}; channels: {chosen_channels}; "
         f"segments: {chosen_segments}. {freshness(monthly)}"
     )
+    scope = Scope(channels, segments, channel_names, segment_names)
     pages: dict[str, Callable[[], None]] = {
-        "Overview": lambda: overview.overview(months),
+        "Overview": lambda: overview.overview(months, scope),
         "Funnel": lambda: funnel.funnel(channels, segments, months),
         "Cohorts": lambda: cohorts.cohorts(months),
         "Channels and segments": lambda: channels_tab.channels_and_segments(channels, months),

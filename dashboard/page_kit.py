@@ -4,6 +4,7 @@ table with the download of exactly what it shows, and the query parameters a lin
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,31 @@ import streamlit as st
 
 from jobmetrics import marts, paths, tenants
 from jobmetrics.views import display, figures
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The channels and segments the sidebar keeps, out of all there are."""
+
+    channels: list[str]
+    segments: list[str]
+    all_channels: list[str]
+    all_segments: list[str]
+
+    @property
+    def narrowed(self) -> bool:
+        return set(self.channels) != set(self.all_channels) or set(self.segments) != set(self.all_segments)
+
+    def of(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """The rows of the channels and segments kept (a frame with acquisition_channel and segment)."""
+        return frame[frame["acquisition_channel"].isin(self.channels) & frame["segment"].isin(self.segments)]
+
+
+def company_wide(what: str, scope: Scope) -> None:
+    """Say beside a figure the filters do not apply to that it is the whole company's."""
+    if scope.narrowed:
+        st.caption(f"{what}: the whole company; the channel and segment filters do not apply.")
+
 
 # the session key of the tenant this run reads, settled by choose_tenant before any mart is read
 READING = "reading_tenant"

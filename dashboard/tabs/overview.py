@@ -12,7 +12,9 @@ from jobmetrics.kpis import OTHER_KPI_MARTS, format_value, signed
 from jobmetrics.views import figures
 from jobmetrics.warehouse import WarehouseUnavailable
 from page_kit import (
+    Scope,
     chart,
+    company_wide,
     in_months,
     mart,
     records,
@@ -34,17 +36,38 @@ def kpi_rows() -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
-def overview(months: tuple[date, date]) -> None:
+def revenue_of(scope: Scope) -> pd.DataFrame:
+    """MRR, net new MRR and active customers by month: mrr_monthly's, or, for some channels or segments, the
+    sums of their customers' rows of fct_mrr (the same numbers mrr_monthly adds up for everyone)."""
+    company = mart("mrr_monthly")
+    if not scope.narrowed:
+        return company[["month", "mrr", "net_new_mrr", "active_customers"]]
+    rows = scope.of(mart("fct_mrr")).assign(paying=lambda frame: (frame["mrr"] > 0).astype(int))
+    sums = rows.groupby("month")[["mrr", "previous_mrr", "paying"]].sum()
+    sums = sums.reindex(pd.Index(company["month"], name="month"), fill_value=0).reset_index()
+    return pd.DataFrame(
+        {
+            "month": sums["month"],
+            "mrr": sums["mrr"],
+            "net_new_mrr": sums["mrr"] - sums["previous_mrr"],
+            "active_customers": sums["paying"].astype(int),
+        }
+    )
+
+
+def overview(months: tuple[date, date], scope: Scope) -> None:
     kpis = kpi_rows()
     month = kpis["month"].dropna().max()
     st.subheader(f"Key metrics, {month:%B %Y}" if pd.notna(month) else "Key metrics (no complete month yet)")
-    revenue = mart("mrr_monthly")
+    revenue = revenue_of(scope)
     latest = revenue[revenue["month"] == month]
     if not latest.empty:
         headline = records(latest)[0]
         left, right = st.columns(2)
-        left.metric("MRR", format_value(headline["mrr"], "usd"), signed(headline["net_new_mrr"], "usd"))
-        right.metric("Active customers", format_value(headline["active_customers"], "count"))
+        chosen = " (channels and segments chosen)" if scope.narrowed else ""
+        left.metric(f"MRR{chosen}", format_value(headline["mrr"], "usd"), signed(headline["net_new_mrr"], "usd"))
+        right.metric(f"Active customers{chosen}", format_value(headline["active_customers"], "count"))
+    company_wide("The KPIs below", scope)
     columns = st.columns(4)
     for index, row in enumerate(records(kpis.sort_values("label"))):
         change = None if pd.isna(row["change"]) else signed(row["change"], row["unit"])
@@ -57,13 +80,14 @@ def overview(months: tuple[date, date]) -> None:
             )
             st.markdown(f":{STATUS_COLOURS[row['status']]}[{row['status'].replace('_', ' ')}]")
 
-    monthly = in_months(mart("mrr_monthly"), "month", months)
     st.subheader("MRR")
-    chart(monthly[["month", "mrr"]], "mrr", figures.mrr_trend)
+    chart(in_months(revenue, "month", months)[["month", "mrr"]], "mrr", figures.mrr_trend)
     st.subheader("MRR movements (contraction and churn below zero)")
-    chart(figures.mrr_bridge(monthly), "mrr_movements", figures.mrr_movements)
+    company_wide("MRR movements", scope)
+    chart(figures.mrr_bridge(in_months(mart("mrr_monthly"), "month", months)), "mrr_movements", figures.mrr_movements)
 
     st.subheader("Health check")
+    company_wide("The health check and the anomalies", scope)
     # what needs attention first: critical, warning, no data, then ok; each group by name
     attention = kpis.assign(rank=kpis["status"].map(STATUS_ORDER)).sort_values(["rank", "label"])
     statuses = attention[["label", "status", "value", "warning", "critical", "benchmark_note"]].copy()

@@ -532,3 +532,31 @@ def test_the_health_check_lists_every_kpi_what_needs_attention_first(default_com
     rank = {"critical": 0, "warning": 1, "no_data": 2, "ok": 3}
     assert [rank[status] for status in shown] == sorted(rank[status] for status in shown)
     assert shown[0] == "warning"  # the sample's gross MRR churn and paid LTV:CAC
+
+
+def test_the_overview_filtered_to_a_channel_shows_that_channels_mrr(default_company: Build, run_app: Any) -> None:
+    """?channels=paid_search: the MRR card and chart are paid search's customers' (sums of fct_mrr), and the figures
+    the filter does not apply to say they are the whole company's."""
+    app = run_app(default_company.db, tab="overview", channels="paid_search")
+    expected = default_company.query(
+        "select month, sum(mrr) as mrr, sum(mrr) - sum(previous_mrr) as net_new, "
+        "count(*) filter (where mrr > 0) as paying from marts.fct_mrr where acquisition_channel = 'paid_search' "
+        "group by month order by month"
+    )
+    latest = expected[
+        expected["month"] == default_company.query("select max(month) as month from marts.kpi_summary")["month"].iloc[0]
+    ].iloc[0]
+    cards = {metric.label: metric for metric in app.metric}
+    mrr = cards["MRR (channels and segments chosen)"]
+    assert mrr.value == format_value(latest["mrr"], "usd") and mrr.proto.delta == signed(latest["net_new"], "usd")
+    assert cards["Active customers (channels and segments chosen)"].value == format_value(latest["paying"], "count")
+    company = default_company.query("select mrr from marts.mrr_monthly order by month desc limit 1")["mrr"].iloc[0]
+    assert latest["mrr"] < company  # not the company's $67,112.80
+    drawn = by_name(app)["mrr"].download
+    shown = expected[pd.to_datetime(expected["month"]).isin(pd.to_datetime(drawn["month"]))]
+    assert drawn["mrr"].tolist() == pytest.approx(shown["mrr"].tolist())
+    notes = [caption.value for caption in app.caption if "the whole company" in caption.value]
+    assert len(notes) == 3, notes  # the KPI cards, the movements, the health check
+    unfiltered = run_app(default_company.db, tab="overview")
+    assert "MRR" in {metric.label for metric in unfiltered.metric}
+    assert not [caption.value for caption in unfiltered.caption if "the whole company" in caption.value]
