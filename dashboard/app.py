@@ -166,11 +166,11 @@ def main() -> None:
     scope = Scope(channels, segments, channel_names, segment_names)
     pages: dict[str, Callable[[], None]] = {
         "Overview": lambda: overview.overview(months, scope),
-        "Funnel": lambda: funnel.funnel(channels, segments, months),
-        "Cohorts": lambda: cohorts.cohorts(months),
-        "Channels and segments": lambda: channels_tab.channels_and_segments(channels, months),
-        "Product": lambda: product.product(months),
-        "Churn": lambda: churn.churn(channels, segments),
+        "Funnel": lambda: funnel.funnel(scope, months),
+        "Cohorts": lambda: cohorts.cohorts(months, scope),
+        "Channels and segments": lambda: channels_tab.channels_and_segments(scope, months),
+        "Product": lambda: product.product(months, scope),
+        "Churn": lambda: churn.churn(scope),
         "Experiments": experiments.experiment_view,
         "SQL": sql.sql,
         "Report builder": report.report_builder,

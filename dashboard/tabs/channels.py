@@ -8,6 +8,7 @@ import streamlit as st
 
 from jobmetrics.views import figures
 from page_kit import (
+    Scope,
     channel_colours,
     chart,
     in_months,
@@ -17,11 +18,14 @@ from page_kit import (
 )
 
 
-def channels_and_segments(channels: list[str], months: tuple[date, date]) -> None:
+def channels_and_segments(scope: Scope, months: tuple[date, date]) -> None:
+    channels = scope.channels
     performance = without_spend_undefined(mart("channel_performance"))
     performance = performance[performance["acquisition_channel"].isin([*channels, "all"])]
     columns = ["acquisition_channel", "is_paid", "spend_usd", "new_customers", "cac", "ltv", "ltv_to_cac"]
     st.subheader("Channels over the whole period (paid channels first)")
+    if set(scope.segments) != set(scope.all_segments):
+        st.caption("Channel economics count every segment; the segment filter does not apply to them.")
     table(
         performance.sort_values(["is_paid", "acquisition_channel"], ascending=[False, True])[
             [*columns, "cac_payback_months"]
@@ -38,9 +42,12 @@ def channels_and_segments(channels: list[str], months: tuple[date, date]) -> Non
         "channel_monthly",
         lambda frame: figures.channel_cac(frame, colours),
     )
-    st.subheader("Segments")
+    st.subheader("Segments over the whole period (churn: churned customers / customer-months since the start)")
+    if set(scope.channels) != set(scope.all_channels):
+        st.caption("Segment economics count every channel; the channel filter does not apply to them.")
+    segments = mart("segment_performance")
     table(
-        mart("segment_performance")[
+        segments[segments["segment"].isin([*scope.segments, "all"])][
             ["segment", "conversion_rate", "conversion_lift_vs_all", "customer_churn_rate", "current_arpu"]
         ],
         "segment_performance",

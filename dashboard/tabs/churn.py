@@ -10,8 +10,10 @@ from jobmetrics.kpis import format_value
 from jobmetrics.views import display, figures
 from jobmetrics.views.display import words
 from page_kit import (
+    Scope,
     channel_colours,
     chart,
+    company_wide,
     mart,
     records,
     segment_colours,
@@ -90,7 +92,8 @@ def logrank_sentence(tests: pd.DataFrame, grouped_by: str) -> str:
     return f"No detectable difference between these groups (log-rank p = {p_value:.2g})."
 
 
-def churn(channels: list[str], segments: list[str]) -> None:
+def churn(scope: Scope) -> None:
+    channels, segments = scope.channels, scope.segments
     survival = mart("churn_survival")
     if survival.empty:
         st.info("No paying customers yet: survival needs subscriptions (docs/data.md), then `make build`.")
@@ -113,6 +116,8 @@ def churn(channels: list[str], segments: list[str]) -> None:
         grouped_by, display.colours(sorted(set(curves["group_value"])))
     )
     st.subheader("Share of paying spells still paying, by whole months since they started")
+    if grouped_by in ("overall", "plan"):
+        company_wide("Survival by " + words(grouped_by).lower(), scope)
     columns = ["group_value", "months_since_start", "at_risk", "churned", "censored", "survival", "ci_low", "ci_high"]
     chart(
         curves[columns].sort_values(["group_value", "months_since_start"]),

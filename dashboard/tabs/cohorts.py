@@ -8,13 +8,15 @@ import streamlit as st
 
 from jobmetrics.views import figures
 from page_kit import (
+    Scope,
     chart,
+    company_wide,
     in_months,
     mart,
 )
 
 
-def cohorts(months: tuple[date, date]) -> None:
+def cohorts(months: tuple[date, date], scope: Scope) -> None:
     measure = st.radio(
         "Retention",
         ["logo_retention_rate", "revenue_retention_rate"],
@@ -23,4 +25,5 @@ def cohorts(months: tuple[date, date]) -> None:
     )
     columns = ["cohort_month", "months_since_start", "cohort_customers", measure]
     cohort_table = in_months(mart("cohort_retention"), "cohort_month", months)[columns]
+    company_wide("Cohort retention", scope)
     chart(cohort_table, "cohort_retention", lambda frame: figures.cohort_heatmap(frame, measure))

@@ -12,8 +12,10 @@ import streamlit as st
 
 from jobmetrics.views import figures
 from page_kit import (
+    Scope,
     channel_colours,
     chart,
+    company_wide,
     in_months,
     mart,
     segment_colours,
@@ -24,9 +26,8 @@ def grouped_bars(by: str, colours: dict[str, str]) -> Callable[[pd.DataFrame], g
     return lambda frame: px.bar(frame, x="step", y="users", color=by, barmode="group", color_discrete_map=colours)
 
 
-def funnel(channels: list[str], segments: list[str], months: tuple[date, date]) -> None:
-    steps = mart("conversion_funnel")
-    steps = steps[steps["acquisition_channel"].isin(channels) & steps["segment"].isin(segments)]
+def funnel(scope: Scope, months: tuple[date, date]) -> None:
+    steps = scope.of(mart("conversion_funnel"))
     st.subheader("Free-to-paid funnel (each step as a share of the one before and of signups)")
     chart(figures.funnel_steps(steps), "conversion_funnel", figures.funnel)
     left, right = st.columns(2)
@@ -44,6 +45,7 @@ def funnel(channels: list[str], segments: list[str], months: tuple[date, date]) 
             )
     by_month = in_months(mart("conversion_by_signup_month"), "signup_month", months)
     st.subheader("Conversion by signup month (7, 30 and 90 days; open 90-day windows are marked)")
+    company_wide("Conversion by signup month", scope)
     rates = by_month.melt(
         id_vars=["signup_month", "has_full_90_day_window"],
         value_vars=["conversion_rate_7d", "conversion_rate_30d", "conversion_rate_90d"],

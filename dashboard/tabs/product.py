@@ -9,14 +9,17 @@ import streamlit as st
 
 from jobmetrics.kpis import format_value
 from page_kit import (
+    Scope,
     chart,
+    company_wide,
     in_months,
     mart,
     records,
 )
 
 
-def product(months: tuple[date, date]) -> None:
+def product(months: tuple[date, date], scope: Scope) -> None:
+    company_wide("Product usage", scope)
     st.subheader("Scans per day")
     chart(
         in_months(mart("scans_daily"), "date_day", months)[["date_day", "scans"]],

@@ -560,3 +560,36 @@ def test_the_overview_filtered_to_a_channel_shows_that_channels_mrr(default_comp
     unfiltered = run_app(default_company.db, tab="overview")
     assert "MRR" in {metric.label for metric in unfiltered.metric}
     assert not [caption.value for caption in unfiltered.caption if "the whole company" in caption.value]
+
+
+@pytest.mark.parametrize(
+    ("tab", "query", "note"),
+    [
+        ("funnel", {"channels": "referral"}, "Conversion by signup month: the whole company"),
+        ("cohorts", {"channels": "referral"}, "Cohort retention: the whole company"),
+        ("product", {"segments": "career_changer"}, "Product usage: the whole company"),
+        ("churn", {"channels": "referral"}, "Survival by overall: the whole company"),
+        ("channels", {"segments": "career_changer"}, "Channel economics count every segment"),
+    ],
+)
+def test_every_figure_a_filter_does_not_narrow_says_so(
+    default_company: Build, run_app: Any, tab: str, query: dict[str, str], note: str
+) -> None:
+    app = run_app(default_company.db, tab=tab, **query)
+    assert any(note in caption.value for caption in app.caption), [caption.value for caption in app.caption]
+    unfiltered = run_app(default_company.db, tab=tab)
+    assert not any(
+        "the whole company" in caption.value or "count every" in caption.value for caption in unfiltered.caption
+    )
+
+
+def test_the_filters_narrow_the_funnel_and_the_segments_table(default_company: Build, run_app: Any) -> None:
+    funnel = run_app(default_company.db, tab="funnel", channels="referral")
+    steps = by_name(funnel)["conversion_funnel"].download
+    signups = default_company.query(
+        "select sum(users) as users from marts.conversion_funnel where acquisition_channel = 'referral' "
+        "and step = 'signed_up'"
+    )["users"].iloc[0]
+    assert steps.loc[steps["step"] == "signed_up", "users"].iloc[0] == signups
+    channels = run_app(default_company.db, tab="channels", segments="career_changer")
+    assert by_name(channels)["segment_performance"].download["segment"].tolist() == ["career_changer", "all"]
