@@ -136,8 +136,9 @@ def churn(scope: Scope) -> None:
     st.caption(
         "A paying spell runs from a customer's first paid day to the day they stop paying; a customer who comes "
         "back starts a new one. Spells still paying today count until today (censored). Shaded: the 95% "
-        "interval. Every spell up to the reporting date: the month range does not apply. Definitions: "
-        "docs/metrics.md, Churn."
+        "interval. Every spell up to the reporting date: the month range does not apply. Not month-1 logo "
+        "retention (the Overview's KPI), which is the share of one month's new customers still paying at the next "
+        "month's snapshot. Definitions: docs/metrics.md, Churn."
     )
     churn_risk(channels, segments)
 

@@ -29,6 +29,7 @@ def grouped_bars(by: str, colours: dict[str, str]) -> Callable[[pd.DataFrame], g
 def funnel(scope: Scope, months: tuple[date, date]) -> None:
     steps = scope.of(mart("conversion_funnel"))
     st.subheader("Free-to-paid funnel (each step as a share of the one before and of signups)")
+    st.caption(figures.FUNNEL_NOTE)
     chart(figures.funnel_steps(steps), "conversion_funnel", figures.funnel)
     left, right = st.columns(2)
     for column, by, colours in (

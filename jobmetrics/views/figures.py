@@ -45,6 +45,13 @@ def mrr_movements(bridge: pd.DataFrame) -> go.Figure:
     return px.bar(bridge, x="month", y="usd", color="movement").update_yaxes(tickprefix="$")
 
 
+# the funnel's converted step and the free-to-paid conversion KPI measure different things: said beside the funnel
+FUNNEL_NOTE = (
+    "Nested: each step counts the users who reached it and every step before it, so the users who converted "
+    "here are fewer than free-to-paid conversion, which counts every user who converted."
+)
+
+
 def funnel_steps(steps: pd.DataFrame) -> pd.DataFrame:
     """conversion_funnel's rows summed per step, in step order."""
     return steps.groupby(["step_order", "step"], as_index=False).agg(users=("users", "sum"))[["step", "users"]]

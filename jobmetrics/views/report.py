@@ -149,7 +149,7 @@ def growth_sections(db: Path) -> list[Section]:
         }
     )
     return [
-        Section("Free-to-paid funnel", funnel),
+        Section("Free-to-paid funnel", f'<p class="note">{figures.FUNNEL_NOTE}</p>' + funnel),
         Section("Channel economics (whole period)", table(economics, [*economics.columns[1:]])),
     ]
 

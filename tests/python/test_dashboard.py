@@ -28,7 +28,7 @@ from streamlit.testing.v1 import AppTest
 
 from jobmetrics import guarded
 from jobmetrics.kpis import format_value, signed
-from jobmetrics.views import display
+from jobmetrics.views import display, figures
 
 pytestmark = pytest.mark.build
 
@@ -591,5 +591,6 @@ def test_the_filters_narrow_the_funnel_and_the_segments_table(default_company: B
         "and step = 'signed_up'"
     )["users"].iloc[0]
     assert steps.loc[steps["step"] == "signed_up", "users"].iloc[0] == signups
+    assert figures.FUNNEL_NOTE in [caption.value for caption in funnel.caption]
     channels = run_app(default_company.db, tab="channels", segments="career_changer")
     assert by_name(channels)["segment_performance"].download["segment"].tolist() == ["career_changer", "all"]

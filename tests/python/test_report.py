@@ -15,6 +15,7 @@ from builds import PROJECT_ROOT, Build
 from helpers import pdf_text
 
 from jobmetrics.kpis import format_value
+from jobmetrics.views import figures
 
 pytestmark = pytest.mark.build
 
@@ -57,6 +58,7 @@ def test_the_board_pack_holds_the_kpis_as_the_overview_prints_them(default_compa
     assert not missing, missing
     month = pd.Timestamp(default_company.query("select max(month) as month from marts.kpi_summary")["month"].iloc[0])
     assert f"board pack: default, {month:%B %Y}" in flat
+    assert " ".join(figures.FUNNEL_NOTE.split()) in flat  # the funnel's converted step is not the conversion KPI
     for section in (
         "Key metrics",
         "MRR movements",
