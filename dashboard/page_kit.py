@@ -78,7 +78,8 @@ def offer_download(frame: pd.DataFrame, name: str) -> bool:
 
 
 def chart(frame: pd.DataFrame, name: str, figure: Callable[[pd.DataFrame], go.Figure]) -> None:
-    """A Plotly chart drawn from `frame` alone, with a "Download CSV" of that same frame."""
+    """A Plotly chart drawn from `frame` alone (money to the cent), with a "Download CSV" of that same frame."""
+    frame = display.to_cents(frame)
     if offer_download(frame, name):
         st.plotly_chart(figures.in_words(figure(frame)), width="stretch")
 
@@ -94,7 +95,10 @@ def table(
     all_rows: bool = False,
 ) -> None:
     """A table in words and formats, with a "Download CSV" of exactly the rows and columns shown (or of
-    `everything`, when only the first rows of it are drawn); `all_rows` draws every row, with no inner scroll."""
+    `everything`, when only the first rows of it are drawn); `all_rows` draws every row, with no inner scroll.
+    Money is to the cent in both."""
+    frame = display.to_cents(frame, units)
+    everything = None if everything is None else display.to_cents(everything, units)
     if offer_download(frame if everything is None else everything, name):
         st.dataframe(
             display.for_screen(frame, units),

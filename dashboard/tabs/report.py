@@ -13,6 +13,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from jobmetrics import paths
+from jobmetrics.views import display
 from jobmetrics.views.display import words
 from page_kit import (
     chart,
@@ -63,6 +64,7 @@ def report_builder() -> None:
         return
     times = [column for column in group_by if column.startswith("metric_time")]
     others = [column for column in group_by if column not in times]
+    frame = display.to_cents(frame)
     long = frame.melt(id_vars=group_by, value_vars=metrics, var_name="metric", value_name="value")
     if times:
         long = long.sort_values([*others, "metric", times[0]])

@@ -210,6 +210,18 @@ def column_config(frame: pd.DataFrame, units: dict[str, str] | None = None) -> d
     }
 
 
+def to_cents(frame: pd.DataFrame, units: dict[str, str] | None = None) -> pd.DataFrame:
+    """Money columns rounded to the cent, as a finance reader expects a download to hold them (a sum of doubles
+    reads 67112.79999999808 otherwise); every other column as it is."""
+    known = {**UNITS, **(units or {})}
+    money = [
+        column
+        for column in frame.columns
+        if known.get(str(column)) == "usd" and pd.api.types.is_float_dtype(frame[column])
+    ]
+    return frame.assign(**{str(column): frame[column].round(2) for column in money}) if money else frame
+
+
 def for_screen(frame: pd.DataFrame, units: dict[str, str] | None = None) -> Styler:
     """The frame as a table shows it: each number in its column's unit, names in words, an undefined value
     as a dash. Streamlit writes "None" in any empty cell whatever the styling, so a column with an undefined
