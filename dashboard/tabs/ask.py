@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import streamlit as st
 
 from jobmetrics.views import display
@@ -13,8 +15,17 @@ from page_kit import (
 def ask() -> None:
     from jobmetrics.ask import engine  # the same engine as ai_ask.py
 
+    offline = not os.environ.get("ANTHROPIC_API_KEY")
+    if offline:
+        st.caption(
+            "Offline (no ANTHROPIC_API_KEY on the server): answers about MRR, churn, ARPU, net MRR retention, "
+            "conversion, CAC and LTV:CAC, cohorts, match rates and who may leave, from the marts; any other question "
+            "needs the key."
+        )
     question = st.text_input(
-        "Ask a question about the business", placeholder="What's driving our churn?", key="question"
+        "Ask a question about the business",
+        placeholder="What's our churn rate?" if offline else "What's driving our churn?",
+        key="question",
     )
     if question:
         try:

@@ -26,6 +26,7 @@ from jobmetrics import paths, tenants
 from jobmetrics.alerts import mail
 from jobmetrics.alerts.monitoring import Report, anomaly_line, format_text, read_report
 from jobmetrics.kpis import format_value, signed
+from jobmetrics.tenants import DEFAULT_TENANT
 from jobmetrics.warehouse import connect_read_only
 
 REPEAT_HOURS_DEFAULT = 24.0
@@ -161,8 +162,9 @@ def compose(tenant: str, report: Report, to: list[str]) -> EmailMessage:
     harmful = [a for a in report["anomalies"] if a["is_bad"]]
     message = EmailMessage()
     message["To"] = ", ".join(to)
+    company = "JobMetrics" if tenant == DEFAULT_TENANT else f"JobMetrics {tenant}"  # one company goes unnamed
     message["Subject"] = (
-        f"JobMetrics {tenant}: {report['status'].upper()} as of {report['as_of']}: "
+        f"{company}: {report['status'].upper()} as of {report['as_of']}: "
         f"{counted(len(attention), 'KPI', 'KPIs')} to look at, "
         f"{counted(len(harmful), 'harmful anomaly', 'harmful anomalies')}"
     )
@@ -177,7 +179,7 @@ def compose(tenant: str, report: Report, to: list[str]) -> EmailMessage:
         for e in report.get("experiments", [])
     )
     body = (
-        f"<h2>JobMetrics {html.escape(tenant)}: {html.escape(report['status'].upper())} as of {report['as_of']}</h2>"
+        f"<h2>{html.escape(company)}: {html.escape(report['status'].upper())} as of {report['as_of']}</h2>"
         '<table style="border-collapse:collapse"><tr><th>Status</th><th>KPI</th><th>Value</th><th>Change</th>'
         "<th>Thresholds</th></tr>"
         + "".join(kpi_row_html(k) for k in report["kpis"])

@@ -163,8 +163,8 @@ def names(column: pd.Series) -> pd.Series:
 
 # What each feature's values say about the customers, in the words a driver shows (a column at a time).
 DRIVER_WORDS: dict[str, Callable[[pd.DataFrame], pd.Series]] = {
-    "tenure_days": lambda rows: "paying for " + rows["tenure_days"].astype(int).astype(str) + " days",
-    "days_to_renewal": lambda rows: "renews in " + rows["days_to_renewal"].astype(int).astype(str) + " days",
+    "tenure_days": lambda rows: "paying for " + counted(rows["tenure_days"], "day", "days", "0 days"),
+    "days_to_renewal": lambda rows: "renews in " + counted(rows["days_to_renewal"], "day", "days", "0 days"),
     "days_since_last_scan": lambda rows: scan_recency_words(rows["days_since_last_scan"]),
     "scans_last_28_days": lambda rows: (
         counted(rows["scans_last_28_days"], "scan", "scans", "no scans") + " in the last 28 days"

@@ -15,6 +15,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from jobmetrics import kpis, marts, paths
+from jobmetrics.tenants import DEFAULT_TENANT
 from jobmetrics.views import browser, figures
 from jobmetrics.views.display import words
 from jobmetrics.warehouse import Row, WarehouseUnavailable, connect_read_only
@@ -265,7 +266,12 @@ def compose(db: Path, tenant: str, month: date) -> str:
     extra = (churn_risk_section(db) if latest else None, experiment_section(db))
     sections += [section for section in extra if section is not None]
     body = "".join(f"<h2>{html.escape(section.title)}</h2>{section.body}" for section in sections)
-    title = f"JobMetrics board pack: {tenant}, {month:%B %Y}"
+    # one company (its raw files in one folder) is not named: "default" is no company's name
+    title = (
+        f"JobMetrics board pack, {month:%B %Y}"
+        if tenant == DEFAULT_TENANT
+        else f"JobMetrics board pack: {tenant}, {month:%B %Y}"
+    )
     return (
         f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
         f"<style>{STYLE}</style></head><body><h1>{html.escape(title)}</h1>"

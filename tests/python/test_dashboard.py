@@ -596,3 +596,9 @@ def test_the_filters_narrow_the_funnel_and_the_segments_table(default_company: B
     assert figures.FUNNEL_NOTE in [caption.value for caption in funnel.caption]
     channels = run_app(default_company.db, tab="channels", segments="career_changer")
     assert by_name(channels)["segment_performance"].download["segment"].tolist() == ["career_changer", "all"]
+
+
+def test_the_ask_tab_says_it_is_offline_and_what_it_can_answer(default_company: Build, run_app: Any) -> None:
+    app = run_app(default_company.db, tab="ask")
+    assert any(caption.value.startswith("Offline (no ANTHROPIC_API_KEY") for caption in app.caption)
+    assert app.text_input(key="question").placeholder == "What's our churn rate?"  # a question it can answer

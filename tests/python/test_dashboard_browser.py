@@ -222,7 +222,7 @@ def test_the_board_pack_downloads_as_the_report_writes_it(
     latest = default_company.query(
         "select mrr from marts.mrr_monthly where is_complete_month order by month desc limit 1"
     ).iloc[0]
-    assert format_value(latest.mrr, "usd") in text and "board pack: default" in text
+    assert format_value(latest.mrr, "usd") in text and "JobMetrics board pack, " in text
     assert_no_error(page)
 
 

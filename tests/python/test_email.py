@@ -87,7 +87,10 @@ def test_the_digest_reaches_the_recipients_with_every_kpi(warehouse: Path, inbox
     assert alerts.main(["--db", str(warehouse), "--email"]) == monitoring.EXIT_CRITICAL
     [(to, message)] = inbox.received
     assert to == ["founder@acme.test", "cs@acme.test"]
-    assert message["From"] == "alerts@jobmetrics.test" and "CRITICAL" in message["Subject"]
+    assert message["From"] == "alerts@jobmetrics.test" and str(message["Subject"]).strip().startswith(
+        "JobMetrics: CRITICAL as of"
+    )
+    assert "default" not in message["Subject"]  # one company is not called "default"
     text, html = text_and_html(message)
     for kpi in report["kpis"]:
         shown = format_value(kpi["value"], kpi["unit"])

@@ -57,7 +57,7 @@ def test_the_board_pack_holds_the_kpis_as_the_overview_prints_them(default_compa
     missing = [value for value in values if value not in flat]
     assert not missing, missing
     month = pd.Timestamp(default_company.query("select max(month) as month from marts.kpi_summary")["month"].iloc[0])
-    assert f"board pack: default, {month:%B %Y}" in flat
+    assert f"JobMetrics board pack, {month:%B %Y}" in flat  # one company: not called "default"
     assert " ".join(figures.FUNNEL_NOTE.split()) in flat  # the funnel's converted step is not the conversion KPI
     for section in (
         "Key metrics",
@@ -95,7 +95,7 @@ def test_an_earlier_months_board_pack_holds_that_months_kpis(default_company: Bu
     done = jobmetrics("report", "--db", str(default_company.db), "--month", f"{month.month:%Y-%m}", "--out", str(out))
     assert done.returncode == 0, done.stderr
     flat = " ".join(pdf_text(out).split())
-    assert f"board pack: default, {month.month:%B %Y}" in flat and "Who may leave" not in flat
+    assert f"JobMetrics board pack, {month.month:%B %Y}" in flat and "Who may leave" not in flat
     history = default_company.query(
         f"select * from marts.kpi_history where month = date '{month.month:%Y-%m-%d}'"
     ).set_index("kpi")
