@@ -3,10 +3,13 @@ sign-out, an expired session, and two tenants (a viewer of one never sees a numb
 
 from __future__ import annotations
 
+import os
 import re
+import signal
 import subprocess
 import sys
 import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
@@ -14,7 +17,7 @@ from urllib.parse import quote
 import pandas as pd
 import pytest
 from builds import PROJECT_ROOT, Build
-from helpers import CHROMIUM_FLAGS, TAB_IDS, assert_no_error, chromium, screenshot, serving, visible_tab
+from helpers import CHROMIUM_FLAGS, TAB_IDS, assert_no_error, chromium, free_port, screenshot, serving, visible_tab
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from jobmetrics.kpis import format_value
@@ -327,3 +330,52 @@ def test_a_change_to_a_users_record_ends_their_sessions(browser: Browser, signin
         nothing_of_the_warehouse(cookie_page)
     finally:
         context.close()
+
+
+def test_streamlit_run_directly_without_users_shows_nothing(page: Page, four_tenants: Build, tmp_path: Path) -> None:
+    """`streamlit run dashboard/app.py` with no address and no users file listens on every address: the page
+    refuses to show anything (it read the unset address as 127.0.0.1 before, and showed every tenant)."""
+    port = free_port()
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(PROJECT_ROOT / "dashboard" / "app.py"),
+            "--server.port",
+            str(port),
+            "--server.headless",
+            "true",
+            "--browser.gatherUsageStats",
+            "false",
+        ],
+        cwd=tmp_path,
+        env={**os.environ, "JOBMETRICS_DB": str(four_tenants.db), "JOBMETRICS_USERS": str(tmp_path / "none.yaml")},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        assert wait_for_health(port, server)
+        page.goto(f"http://127.0.0.1:{port}/?tenant=sample", timeout=60_000)
+        expect(page.get_by_text("This dashboard listens beyond this machine without sign-in")).to_be_visible(
+            timeout=60_000
+        )
+        settled(page)
+        nothing_of_the_warehouse(page)
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+
+
+def wait_for_health(port: int, server: subprocess.Popen[bytes]) -> bool:
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as health:
+                if health.read() == b"ok":
+                    return True
+        except OSError:
+            assert server.poll() is None and time.monotonic() < deadline, "streamlit did not start"
+            time.sleep(0.5)
