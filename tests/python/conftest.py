@@ -194,3 +194,12 @@ def stub() -> Iterator[Stub]:
 @pytest.fixture(scope="session")
 def four_tenants(shared_dir: Path) -> Build:
     return shared_build(shared_dir, "tenants", build_tenants)
+
+
+@pytest.fixture
+def published(edge_company: Build, tmp_path: Path) -> Path:
+    """A published warehouse of the edge company, in a folder of its own."""
+    folder = tmp_path / "warehouse"
+    folder.mkdir()
+    shutil.copy(edge_company.db, folder / "jobmetrics.duckdb")
+    return folder / "jobmetrics.duckdb"

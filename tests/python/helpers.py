@@ -93,6 +93,21 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def wait_until_serving(port: int, server: subprocess.Popen[Any]) -> str:
+    """The dashboard's URL once Streamlit on `port` answers its health check (fails when it stops or takes 60 s)."""
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as health:
+                if health.read() == b"ok":
+                    return url
+        except OSError:
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the dashboard did not start on port {port}") from None
+            time.sleep(0.5)
+
+
 @contextmanager
 def serving(env: dict[str, str]) -> Iterator[str]:
     """`jobmetrics dashboard` on a free port with these settings (and no Claude key); its URL once it is up."""
@@ -105,19 +120,8 @@ def serving(env: dict[str, str]) -> Iterator[str]:
         stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
-    url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as health:
-                    if health.read() == b"ok":
-                        break
-            except OSError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"`jobmetrics dashboard` did not start on port {port}") from None
-                time.sleep(0.5)
-        yield url
+        yield wait_until_serving(port, server)
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from builds import COMPANIES, Build
+from builds import COMPANIES
 
 from jobmetrics import paths
 from jobmetrics.cli import alerts
@@ -37,14 +37,6 @@ def digest(path: Path) -> str:
 @pytest.fixture(autouse=True)
 def own_dbt_target(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DBT_TARGET_PATH", str(tmp_path / "target"))
-
-
-@pytest.fixture
-def published(edge_company: Build, tmp_path: Path) -> Path:
-    folder = tmp_path / "warehouse"
-    folder.mkdir()
-    shutil.copy(edge_company.db, folder / "jobmetrics.duckdb")
-    return folder / "jobmetrics.duckdb"
 
 
 def build_here(raw_dir: Path, db: Path, capsys: pytest.CaptureFixture[str], *dbt_args: str) -> tuple[int, str]:

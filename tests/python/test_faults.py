@@ -120,15 +120,6 @@ def build_here(raw_dir: Path, db: Path, capsys: pytest.CaptureFixture[str]) -> t
     return code, capsys.readouterr().err
 
 
-@pytest.fixture
-def published(edge_company: Build, tmp_path: Path) -> Path:
-    """A published warehouse of the edge company, in a folder of its own."""
-    folder = tmp_path / "warehouse"
-    folder.mkdir()
-    shutil.copy(edge_company.db, folder / "jobmetrics.duckdb")
-    return folder / "jobmetrics.duckdb"
-
-
 @pytest.mark.usefixtures("saved_parse")
 def test_a_build_killed_in_any_phase_leaves_a_whole_warehouse_and_the_next_build_cleans_up(
     published: Path, edge_company: Build, tmp_path: Path

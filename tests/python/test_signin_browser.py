@@ -9,7 +9,6 @@ import signal
 import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
@@ -17,7 +16,17 @@ from urllib.parse import quote
 import pandas as pd
 import pytest
 from builds import PROJECT_ROOT, Build
-from helpers import CHROMIUM_FLAGS, TAB_IDS, assert_no_error, chromium, free_port, screenshot, serving, visible_tab
+from helpers import (
+    CHROMIUM_FLAGS,
+    TAB_IDS,
+    assert_no_error,
+    chromium,
+    free_port,
+    screenshot,
+    serving,
+    visible_tab,
+    wait_until_serving,
+)
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from jobmetrics.kpis import format_value
@@ -357,8 +366,7 @@ def test_streamlit_run_directly_without_users_shows_nothing(page: Page, four_ten
         start_new_session=True,
     )
     try:
-        assert wait_for_health(port, server)
-        page.goto(f"http://127.0.0.1:{port}/?tenant=sample", timeout=60_000)
+        page.goto(f"{wait_until_serving(port, server)}/?tenant=sample", timeout=60_000)
         expect(page.get_by_text("This dashboard listens beyond this machine without sign-in")).to_be_visible(
             timeout=60_000
         )
@@ -367,15 +375,3 @@ def test_streamlit_run_directly_without_users_shows_nothing(page: Page, four_ten
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
-
-
-def wait_for_health(port: int, server: subprocess.Popen[bytes]) -> bool:
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as health:
-                if health.read() == b"ok":
-                    return True
-        except OSError:
-            assert server.poll() is None and time.monotonic() < deadline, "streamlit did not start"
-            time.sleep(0.5)

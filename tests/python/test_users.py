@@ -12,6 +12,7 @@ from pathlib import Path
 import bcrypt
 import pytest
 import yaml
+from helpers import free_port, wait_until_serving
 
 from jobmetrics.access import signin_records, users
 
@@ -166,12 +167,8 @@ def test_killing_the_dashboard_command_stops_the_dashboard(tmp_path: Path) -> No
     """`kill <pid>` of `jobmetrics dashboard` (SIGTERM) stops its Streamlit too: the port is free again."""
     import signal
     import socket
-    import time
-    import urllib.request
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = int(probe.getsockname()[1])
+    port = free_port()
     command = subprocess.Popen(
         [JOBMETRICS, "dashboard", "--port", str(port)],
         env={
@@ -184,15 +181,7 @@ def test_killing_the_dashboard_command_stops_the_dashboard(tmp_path: Path) -> No
         start_new_session=True,  # so that only the command gets the signal, as with `kill <pid>`
     )
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as health:
-                    if health.read() == b"ok":
-                        break
-            except OSError:
-                assert time.monotonic() < deadline and command.poll() is None, "the dashboard did not start"
-                time.sleep(0.5)
+        wait_until_serving(port, command)
         command.send_signal(signal.SIGTERM)
         assert command.wait(timeout=30) == 0
         with socket.socket() as again:
