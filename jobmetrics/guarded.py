@@ -115,8 +115,10 @@ def query(
             child.kill()
             child.wait()
             raise QueryRefused(stopped(seconds)) from None
-    if child.returncode != 0 or not out:
+    if child.returncode < 0 or (child.returncode == 0 and not out):  # ended by the system: out of its memory
         raise QueryRefused(f"the query used more than the {memory_mb:,} MB it may use; make it smaller")
+    if child.returncode != 0:
+        raise QueryRefused(f"the query's process failed (exit {child.returncode}); run it again, or report it")
     answer = pickle.loads(out)
     if "refused" in answer:
         raise QueryRefused(answer["refused"])
@@ -194,7 +196,11 @@ def run(request: dict[str, Any]) -> dict[str, Any]:
 
 def main() -> int:
     request = pickle.load(sys.stdin.buffer)
-    sys.stdout.buffer.write(pickle.dumps(run(request)))
+    try:
+        answer = pickle.dumps(run(request))
+    except MemoryError:  # past the address-space limit outside DuckDB (its rows, as Python objects)
+        answer = pickle.dumps({"refused": f"the query used more than the {request['memory_mb']:,} MB it may use"})
+    sys.stdout.buffer.write(answer)
     return 0
 
 
