@@ -60,7 +60,7 @@ def report_builder() -> None:
         filters = report_filters(manifest, metrics)
         frame = semantic.report(warehouse_file(), manifest, metrics, group_by, filters)
     except semantic.ReportFailed as error:
-        st.warning(f"Not run: {error}.")
+        st.warning(f"Not run: {display.as_text(str(error))}.")
         return
     times = [column for column in group_by if column.startswith("metric_time")]
     others = [column for column in group_by if column not in times]
@@ -90,7 +90,7 @@ def report_filters(manifest: Path, metrics: list[str]) -> list[semantic.Filter]:
             try:
                 chosen = semantic.parse_filter(text)
             except semantic.ReportFailed as error:
-                st.warning(f"{error}.")
+                st.warning(display.as_text(f"{error}."))  # it quotes the link's text
                 continue
             linked[chosen.dimension] = chosen
     st.query_params.pop("where", None)
@@ -108,7 +108,9 @@ def report_filters(manifest: Path, metrics: list[str]) -> list[semantic.Filter]:
         given = linked.get(dimension)
         unknown = [value for value in given.values if value not in values] if given else []
         if unknown:
-            st.warning(f"{words(dimension)} has no value {', '.join(unknown)} in this warehouse; left out.")
+            st.warning(
+                display.as_text(f"{words(dimension)} has no value {', '.join(unknown)} in this warehouse; left out.")
+            )
         operator_column, values_column = st.columns([1, 3])
         operator = operator_column.selectbox(
             words(dimension),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from jobmetrics import paths
+from jobmetrics.views import display
 from page_kit import (
     table,
     warehouse_file,
@@ -37,7 +38,7 @@ def sql() -> None:
         try:
             result, truncated = guarded.frame(warehouse_file(), query)
         except guarded.QueryRefused as refused:
-            st.warning(f"Not run: {refused}.")
+            st.warning(f"Not run: {display.as_text(str(refused))}.")
             return
         if truncated:
             st.caption("Only the first 200 rows are shown.")

@@ -297,3 +297,18 @@ def test_bi_connections_as_documented_reach_no_file_and_no_other_database(wareho
             connection.execute(sqlalchemy.text(statement))
     engine.dispose()
     assert not list(PROJECT_ROOT.glob("written.csv"))
+
+
+def test_a_refusal_that_quotes_a_link_shows_it_as_text(
+    default_company: Build, monkeypatch: pytest.MonkeyPatch, on_loopback: Any
+) -> None:
+    """A refusal quotes what the link said: as text, so a crafted link cannot put a link of its own on the page."""
+    app = report_app(
+        default_company.db,
+        default_company.manifest,
+        monkeypatch,
+        metrics="signups",
+        where="[sign in](http://evil.example)",
+    )
+    [warning] = [warning.value for warning in app.warning]
+    assert "\\[sign in\\]\\(http\\:\u2060//evil\\.example\\)" in warning, warning
