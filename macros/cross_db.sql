@@ -148,3 +148,21 @@
 {% macro duckdb__timestamp_or_null(expression) %}try_cast({{ expression }} as timestamp){% endmacro %}
 
 {% macro spark__timestamp_or_null(expression) %}try_cast({{ expression }} as timestamp){% endmacro %}
+
+
+{#- The text under `key` of a JSON object held as text; null when the key is absent or the text is not JSON. -#}
+{% macro json_text(expression, key) %}
+    {{ return(adapter.dispatch('json_text', 'jobmetrics')(expression, key)) }}
+{% endmacro %}
+
+{% macro default__json_text(expression, key) -%}
+    case when json_valid({{ expression }}) then json_extract_string({{ expression }}, '$.{{ key }}') end
+{%- endmacro %}
+
+{% macro postgres__json_text(expression, key) -%}
+    (cast({{ expression }} as json) ->> '{{ key }}')
+{%- endmacro %}
+
+{% macro spark__json_text(expression, key) -%}
+    get_json_object({{ expression }}, '$.{{ key }}')
+{%- endmacro %}

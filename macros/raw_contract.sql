@@ -14,8 +14,9 @@
         | selectattr('source_name', 'equalto', source_name)
         | selectattr('name', 'equalto', table_name) | first -%}
     {%- set missing = [] -%}
-    {%- for column in contract.columns.keys() if column | lower not in actual -%}
-        {%- do missing.append(column) -%}
+    {%- for column in contract.columns.values()
+        if column.name | lower not in actual and 'default' not in column.config.meta -%}
+        {%- do missing.append(column.name) -%}
     {%- endfor -%}
     {%- if not missing -%}{{ return('') }}{%- endif -%}
     {{ return("Raw data contract broken in " ~ relation ~ ": missing column(s) " ~ missing | join(', ')
@@ -44,6 +45,8 @@
     {%- elif name == 'expression_is_true' -%}rows breaking "{{ kwargs['expression'] }}"
     {%- elif name in ('unique_combination', 'unique_combination_within_tenant') -%}duplicate combinations of {{ kwargs['combination'] | join(', ') }}
     {%- elif name == 'one_per_group_within_tenant' -%}not {{ kwargs.get('words') or kwargs['condition'] }}
+    {%- elif name == 'one_value_per_group_within_tenant' -%}groups with more than one value ({{ kwargs.get('words') }})
+    {%- elif name == 'json_key_in_within_tenant' -%}values whose key {{ var('stripe_user_id_key') }} names no {{ kwargs['field'] }} of {{ jobmetrics.relation_words(kwargs['to']) }}
     {%- elif name == 'relationships_combination_within_tenant' -%}combinations of {{ kwargs['combination'] | join(', ') }} with no match in {{ jobmetrics.relation_words(kwargs['to']) }}
     {%- else -%}rows failing {{ name }}
     {%- endif -%}
@@ -89,9 +92,9 @@
     {#- A test on a column the table lacks errors; say first which columns are missing. -#}
     {%- set errored = results | selectattr('status', 'equalto', 'error') | map(attribute='node')
         | selectattr('resource_type', 'equalto', 'test') | map(attribute='sources') | sum(start=[])
-        | map('last') | unique | list -%}
-    {%- for table_name in errored -%}
-        {%- set missing = jobmetrics.missing_raw_columns('raw', table_name) -%}
+        | unique | list -%}
+    {%- for source_name, table_name in errored -%}
+        {%- set missing = jobmetrics.missing_raw_columns(source_name, table_name) -%}
         {%- if missing -%}{{ log(missing, info=true) }}{%- endif -%}
     {%- endfor -%}
     {%- for result in results
@@ -120,9 +123,11 @@
     missing: a company without experiments has neither file, and another tool's raw schema need not have them. -#}
 {% macro create_optional_raw_tables() %}
     {%- if not execute -%}{{ return('') }}{%- endif -%}
-    {%- for table in graph.sources.values() if table.source_name == 'raw' and table.config.meta.get('optional') -%}
-        {%- set relation = source('raw', table.name) -%}
+    {%- for table in graph.sources.values()
+        if table.source_name in ('raw', 'stripe') and table.config.meta.get('optional') -%}
+        {%- set relation = source(table.source_name, table.name) -%}
         {%- if adapter.get_relation(relation.database, relation.schema, relation.identifier) is none -%}
+            {%- do adapter.create_schema(relation) -%}
             {%- set columns = ['tenant_id ' ~ dbt.type_string()] -%}
             {%- for column in table.columns.values() -%}
                 {%- do columns.append(column.name ~ ' ' ~ jobmetrics.contract_type(column.data_type)) -%}
@@ -155,3 +160,18 @@
 {% macro spark__create_empty_table(relation, columns) -%}
     create table if not exists {{ relation }} ({{ columns | join(', ') }}) using parquet
 {%- endmacro %}
+
+
+{#- A contract column that a raw table may leave out (its meta gives a default): the column where the table has it,
+    else the default as a literal. Files are loaded with every column; a table another tool loaded may lack it. -#}
+{% macro raw_column_or_default(source_name, table_name, column_name) %}
+    {%- if not execute -%}{{ return(column_name) }}{%- endif -%}
+    {%- set relation = source(source_name, table_name) -%}
+    {%- set actual = adapter.get_columns_in_relation(relation) | map(attribute='name') | map('lower') | list -%}
+    {%- if column_name in actual -%}{{ return(column_name) }}{%- endif -%}
+    {%- set contract = graph.sources.values()
+        | selectattr('source_name', 'equalto', source_name)
+        | selectattr('name', 'equalto', table_name) | first -%}
+    {%- set column = contract.columns[column_name] -%}
+    {{ return("'" ~ (column.config.meta.get('default') or column.meta.get('default')) ~ "'") }}
+{% endmacro %}

@@ -94,6 +94,7 @@ def checks_for(
             checks.lists.append(values)
             continue
         rule = declared_rule(test, {name: found.name for name, found in files.items()}, columns, dates)
+
         if rule is None:
             raise ContractUnknown(
                 f"{SOURCES_YML.name}: {table}: the gate does not know the test {test.name!r}; "
@@ -281,7 +282,7 @@ def reduce_tenant(
     reduced, failures = [], []
     for table, raw_file in files.items():
         checks = checks_for(con, raw_file, files, reference_dir, dates)
-        missing = [c for c in checks.columns if c not in checks.present]
+        missing = [c for c in checks.columns if c not in checks.present and c not in raw.defaults()[table]]
         if missing:
             header = ", ".join(con.table(table).columns)
             problem = "missing column(s); the header has " + header

@@ -120,6 +120,30 @@ def column_rules(table: str, column: str, kind: str, is_text: bool) -> list[Rule
     return [Rule(f"{column}__format", column, ok, f"values that are not {words}", shown_value(column, kind))]
 
 
+def cross_row_rule(
+    test: DeclaredTest, file_names: dict[str, str], columns: dict[str, str], dates: raw.PlausibleDates
+) -> Rule | None:
+    """The rules Stripe's tables brought: a JSON key naming a row of another table, one value per group."""
+    args, column = test.arguments, test.column
+    value = quoted(column)
+    if test.name == "json_key_in_within_tenant":
+        parent, field, key = reference_name(args["to"]), args["field"], dates.stripe_user_id_key
+        named = f"trim(json_extract_string({value}, '$.{key}'))"
+        known = f"select cast({quoted(field)} as varchar) from {typed_view(parent)} where {quoted(field)} is not null"
+        ok = f"coalesce(json_valid({value}) and {named} in ({known}), false)"
+        key_column = next(iter(columns))
+        shown = f"{quoted(key_column)} || ' ' || coalesce({quoted(raw_name(column))}, '(empty)')"
+        words = f"values whose key {key} names no {field} of {file_names[parent]}"
+        return Rule(test.flag, column, ok, words, shown)
+    if test.name == "one_value_per_group_within_tenant":
+        group, tidied = quoted(args["group_by"]), f"lower(trim({value}))"
+        window = f"over (partition by {group})"
+        ok = f"{value} is null or min({tidied}) {window} = max({tidied}) {window}"
+        shown = f"cast({group} as varchar) || ' has ' || min({tidied}) {window} || ', ' || max({tidied}) {window}"
+        return Rule(test.flag, column, ok, f"groups with more than one value ({args.get('words')})", shown)
+    return None
+
+
 def declared_rule(
     test: DeclaredTest, file_names: dict[str, str], columns: dict[str, str], dates: raw.PlausibleDates
 ) -> Rule | None:
@@ -128,6 +152,9 @@ def declared_rule(
     tenant's files at a time, so a test "within tenant" is the plain test here."""
     args, column = test.arguments, test.column
     value, kind = quoted(column), columns.get(column, "varchar")
+    cross_row = cross_row_rule(test, file_names, columns, dates)
+    if cross_row is not None:
+        return cross_row
     if test.name == "not_null":
         return Rule(test.flag, column, f"{quoted(raw_name(column))} is not null", "empty values", "'(empty)'")
     if test.name in ("unique", "unique_within_tenant"):

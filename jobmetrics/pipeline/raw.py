@@ -20,23 +20,48 @@ from jobmetrics import paths
 from jobmetrics.tenants import DEFAULT_TENANT, TENANT_NAME
 
 SOURCES_YML = paths.PROJECT_ROOT / "models" / "staging" / "_sources.yml"
+# The dbt sources that make the raw contract: the project's own tables, and Stripe's as Fivetran syncs them
+# (files in the folder stripe/ beside the raw files, loaded into the schema of that name).
+CONTRACT_SOURCES = ("raw", "stripe")
+# A company's billing comes in one of two forms: the project's own (raw_plans and raw_subscriptions) or Stripe's.
+BILLING_GROUPS = ("own_billing", "stripe")
 
 
-def raw_source() -> dict[str, Any]:
+@dataclass(frozen=True)
+class ContractTable:
+    """A table of the raw contract: its source, and the group of optional tables it is brought with (if any)."""
+
+    name: str
+    source: str
+    group: str | None
+    declared: dict[str, Any] = field(compare=False, repr=False)
+
+    @property
+    def stem(self) -> str:
+        """Its file's path in a raw folder, without the extension."""
+        return self.name if self.source == "raw" else f"{self.source}/{self.name}"
+
+
+def contract_tables() -> list[ContractTable]:
     sources = yaml.safe_load(SOURCES_YML.read_text())["sources"]
-    found: dict[str, Any] = next(source for source in sources if source["name"] == "raw")
+    found = []
+    for source in sources:
+        if source["name"] not in CONTRACT_SOURCES:
+            continue
+        source_group = source.get("config", {}).get("meta", {}).get("optional")
+        for table in source["tables"]:
+            group = table.get("config", {}).get("meta", {}).get("optional", source_group)
+            found.append(ContractTable(table["name"], source["name"], group, table))
     return found
 
 
-def is_optional(table: dict[str, Any]) -> bool:
-    return bool(table.get("config", {}).get("meta", {}).get("optional"))
-
-
-# The tables every company brings, and those the contract marks optional (the experiments: a company without
-# them leaves both files out and its experiment marts are empty; the assignments name the experiments'
-# variants, so one file without the other is refused).
-RAW_TABLES = [table["name"] for table in raw_source()["tables"] if not is_optional(table)]
-OPTIONAL_TABLES = [table["name"] for table in raw_source()["tables"] if is_optional(table)]
+TABLES = {table.name: table for table in contract_tables()}
+# The tables every company brings, and those brought in groups or left out (experiments, billing, rates).
+RAW_TABLES = [name for name, table in TABLES.items() if table.group is None]
+OPTIONAL_TABLES = [name for name, table in TABLES.items() if table.group is not None]
+GROUPS = {
+    table.group: [t for t in TABLES if TABLES[t].group == table.group] for table in TABLES.values() if table.group
+}
 FORMATS = ("csv", "parquet")
 # A tenant's folder may hold its own channel and segment lists, in the form of the project's seeds; a tenant
 # without one uses seeds/. Loaded as <schema>.tenant_<list> (tenant_id first) for staging to choose from.
@@ -61,7 +86,8 @@ class RawFile:
 
     @property
     def name(self) -> str:
-        return self.path.name
+        """The file as a report names it: stripe/invoice.csv for Stripe's tables."""
+        return f"{TABLES[self.table].source}/{self.path.name}" if TABLES[self.table].source != "raw" else self.path.name
 
     def reader(self) -> str:
         """A DuckDB table function reading the file; its path is the query's first parameter.
@@ -82,19 +108,29 @@ def find_raw_files(folder: Path) -> dict[str, RawFile]:
     found: dict[str, RawFile] = {}
     problems = []
     for table in RAW_TABLES + OPTIONAL_TABLES:
-        candidates = [folder / f"{table}.{ext}" for ext in FORMATS if (folder / f"{table}.{ext}").exists()]
+        stem = TABLES[table].stem
+        candidates = [folder / f"{stem}.{ext}" for ext in FORMATS if (folder / f"{stem}.{ext}").exists()]
         if not candidates and table in OPTIONAL_TABLES:
             continue
         if not candidates:
-            problems.append(f"{table}.csv or {table}.parquet is missing")
+            problems.append(f"{stem}.csv or {stem}.parquet is missing")
         elif len(candidates) > 1:
-            problems.append(f"both {candidates[0].name} and {candidates[1].name} exist; keep one")
+            problems.append(f"both {stem}.{FORMATS[0]} and {stem}.{FORMATS[1]} exist; keep one")
         else:
             found[table] = RawFile(table, candidates[0])
-    brought = [table for table in OPTIONAL_TABLES if table in found]
-    if brought and len(brought) < len(OPTIONAL_TABLES):
-        absent = next(table for table in OPTIONAL_TABLES if table not in found)
-        problems.append(f"{found[brought[0]].name} needs {absent}.csv or {absent}.parquet beside it")
+    for tables in GROUPS.values():
+        brought = [table for table in tables if table in found]
+        if brought and len(brought) < len(tables):
+            absent = TABLES[next(table for table in tables if table not in found)].stem
+            problems.append(f"{found[brought[0]].name} needs {absent}.csv or {absent}.parquet beside it")
+    billing = [group for group in BILLING_GROUPS if any(table in found for table in GROUPS[group])]
+    if len(billing) == 2:
+        problems.append("both raw_plans/raw_subscriptions and a stripe/ folder are here; keep one form of billing")
+    elif not billing:
+        problems.append(
+            "no billing: raw_plans.csv and raw_subscriptions.csv (or .parquet) are missing, and there is no stripe/ "
+            "folder with Stripe's tables"
+        )
     if problems:
         raise RawFilesMissing(f"in {folder}: " + "; ".join(problems))
     return found
@@ -125,6 +161,8 @@ class PlausibleDates:
     earliest: str
     future_days: int
 
+    stripe_user_id_key: str = "user_id"
+
     @classmethod
     def from_vars(cls, dbt_args: list[str] | None = None) -> PlausibleDates:
         """The project's vars (dbt_project.yml), with any `--vars` among the dbt arguments over them."""
@@ -133,16 +171,43 @@ class PlausibleDates:
         for index, arg in enumerate(args[:-1]):
             if arg == "--vars":
                 variables.update(yaml.safe_load(args[index + 1]) or {})
-        return cls(str(variables["earliest_plausible_date"]), int(variables["future_tolerance_days"]))
+        return cls(
+            str(variables["earliest_plausible_date"]),
+            int(variables["future_tolerance_days"]),
+            str(variables["stripe_user_id_key"]),
+        )
 
 
 @cache
-def contract() -> dict[str, dict[str, str]]:
-    """Column -> declared type for each raw table, from the raw source in models/staging/_sources.yml."""
+def contract(source: str | None = None) -> dict[str, dict[str, str]]:
+    """Column -> declared type for each contract table (of one source, if given), from
+    models/staging/_sources.yml."""
     return {
-        table["name"]: {column["name"]: column["data_type"] for column in table["columns"]}
-        for table in raw_source()["tables"]
+        name: {column["name"]: column["data_type"] for column in table.declared["columns"]}
+        for name, table in TABLES.items()
+        if source in (None, table.source)
     }
+
+
+@cache
+def defaults() -> dict[str, dict[str, str]]:
+    """Column -> value, for each column a file may leave out (meta `default`): it is loaded as that value."""
+    return {
+        name: {
+            column["name"]: str(column["config"]["meta"]["default"])
+            for column in table.declared["columns"]
+            if "default" in column.get("config", {}).get("meta", {})
+        }
+        for name, table in TABLES.items()
+    }
+
+
+def column_or_default(table: str, column: str, kind: str, present: set[str], expression: str) -> str:
+    """`expression` for a column the file has; the declared default, typed, for one it may leave out."""
+    if column in present or column not in defaults()[table]:
+        return expression
+    value = defaults()[table][column].replace("'", "''")
+    return f"cast('{value}' as {kind})"
 
 
 @dataclass(frozen=True)
@@ -177,7 +242,7 @@ def parse_test(table: str, column: str | None, entry: str | dict[str, Any], name
 def declared_tests() -> dict[str, list[DeclaredTest]]:
     """Every rule of the contract, per raw table, as declared in models/staging/_sources.yml."""
     declared: dict[str, list[DeclaredTest]] = {}
-    for table in raw_source()["tables"]:
+    for table in (contract_table.declared for contract_table in TABLES.values()):
         names = [column["name"] for column in table["columns"]]
         tests = [parse_test(table["name"], None, entry, names) for entry in table.get("data_tests", [])]
         for column in table["columns"]:
@@ -225,12 +290,21 @@ def load_reference_lists(
                 )
 
 
-def load(con: duckdb.DuckDBPyConnection, tenants: dict[str, dict[str, RawFile]], schema: str = "raw") -> dict[str, int]:
-    """Replace schema.<table> with every tenant's file of it: tenant_id first, then the contract's columns cast
-    to their declared types; row counts over all tenants."""
-    con.execute(f"create schema if not exists {schema}")
+def load(
+    con: duckdb.DuckDBPyConnection,
+    tenants: dict[str, dict[str, RawFile]],
+    schema: str = "raw",
+    stripe_schema: str = "stripe",
+) -> dict[str, int]:
+    """Replace <schema>.<table> (Stripe's tables: <stripe_schema>.<table>) with every tenant's file of it:
+    tenant_id first, then the contract's columns cast to their declared types (a column the file may leave out
+    as its default); row counts over all tenants."""
+    schemas = {"raw": schema, "stripe": stripe_schema}
+    for name in schemas.values():
+        con.execute(f"create schema if not exists {name}")
     counts = {}
     for table, columns in contract().items():
+        target = f"{schemas[TABLES[table].source]}.{table}"
         parts, parameters = [], []
         for tenant, files in tenants.items():
             if table not in files:
@@ -238,7 +312,10 @@ def load(con: duckdb.DuckDBPyConnection, tenants: dict[str, dict[str, RawFile]],
             raw_file = files[table]
             types = source_types(con, raw_file)
             select = ", ".join(
-                f"{as_contract_type(column, kind, types.get(column, ''))} as {column}"
+                column_or_default(
+                    table, column, kind, set(types), as_contract_type(column, kind, types.get(column, ""))
+                )
+                + f" as {column}"
                 for column, kind in columns.items()
             )
             parts.append(f"select cast(? as varchar) as tenant_id, {select} from {raw_file.reader()}")
@@ -246,8 +323,8 @@ def load(con: duckdb.DuckDBPyConnection, tenants: dict[str, dict[str, RawFile]],
         if not parts:  # no tenant brings this optional table: empty, with its columns typed
             nulls = ", ".join(f"cast(null as {kind}) as {column}" for column, kind in columns.items())
             parts.append(f"select cast(null as varchar) as tenant_id, {nulls} where false")
-        con.execute(f"create or replace table {schema}.{table} as {' union all '.join(parts)}", parameters)
-        row = con.execute(f"select count(*) from {schema}.{table}").fetchone()
+        con.execute(f"create or replace table {target} as {' union all '.join(parts)}", parameters)
+        row = con.execute(f"select count(*) from {target}").fetchone()
         counts[table] = int(row[0]) if row else 0
     load_reference_lists(con, tenants, schema)
     return counts
@@ -266,7 +343,10 @@ def as_known_on(files: dict[str, RawFile], day: str, out: Path) -> None:
         "raw_marketing_spend": f"cast(spend_date as date) <= {cutoff}",
         "raw_experiments": "true",
         "raw_experiment_assignments": f"cast(assigned_at as date) <= {cutoff}",
+        "fx_rates": f"cast(date as date) <= {cutoff}",
     }
+    if any(TABLES[table].source != "raw" for table in files):
+        raise RawFilesMissing("replaying a company day by day reads the project's own billing format, not Stripe's")
     with duckdb.connect() as con:
         for table, raw_file in files.items():
             relation = con.sql(f"select * from {raw_file.reader()}", params=[str(raw_file.path)])

@@ -11,7 +11,8 @@ final as (
         {{ jobmetrics.tenant_of(source('raw', 'raw_marketing_spend')) }} as tenant_id,
         cast(spend_date as date) as spend_date,
         lower(trim(channel)) as acquisition_channel,
-        cast(spend_usd as {{ jobmetrics.type_double() }}) as spend_usd
+        cast(spend_usd as {{ jobmetrics.type_double() }}) as spend_usd,
+        upper(trim({{ jobmetrics.raw_column_or_default('raw', 'raw_marketing_spend', 'currency') }})) as currency
     from source
 )
 

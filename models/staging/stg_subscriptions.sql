@@ -16,7 +16,9 @@ final as (
         cast(ended_at as {{ dbt.type_timestamp() }}) as ended_at,
         cast(started_at as date) as start_date,
         cast(ended_at as date) as end_date,
-        nullif(lower(trim(end_reason)), '') as end_reason
+        nullif(lower(trim(end_reason)), '') as end_reason,
+        cast({{ jobmetrics.raw_column_or_default('raw', 'raw_subscriptions', 'quantity') }} as {{ dbt.type_bigint() }})
+            as quantity
     from source
 )
 

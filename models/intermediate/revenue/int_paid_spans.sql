@@ -1,13 +1,13 @@
 {#-
-  Each user's paying time as disjoint spans of days: subscriptions with MRR > 0 that overlap or touch
+  Each user's paying time as disjoint spans of days: billing lines with MRR > 0 that overlap or touch
   are merged, so a day falls in at most one span and "is the user paying on D" is one join, not a
   search through every subscription. Spans follow the active rule: start_date <= D < end_date.
 -#}
 with
 
 subscriptions as (
-    select * from {{ ref('int_subscriptions') }}
-    where mrr > 0
+    select * from {{ ref('int_billing_lines') }}
+    where counts_as_mrr and monthly_amount > 0
 ),
 
 ordered as (

@@ -17,6 +17,9 @@ final as (
         user_mrr.previous_mrr,
         user_mrr.mrr_change,
         user_mrr.movement,
+        user_mrr.currency,
+        user_mrr.mrr_in_currency,
+        user_mrr.fx_rate,
         users.acquisition_channel,
         users.segment
     from user_mrr

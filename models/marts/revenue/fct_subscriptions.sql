@@ -12,6 +12,10 @@ users as (
     select * from {{ ref('int_users') }}
 ),
 
+rates as (
+    select * from {{ ref('int_fx_rate_spans') }}
+),
+
 final as (
     select
         subscriptions.tenant_id,
@@ -20,8 +24,13 @@ final as (
         subscriptions.plan_id,
         plans.plan_name,
         subscriptions.billing_interval_months,
-        subscriptions.price_usd,
-        subscriptions.mrr,
+        subscriptions.currency,
+        subscriptions.quantity,
+        subscriptions.billing_subscription_id,
+        -- in the reporting currency at the rate of the day it started
+        {% set start_rate = jobmetrics.fx_rate('rates', 'subscriptions.currency') -%}
+        {{ jobmetrics.round_to('subscriptions.price_usd * ' ~ start_rate, 6) }} as price_usd,
+        {{ jobmetrics.round_to('subscriptions.mrr * ' ~ start_rate, 6) }} as mrr,
         subscriptions.started_at,
         subscriptions.start_date,
         subscriptions.ended_at,
@@ -34,6 +43,10 @@ final as (
         on subscriptions.tenant_id = plans.tenant_id and subscriptions.plan_id = plans.plan_id
     left join users
         on subscriptions.tenant_id = users.tenant_id and subscriptions.user_id = users.user_id
+    left join rates
+        on {{ jobmetrics.rate_applies(
+            'rates', 'subscriptions.tenant_id', 'subscriptions.currency', 'subscriptions.start_date'
+        ) }}
 )
 
 select * from final

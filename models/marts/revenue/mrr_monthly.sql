@@ -26,6 +26,9 @@ filled as (
         {{ jobmetrics.round_to('coalesce(monthly.expansion_mrr, 0)', 6) }} as expansion_mrr,
         {{ jobmetrics.round_to('coalesce(monthly.contraction_mrr, 0)', 6) }} as contraction_mrr,
         {{ jobmetrics.round_to('coalesce(monthly.churned_mrr, 0)', 6) }} as churned_mrr,
+        {{ jobmetrics.round_to('coalesce(monthly.churned_mrr_involuntary, 0)', 6) }} as churned_mrr_involuntary,
+        {{ jobmetrics.round_to('coalesce(monthly.fx_mrr, 0)', 6) }} as fx_mrr,
+        {{ jobmetrics.round_to('coalesce(monthly.discount_mrr, 0)', 6) }} as discount_mrr,
         cast(coalesce(monthly.new_customers, 0) as {{ dbt.type_bigint() }}) as new_customers,
         cast(coalesce(monthly.reactivated_customers, 0) as {{ dbt.type_bigint() }}) as reactivated_customers,
         cast(coalesce(monthly.churned_customers, 0) as {{ dbt.type_bigint() }}) as churned_customers
@@ -53,6 +56,10 @@ final as (
         {{ jobmetrics.round_to(
             'new_mrr + reactivation_mrr + expansion_mrr - contraction_mrr - churned_mrr', 6
         ) }} as net_new_mrr,
+        fx_mrr,
+        churned_mrr_involuntary,
+        discount_mrr,
+        cast({{ jobmetrics.reporting_currency() }} as {{ dbt.type_string() }}) as reporting_currency,
         new_customers,
         reactivated_customers,
         churned_customers,
