@@ -16,6 +16,10 @@ marketing_spend as (
     select * from {{ ref('stg_marketing_spend') }}
 ),
 
+stripe_invoices as (
+    select * from {{ ref('stg_stripe_invoices') }}
+),
+
 latest_dates as (
     select
         tenant_id,
@@ -46,6 +50,12 @@ latest_dates as (
         max(spend_date) as latest_date
     from marketing_spend
     group by tenant_id
+    union all
+    select
+        tenant_id,
+        max(created_date) as latest_date
+    from stripe_invoices
+    group by tenant_id
 ),
 
 as_of as (
@@ -71,6 +81,11 @@ activity_starts as (
         tenant_id,
         start_date
     from subscriptions
+    union all
+    select
+        tenant_id,
+        created_date
+    from stripe_invoices
 ),
 
 first_activity as (

@@ -44,7 +44,7 @@ users as (
 ),
 
 plans as (
-    select * from {{ ref('stg_plans') }}
+    select * from {{ ref('int_plans') }}
 ),
 
 days_before as (

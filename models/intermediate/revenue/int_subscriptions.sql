@@ -111,7 +111,7 @@ stripe_billing as (
                 then 'payment_failed'
             else 'cancelled'
         end as end_reason,
-        cast(round(paying_lines.interval_months) as {{ dbt.type_int() }}) as billing_interval_months,
+        cast(greatest(1, round(paying_lines.interval_months)) as {{ dbt.type_int() }}) as billing_interval_months,
         {{ jobmetrics.round_to('paying_lines.monthly_amount * paying_lines.interval_months', 6) }} as price_usd,
         paying_lines.currency,
         paying_lines.quantity,

@@ -5,7 +5,7 @@ subscriptions as (
 ),
 
 plans as (
-    select * from {{ ref('stg_plans') }}
+    select * from {{ ref('int_plans') }}
 ),
 
 users as (
