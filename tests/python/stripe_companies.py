@@ -175,10 +175,10 @@ class StripeCompany:
     def write(self, folder: Path) -> None:
         (folder / "stripe").mkdir(parents=True)
         with (folder / "raw_users.csv").open("w", newline="") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(USERS_HEADER)
+            rows = csv.writer(handle)
+            rows.writerow(USERS_HEADER)
             for user_id in self.users:
-                writer.writerow([user_id, "2025-01-01 00:00:00", "organic_search", "active_job_seeker", "US"])
+                rows.writerow([user_id, "2025-01-01 00:00:00", "organic_search", "active_job_seeker", "US"])
         (folder / "raw_scans.csv").write_text("scan_id,user_id,scanned_at,job_id,match_rate\n")
         (folder / "raw_marketing_spend.csv").write_text("spend_date,channel,spend_usd\n")
         for table, columns in STRIPE_COLUMNS.items():
@@ -188,9 +188,9 @@ class StripeCompany:
                 writer.writerows(self.tables[table])
         if self.fx_rates:
             with (folder / "fx_rates.csv").open("w", newline="") as handle:
-                writer = csv.writer(handle)
-                writer.writerow(["date", "currency", "rate"])
-                writer.writerows(self.fx_rates)
+                rates = csv.writer(handle)
+                rates.writerow(["date", "currency", "rate"])
+                rates.writerows(self.fx_rates)
 
 
 def month_starts(first: str, last: str) -> list[str]:
