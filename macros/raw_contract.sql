@@ -102,7 +102,11 @@
         and result.node.sources | length > 0 and result.node.fqn[1] == 'staging' -%}
         {%- set test_node = result.node -%}
         {%- set tested = test_node.test_metadata.kwargs.get('model', '') -%}
-        {%- set raw_tables = test_node.sources | map('last') | select('in', tested) | list -%}
+        {#- the tested table, not the one a relationship points at (invoice is in invoice_line_item's name) -#}
+        {%- set raw_tables = [] -%}
+        {%- for name in test_node.sources | map('last') if ("'" ~ name ~ "'") in tested -%}
+            {%- do raw_tables.append(name) -%}
+        {%- endfor -%}
         {%- set column = test_node.column_name or test_node.config.meta.get('column') -%}
         {%- set where = raw_tables | join(', ') ~ (('.' ~ column) if column else '') -%}
         {%- if result.status == 'fail' and test_node.relation_name -%}

@@ -215,9 +215,11 @@ def with_own_names_as_parquet(source: Path, out: Path) -> None:
         for table, columns in raw.contract().items():
             if not (source / f"{table}.csv").exists():
                 continue  # an optional table the company does not bring
+            header = con.read_csv(str(source / f"{table}.csv"), header=True, all_varchar=True).columns
             select = ", ".join(
                 f"cast({renamed(column, RENAMED[column]) if column in RENAMED else column} as {kind}) as {column}"
                 for column, kind in columns.items()
+                if column in header  # a column the contract lets a file leave out
             )
             con.execute(
                 f"copy (select {select} from read_csv(?, header = true, all_varchar = true)) "

@@ -16,6 +16,29 @@ from jobmetrics.pipeline import contract, raw
 
 EDGE = COMPANIES / "edge_company"
 TIME = "2025-03-01 10:00:00"
+PERIOD = "2025-03-01 00:00:00,2025-04-01 00:00:00"
+# an invoice line ({} = its id and its invoice's), in Fivetran's columns
+LINE = "{},{},1000,usd,1," + PERIOD + ",false,price_a,,sub_1,si_1,subscription"
+# A company billed through Stripe, valid: the broken rows above come after these rows.
+STRIPE = {
+    "customer": 'id,metadata,email\ncus_1,"{""user_id"": ""1""}",one@example.com\n'
+    'cus_2,"{""user_id"": 2}",two@example.com',
+    "subscription": f"id,customer_id,status,start_date,ended_at,trial_start,trial_end,cancel_at_period_end\n"
+    f"sub_1,cus_1,active,{TIME},,,,false",
+    "subscription_item": "id,subscription_id,quantity\nsi_1,sub_1,1",
+    "price": "id,currency,unit_amount,recurring_interval,recurring_interval_count,recurring_usage_type\n"
+    "price_a,usd,1000,month,1,licensed",
+    "invoice": f"id,customer_id,status,currency,subtotal,tax,total,created\nin_1,cus_1,paid,usd,1000,0,1000,{TIME}",
+    "invoice_line_item": "id,invoice_id,amount,currency,quantity,period_start,period_end,proration,price_id,plan_id,"
+    "subscription_id,subscription_item_id,type\n" + LINE.format("il_1", "in_1"),
+    "fx_rates": "date,currency,rate\n2025-01-01,eur,1.1",
+}
+# the columns a file may leave out, given to the edge company's files in the broken folder: (name, value)
+LEFT_OUT = {
+    "raw_plans": ("currency", "usd"),
+    "raw_subscriptions": ("quantity", "1"),
+    "raw_marketing_spend": ("currency", "usd"),
+}
 
 # (table, the rule's flag: column__test) -> a CSV line that breaks that rule and no other
 BROKEN_ROWS = {
@@ -86,6 +109,88 @@ BROKEN_ROWS = {
     ("raw_experiment_assignments", "assigned_at__not_null"): "onboarding,1,control,",
     ("raw_experiment_assignments", "assigned_at__plausible_timestamp"): "onboarding,1,control,1999-01-01 00:00:00",
     ("raw_experiment_assignments", "variant__relationships_combination_within_tenant"): f"onboarding,1,purple,{TIME}",
+    # the columns a file may leave out: the broken folder gives the edge company's files these columns
+    ("raw_plans", "currency__matches_pattern"): "copper,Copper,1,10.00,dollars",
+    ("raw_subscriptions", "quantity__accepted_range"): f"87,1,basic,{TIME},,,0",
+    ("raw_marketing_spend", "currency__matches_pattern"): "2025-03-08,paid_search,5.00,us dollars",
+    # Stripe's tables and the rates: a company billed through Stripe (STRIPE below), whose users are the edge's
+    ("fx_rates", "date, currency__unique_combination_within_tenant"): "2025-01-01,EUR,1.2",
+    ("fx_rates", "date__not_null"): ",eur,1.1",
+    ("fx_rates", "date__plausible_timestamp"): "1999-01-01,eur,1.1",
+    ("fx_rates", "currency__not_null"): "2025-02-01,,1.1",
+    ("fx_rates", "currency__matches_pattern"): "2025-02-02,euro,1.1",
+    ("fx_rates", "rate__not_null"): "2025-02-03,eur,",
+    ("fx_rates", "rate__finite"): "2025-02-04,eur,inf",
+    ("fx_rates", "rate__accepted_range"): "2025-02-05,eur,0",
+    ("customer", "id__not_null"): ',"{""user_id"": ""2""}",a@example.com',
+    ("customer", "id__unique_within_tenant"): 'cus_1,"{""user_id"": ""2""}",b@example.com',
+    ("customer", "metadata__json_key_in_within_tenant"): 'cus_9,"{""user_id"": ""999""}",c@example.com',
+    ("subscription", "id__not_null"): f",cus_1,active,{TIME},,,,false",
+    ("subscription", "id__unique_within_tenant"): f"sub_1,cus_1,active,{TIME},,,,false",
+    ("subscription", "customer_id__not_null"): f"sub_n1,,active,{TIME},,,,false",
+    ("subscription", "customer_id__relationships_within_tenant"): f"sub_n2,cus_404,active,{TIME},,,,false",
+    ("subscription", "status__not_null"): f"sub_n3,cus_1,,{TIME},,,,false",
+    ("subscription", "start_date__not_null"): "sub_n4,cus_1,active,,,,,false",
+    ("subscription", "start_date__plausible_timestamp"): "sub_n5,cus_1,active,1999-01-01 00:00:00,,,,false",
+    ("subscription", "ended_at__plausible_timestamp"): f"sub_n6,cus_1,canceled,{TIME},9999-12-31 00:00:00,,,false",
+    ("subscription", "trial_start__plausible_timestamp"): f"sub_n7,cus_1,active,{TIME},,1999-01-01 00:00:00,,false",
+    ("subscription", "trial_end__plausible_timestamp"): f"sub_n8,cus_1,active,{TIME},,,9999-12-31 00:00:00,false",
+    ("subscription_item", "id__not_null"): ",sub_1,1",
+    ("subscription_item", "id__unique_within_tenant"): "si_1,sub_1,1",
+    ("subscription_item", "subscription_id__not_null"): "si_n1,,1",
+    ("subscription_item", "subscription_id__relationships_within_tenant"): "si_n2,sub_404,1",
+    ("subscription_item", "quantity__accepted_range"): "si_n3,sub_1,-1",
+    ("price", "id__not_null"): ",usd,1000,month,1,licensed",
+    ("price", "id__unique_within_tenant"): "price_a,usd,1000,month,1,licensed",
+    ("price", "currency__not_null"): "price_n1,,1000,month,1,licensed",
+    ("price", "currency__matches_pattern"): "price_n2,dollars,1000,month,1,licensed",
+    ("price", "unit_amount__accepted_range"): "price_n3,usd,-5,month,1,licensed",
+    ("price", "recurring_interval__one_of"): "price_n4,usd,1000,fortnight,1,licensed",
+    ("price", "recurring_interval_count__accepted_range"): "price_n5,usd,1000,month,0,licensed",
+    ("price", "recurring_usage_type__one_of"): "price_n6,usd,1000,month,1,tiered",
+    ("invoice", "id__not_null"): f",cus_1,paid,usd,1000,0,1000,{TIME}",
+    ("invoice", "id__unique_within_tenant"): f"in_1,cus_1,paid,usd,1000,0,1000,{TIME}",
+    ("invoice", "customer_id__not_null"): f"in_n1,,paid,usd,1000,0,1000,{TIME}",
+    ("invoice", "customer_id__relationships_within_tenant"): f"in_n2,cus_404,paid,usd,1000,0,1000,{TIME}",
+    ("invoice", "status__not_null"): f"in_n3,cus_1,,usd,1000,0,1000,{TIME}",
+    ("invoice", "status__one_of"): f"in_n4,cus_1,refunded,usd,1000,0,1000,{TIME}",
+    ("invoice", "currency__not_null"): f"in_n5,cus_1,paid,,1000,0,1000,{TIME}",
+    ("invoice", "currency__matches_pattern"): f"in_n6,cus_2,paid,us$,1000,0,1000,{TIME}",
+    ("invoice", "currency__one_value_per_group_within_tenant"): f"in_n7,cus_1,paid,eur,1000,0,1000,{TIME}",
+    ("invoice", "subtotal__not_null"): f"in_n8,cus_1,paid,usd,,0,1000,{TIME}",
+    ("invoice", "total__not_null"): f"in_n9,cus_1,paid,usd,1000,0,,{TIME}",
+    ("invoice", "created__not_null"): "in_n10,cus_1,paid,usd,1000,0,1000,",
+    ("invoice", "created__plausible_timestamp"): "in_n11,cus_1,paid,usd,1000,0,1000,9999-12-31 00:00:00",
+    ("invoice_line_item", "invoice_id, id__unique_combination_within_tenant"): LINE.format("il_1", "in_1"),
+    ("invoice_line_item", "price_id__expression_is_true"): LINE.format("il_n1", "in_1").replace("price_a", ""),
+    ("invoice_line_item", "period_end__expression_is_true"): LINE.format("il_n2", "in_1").replace(
+        PERIOD, "2025-04-01 00:00:00,2025-03-01 00:00:00"
+    ),
+    ("invoice_line_item", "id__not_null"): LINE.format("", "in_1"),
+    ("invoice_line_item", "invoice_id__not_null"): LINE.format("il_n3", ""),
+    ("invoice_line_item", "invoice_id__relationships_within_tenant"): LINE.format("il_n4", "in_404"),
+    ("invoice_line_item", "amount__not_null"): LINE.format("il_n5", "in_1").replace(",1000,", ",,"),
+    ("invoice_line_item", "currency__not_null"): LINE.format("il_n6", "in_1").replace(",usd,", ",,"),
+    ("invoice_line_item", "quantity__accepted_range"): LINE.format("il_n7", "in_1").replace(",usd,1,", ",usd,-1,"),
+    ("invoice_line_item", "period_start__not_null"): LINE.format("il_n8", "in_1").replace(PERIOD, ",2025-04-01"),
+    ("invoice_line_item", "period_start__plausible_timestamp"): LINE.format("il_n9", "in_1").replace(
+        PERIOD, "1999-01-01 00:00:00,2025-04-01 00:00:00"
+    ),
+    ("invoice_line_item", "period_end__not_null"): LINE.format("il_n10", "in_1").replace(PERIOD, "2025-03-01,"),
+    ("invoice_line_item", "period_end__plausible_timestamp"): LINE.format("il_n11", "in_1").replace(
+        PERIOD, "2025-03-01 00:00:00,9999-12-31 00:00:00"
+    ),
+    ("invoice_line_item", "price_id__relationships_within_tenant"): LINE.format("il_n12", "in_1").replace(
+        "price_a", "price_404"
+    ),
+    ("invoice_line_item", "plan_id__relationships_within_tenant"): LINE.format("il_n13", "in_1").replace(
+        "price_a,", ",plan_404"
+    ),
+    ("invoice_line_item", "subscription_id__relationships_within_tenant"): LINE.format("il_n14", "in_1").replace(
+        "sub_1", "sub_404"
+    ),
+    ("invoice_line_item", "type__not_null"): LINE.format("il_n15", "in_1").removesuffix("subscription"),
+    ("invoice_line_item", "type__one_of"): LINE.format("il_n16", "in_1").replace(",subscription", ",tax"),
 }
 # The edge company runs no experiments: the broken rows above come after these valid ones.
 EXPERIMENTS = {
@@ -104,7 +209,12 @@ WORDS = {
     "accepted_range": ("values outside", "values outside"),
     "finite": ("values that are not finite numbers", "values that are not finite numbers"),
     "plausible_timestamp": ("dates before 2000-01-01 or more than 2 days after", "dates before 2000-01-01 or more"),
-    "matches_pattern": ("values that are not two-letter country codes", "values that are not two-letter country codes"),
+    "matches_pattern": ("values that are not", "values that are not"),
+    "json_key_in_within_tenant": (
+        "values whose key user_id names no user_id",
+        "values whose key user_id names no user_id",
+    ),
+    "one_value_per_group_within_tenant": ("groups with more than one value", "groups with more than one value"),
     "expression_is_true": ("rows breaking", "rows breaking"),
     "unique_combination_within_tenant": ("duplicate combinations", "duplicate combinations"),
     "one_per_group_within_tenant": ("not one control per experiment", "not one control per experiment"),
@@ -133,24 +243,44 @@ def test_every_declared_rule_has_a_broken_row() -> None:
 
 
 def broken_folder(folder: Path) -> Path:
+    """The edge company with every broken row of its own tables (billed in the project's format), and beside it,
+    in stripe/, the same users billed through Stripe with the broken rows of Stripe's tables and the rates."""
     shutil.copytree(EDGE, folder)
+    for table, (column, value) in LEFT_OUT.items():
+        lines = (folder / f"{table}.csv").read_text().splitlines()
+        (folder / f"{table}.csv").write_text(
+            "\n".join([f"{lines[0]},{column}"] + [f"{line},{value}" for line in lines[1:]]) + "\n"
+        )
     for table, text in EXPERIMENTS.items():
         (folder / f"{table}.csv").write_text(text + "\n")
-    for (table, _), line in BROKEN_ROWS.items():
-        with (folder / f"{table}.csv").open("a") as handle:
-            handle.write(line + "\n")
+    stripe_company = folder / "stripe"
+    stripe_company.mkdir()
+    for name in ("raw_users", "raw_scans", "raw_marketing_spend"):
+        shutil.copy(EDGE / f"{name}.csv", stripe_company / f"{name}.csv")
+    (stripe_company / "stripe").mkdir()
+    for table, text in STRIPE.items():
+        (stripe_company / f"{raw.TABLES[table].stem}.csv").write_text(text + "\n")
+    for (table, flag), line in BROKEN_ROWS.items():
+        in_stripe_company = table in STRIPE
+        target = (stripe_company if in_stripe_company else folder) / f"{raw.TABLES[table].stem}.csv"
+        column, value = LEFT_OUT.get(table, ("", ""))
+        completed = line if not column or flag.startswith(column) else f"{line},{value}"
+        with target.open("a") as handle:
+            handle.write(completed + "\n")
     return folder
 
 
 @pytest.fixture(scope="module")
 def gate_report(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
     folder = broken_folder(tmp_path_factory.mktemp("contract") / "raw")
-    return [str(failure) for failure in contract.validate(raw.find_raw_files(folder), None)]
+    own = contract.validate(raw.find_raw_files(folder), None)
+    stripe_billing = contract.validate(raw.find_raw_files(folder / "stripe"), None)
+    return [str(failure) for failure in own + stripe_billing]
 
 
 @pytest.mark.parametrize("test", DECLARED, ids=lambda test: f"{test.table}.{test.flag}")
 def test_the_gate_refuses_the_broken_row(test: raw.DeclaredTest, gate_report: list[str]) -> None:
-    expected = f"{test.table}.csv: {test.column}: "
+    expected = f"{raw.TABLES[test.table].stem}.csv: {test.column}: "
     lines = [line for line in gate_report if line.startswith(expected) and WORDS[test.name][0] in line]
     assert lines, f"{expected}... {WORDS[test.name][0]} not in:\n" + "\n".join(gate_report)
 
@@ -164,14 +294,19 @@ def tables_build(edge_company: Build, shared_dir: Path) -> Build:
         shutil.copy(edge_company.db, workdir / edge_company.db.name)
         with duckdb.connect(str(workdir / edge_company.db.name)) as con:
             con.execute("create schema their_raw")
+            con.execute("create schema their_stripe")
             for table in raw.RAW_TABLES + raw.OPTIONAL_TABLES:
-                con.read_csv(str(folder / f"{table}.csv")).create(f"their_raw.{table}")
+                in_stripe_company = table in STRIPE
+                path = (folder / "stripe" if in_stripe_company else folder) / f"{raw.TABLES[table].stem}.csv"
+                schema = "their_stripe" if raw.TABLES[table].source == "stripe" else "their_raw"
+                con.read_csv(str(path)).create(f"{schema}.{table}")
         return dbt_build(
             workdir,
             "--select",
             "source:raw",
+            "source:stripe",
             parsed=edge_company,
-            env={"JOBMETRICS_RAW_SCHEMA": "their_raw"},
+            env={"JOBMETRICS_RAW_SCHEMA": "their_raw", "JOBMETRICS_STRIPE_SCHEMA": "their_stripe"},
             command="test",
         )
 
@@ -202,7 +337,7 @@ def test_every_declared_rule_is_a_test_dbt_runs(edge_company: Build) -> None:
     on_raw = {
         (node["test_metadata"]["name"], node["column_name"] or node["config"]["meta"].get("column"))
         for node in tests
-        if node.get("test_metadata") and any(source[0] == "raw" for source in node["sources"])
+        if node.get("test_metadata") and any(source[0] in raw.CONTRACT_SOURCES for source in node["sources"])
     }
     assert {(test.name, test.column) for test in DECLARED} <= on_raw
     assert "depends on a node named" not in edge_company.output
