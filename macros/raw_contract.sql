@@ -92,10 +92,27 @@
     {#- A test on a column the table lacks errors; say first which columns are missing. -#}
     {%- set errored = results | selectattr('status', 'equalto', 'error') | map(attribute='node')
         | selectattr('resource_type', 'equalto', 'test') | map(attribute='sources') | sum(start=[])
-        | unique | list -%}
-    {%- for source_name, table_name in errored -%}
+        | map('join', '.') | unique | list -%}
+    {%- for source_table in errored -%}
+        {%- set source_name, table_name = source_table.split('.') -%}
         {%- set missing = jobmetrics.missing_raw_columns(source_name, table_name) -%}
         {%- if missing -%}{{ log(missing, info=true) }}{%- endif -%}
+    {%- endfor -%}
+    {#- a test that explains itself (meta `explain`): its words and the rows it found -#}
+    {%- for result in results
+        if result.node.resource_type == 'test' and result.status == 'fail' and result.node.config.meta.get('explain')
+        and result.node.relation_name -%}
+        {%- set rows = run_query('select * from ' ~ result.node.relation_name ~ ' limit 5') -%}
+        {%- set samples = [] -%}
+        {%- for row in rows -%}
+            {%- set pairs = [] -%}
+            {%- for name in rows.column_names if name != 'tenant_id' -%}
+                {%- do pairs.append(name ~ '=' ~ row[name]) -%}
+            {%- endfor -%}
+            {%- do samples.append('(' ~ pairs | join(' ') ~ ')') -%}
+        {%- endfor -%}
+        {{ log(result.node.config.meta['explain'] ~ ": " ~ samples | join(', ')
+            ~ (" ..." if result.failures > 5 else "") ~ ".", info=true) }}
     {%- endfor -%}
     {%- for result in results
         if result.node.resource_type == 'test' and result.status in ('fail', 'error')
@@ -178,4 +195,13 @@
         | selectattr('name', 'equalto', table_name) | first -%}
     {%- set column = contract.columns[column_name] -%}
     {{ return("'" ~ (column.config.meta.get('default') or column.meta.get('default')) ~ "'") }}
+{% endmacro %}
+
+
+{#- Whether a tested relation has the column (true when it cannot tell: a subquery). A test on a column the
+    contract lets a table leave out (meta `default`) passes on a table without it. -#}
+{% macro has_column(model, column_name) %}
+    {%- if not execute or model is string -%}{{ return(true) }}{%- endif -%}
+    {%- set names = adapter.get_columns_in_relation(model) | map(attribute='name') | map('lower') | list -%}
+    {{ return(not names or column_name | lower in names) }}
 {% endmacro %}

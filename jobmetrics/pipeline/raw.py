@@ -7,6 +7,7 @@ ever passes through Python.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from functools import cache
@@ -162,11 +163,14 @@ class PlausibleDates:
     future_days: int
 
     stripe_user_id_key: str = "user_id"
+    reporting_currency: str = "USD"
 
     @classmethod
     def from_vars(cls, dbt_args: list[str] | None = None) -> PlausibleDates:
         """The project's vars (dbt_project.yml), with any `--vars` among the dbt arguments over them."""
         variables = dict(yaml.safe_load((paths.PROJECT_ROOT / "dbt_project.yml").read_text())["vars"])
+        # the project's own value reads this variable (dbt_project.yml); `--vars` may still set another
+        variables["reporting_currency"] = os.environ.get("JOBMETRICS_REPORTING_CURRENCY", "USD")
         args = list(dbt_args or [])
         for index, arg in enumerate(args[:-1]):
             if arg == "--vars":
@@ -175,6 +179,7 @@ class PlausibleDates:
             str(variables["earliest_plausible_date"]),
             int(variables["future_tolerance_days"]),
             str(variables["stripe_user_id_key"]),
+            str(variables["reporting_currency"]).strip().upper(),
         )
 
 

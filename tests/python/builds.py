@@ -207,19 +207,23 @@ def under_edge_names(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
+def columns_in_file(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> dict[str, str]:
+    """The contract's columns of a table (name -> type) that its CSV has: a file may leave some out."""
+    header = con.read_csv(str(path), header=True, all_varchar=True).columns
+    return {column: kind for column, kind in raw.contract()[table].items() if column in header}
+
+
 def with_own_names_as_parquet(source: Path, out: Path) -> None:
     """A company's CSVs as Parquet files typed as the contract says, its channels and segments renamed, and
     its own lists of them beside the files."""
     out.mkdir(parents=True)
     with duckdb.connect() as con:
-        for table, columns in raw.contract().items():
+        for table in raw.contract():
             if not (source / f"{table}.csv").exists():
                 continue  # an optional table the company does not bring
-            header = con.read_csv(str(source / f"{table}.csv"), header=True, all_varchar=True).columns
             select = ", ".join(
                 f"cast({renamed(column, RENAMED[column]) if column in RENAMED else column} as {kind}) as {column}"
-                for column, kind in columns.items()
-                if column in header  # a column the contract lets a file leave out
+                for column, kind in columns_in_file(con, source / f"{table}.csv", table).items()
             )
             con.execute(
                 f"copy (select {select} from read_csv(?, header = true, all_varchar = true)) "

@@ -338,7 +338,30 @@ def hand_worked() -> StripeCompany:
     return company
 
 
+def trials() -> StripeCompany:
+    """Trials are never MRR, and convert when their subscription pays after the trial ends:
+
+    user 1  trial Jan 5-19, never pays                       a January trial, not converted
+    user 2  trial Feb 1-15, then $20 a month from Feb 15     a February trial, converted; $20 MRR from Feb
+    user 3  trial Dec 20 - Jan 3 2026                        a December trial, not ended by Dec 31
+    """
+    company = StripeCompany()
+    plan = company.price("price_20", 2000)
+    for user_id, (start, end) in enumerate(
+        [("2025-01-05", "2025-01-19"), ("2025-02-01", "2025-02-15"), ("2025-12-20", "2026-01-03")], start=1
+    ):
+        customer = company.customer(user_id)
+        ended = end if user_id == 1 else None
+        subscription = company.subscription(customer, start, ended=ended, trial=(start, end))
+        company.invoice(customer, start, [Line(subscription, plan, 0, start, end)])
+        if user_id == 2:
+            fifteenths = [f"2025-{month:02d}-15" for month in range(2, 13)] + ["2026-01-15"]
+            company.monthly(customer, subscription, plan, 2000, fifteenths)
+    return company
+
+
 COMPANIES = {
+    "trials": trials,
     "stripe-glossary": stripe_glossary,
     "chartmogul": chartmogul_walkthrough,
     "discounts": discounts,

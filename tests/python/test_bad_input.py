@@ -16,7 +16,7 @@ import duckdb
 import pytest
 from builds import COMPANIES, Build, dbt_build, shared_build
 
-from jobmetrics.pipeline.raw import RAW_TABLES
+from jobmetrics.pipeline import raw
 
 pytestmark = pytest.mark.build
 
@@ -95,8 +95,8 @@ def load_as_another_tool_would(raw_dir: Path, db: Path, schema: str) -> None:
     """Each CSV into schema.<table> with the types DuckDB guesses, no contract applied."""
     with duckdb.connect(str(db)) as con:
         con.execute(f"create schema {schema}")
-        for table in RAW_TABLES:
-            con.read_csv(str(raw_dir / f"{table}.csv")).create(f"{schema}.{table}")
+        for table, raw_file in raw.find_raw_files(raw_dir).items():
+            con.read_csv(str(raw_file.path)).create(f"{schema}.{table}")
 
 
 def broken_build(name: str, good: Build, shared_dir: Path) -> Build:

@@ -19,7 +19,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
-from builds import COMPANIES, Build
+from builds import COMPANIES, Build, columns_in_file
 
 from jobmetrics.cli import alerts
 from jobmetrics.cli import build as build_cli
@@ -243,12 +243,12 @@ def tz_aware_parquet(folder: Path) -> Path:
     shutil.copytree(EDGE, folder)
     with duckdb.connect() as con:
         con.execute("set TimeZone = 'Asia/Kolkata'")  # written with an offset that is not UTC's
-        for table, columns in raw.contract().items():
+        for table in raw.contract():
             if not (folder / f"{table}.csv").exists():
                 continue  # an optional table the company does not bring
             select = ", ".join(
                 f"cast({c} || '+00' as timestamptz) as {c}" if kind == "timestamp" else f"cast({c} as {kind}) as {c}"
-                for c, kind in columns.items()
+                for c, kind in columns_in_file(con, folder / f"{table}.csv", table).items()
             )
             source = con.read_csv(str(folder / f"{table}.csv"), header=True, all_varchar=True)
             source.select(select).write_parquet(str(folder / f"{table}.parquet"))

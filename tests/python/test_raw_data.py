@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
-from builds import COMPANIES, PROJECT_ROOT, SAMPLE, Build, build_from, dbt_build, load_raw_files
+from builds import COMPANIES, PROJECT_ROOT, SAMPLE, Build, build_from, columns_in_file, dbt_build, load_raw_files
 from helpers import compare_channels, compare_monthly
 from reference import compute, load_raw
 
@@ -73,7 +73,7 @@ def to_parquet(folder: Path, tables: list[str] | None = None, types: dict[str, d
     """Rewrite the named CSVs as Parquet with the contract's column types (or the given ones)."""
     with duckdb.connect() as con:
         for table in tables or raw.RAW_TABLES:
-            columns = (types or raw.contract())[table]
+            columns = types[table] if types else columns_in_file(con, folder / f"{table}.csv", table)
             select = ", ".join(f"cast({c} as {kind}) as {c}" for c, kind in columns.items())
             source = con.read_csv(str(folder / f"{table}.csv"), header=True, all_varchar=True)
             source.select(select).write_parquet(str(folder / f"{table}.parquet"))
@@ -128,7 +128,7 @@ def test_gate_names_a_missing_or_doubled_file(tmp_path: Path, capsys: pytest.Cap
     shutil.copy(folder / "raw_users.csv", folder / "raw_users.parquet")
     code, err = gate(folder, tmp_path / "docs", capsys)
     assert code == validate.EXIT_UNREADABLE
-    assert "raw_plans.csv or raw_plans.parquet is missing" in err
+    assert "raw_subscriptions.csv needs raw_plans.csv or raw_plans.parquet beside it" in err
     assert "both raw_users.csv and raw_users.parquet exist" in err
 
 

@@ -3,12 +3,15 @@ describes each company and where its numbers come from). One build holds the fou
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
 import pytest
 import stripe_companies
 from builds import Build, build_from, project_parse, shared_build
+
+from jobmetrics.pipeline import contract, raw
 
 pytestmark = pytest.mark.build
 
@@ -105,6 +108,18 @@ def test_an_fx_only_month_moves_mrr_through_fx_mrr_alone(stripe_build: Build) ->
     assert rows.to_dict("records") == [{"currency": "EUR", "mrr_in_currency": 100.0, "fx_rate": 1.2}]
 
 
+def test_trials_are_never_mrr_and_convert_when_paid_after_they_end(stripe_build: Build) -> None:
+    frame = stripe_build.query("select * from marts.trial_conversion where tenant_id = 'trials' order by trial_month")
+    frame["trial_month"] = frame["trial_month"].dt.strftime("%Y-%m")
+    rows = [
+        tuple(row) for row in frame[["trial_month", "trials_started", "trials_converted", "all_trials_ended"]].values
+    ]
+    assert rows == [("2025-01", 1, 0, True), ("2025-02", 1, 1, True), ("2025-12", 1, 0, False)]
+    assert list(frame["conversion_rate"]) == [0, 1, 0]
+    assert user_mrr(stripe_build, "trials", "2025-01") == {}
+    assert user_mrr(stripe_build, "trials", "2025-12") == pytest.approx({2: 20})
+
+
 def test_the_bridge_adds_up_in_every_month_of_every_company(stripe_build: Build) -> None:
     frame = stripe_build.query("select * from marts.mrr_monthly")
     bridge = (
@@ -117,3 +132,79 @@ def test_the_bridge_adds_up_in_every_month_of_every_company(stripe_build: Build)
     )
     assert (frame.mrr - frame.previous_mrr - bridge).abs().max() < 1e-6
     assert stripe_build.returncode == 0, stripe_build.output[-3000:]
+
+
+def test_the_gate_refuses_a_currency_without_any_rate(tmp_path: Path) -> None:
+    company = stripe_companies.hand_worked()
+    company.fx_rates = [rate for rate in company.fx_rates if rate[1].upper() != "JPY"]
+    company.write(tmp_path / "raw")
+    failures = [str(f) for f in contract.validate(raw.find_raw_files(tmp_path / "raw"), None)]
+    assert failures == [
+        "stripe/price.csv: currency: currencies with no rate into USD in fx_rates.csv (add their rates there): JPY",
+        "stripe/invoice.csv: currency: currencies with no rate into USD in fx_rates.csv (add their rates there): JPY",
+    ]
+
+
+def refused(shared_dir: Path, name: str, change: Callable[[stripe_companies.StripeCompany], None]) -> Build:
+    parsed = project_parse(shared_dir)
+
+    def make(work: Path) -> Build:
+        company = stripe_companies.hand_worked()
+        change(company)
+        company.write(work / "raw")
+        return build_from(work / "raw", work, "--vars", f"{{as_of_date: '{stripe_companies.AS_OF}'}}", parsed=parsed)
+
+    return shared_build(shared_dir, name, make, must_pass=False)
+
+
+def test_dbt_refuses_a_day_without_a_rate_naming_currency_and_day(shared_dir: Path) -> None:
+    """The euro's rate known only from June: January's snapshot cannot be converted."""
+
+    def rates_from_june(company: stripe_companies.StripeCompany) -> None:
+        company.fx_rates = [("2025-01-01", "jpy", 0.0067), ("2025-06-01", "eur", 1.2)]
+
+    build = refused(shared_dir, "stripe-late-rate", rates_from_june)
+    assert build.returncode != 0
+    assert "No exchange rate into the reporting currency" in build.output
+    assert "(currency=EUR first_day=2025-01-31)" in build.output, build.output[-3000:]
+
+
+def test_dbt_refuses_a_user_billed_in_two_currencies(shared_dir: Path) -> None:
+    """User 1 pays in yen, and through a second customer in euros."""
+
+    def second_customer_in_euros(company: stripe_companies.StripeCompany) -> None:
+        company.tables["customer"].append({"id": "cus_1_eu", "metadata": '{"user_id": 1}', "email": ""})
+        subscription = company.subscription("cus_1_eu", "2025-02-01")
+        company.monthly("cus_1_eu", subscription, "price_euro", 10000, ["2025-02-01", "2025-03-01"])
+
+    build = refused(shared_dir, "stripe-two-currencies", second_customer_in_euros)
+    assert build.returncode != 0
+    assert "A user is billed in more than one currency" in build.output, build.output[-3000:]
+    assert "bill each user in one: (user_id=1 value_field=eur, jpy)" in build.output.lower()
+
+
+def test_billing_monthly_reconciles_with_the_invoices_to_the_cent(stripe_build: Build) -> None:
+    """Computed here from the invoices as written, in cents (yen whole)."""
+    company = stripe_companies.hand_worked()
+    expected: dict[tuple[str, str], dict[str, int]] = {}
+    for invoice in company.tables["invoice"]:
+        if invoice["status"] not in ("paid", "open", "uncollectible"):
+            continue
+        key = (str(invoice["created"])[:7], str(invoice["currency"]).upper())
+        sums = expected.setdefault(key, {"invoiced": 0, "paid": 0, "uncollectible": 0, "tax": 0, "invoices": 0})
+        sums["invoiced"] += int(str(invoice["total"]))
+        sums[str(invoice["status"])] = sums.get(str(invoice["status"]), 0) + int(str(invoice["total"]))
+        sums["tax"] += int(str(invoice["tax"]))
+        sums["invoices"] += 1
+    frame = stripe_build.query("select * from marts.billing_monthly where tenant_id = 'hand-worked'")
+    found: dict[tuple[str, str], dict[str, int]] = {}
+    for row in frame.to_dict("records"):
+        cents = 1 if row["currency"] == "JPY" else 100
+        found[(row["month"].strftime("%Y-%m"), row["currency"])] = {
+            name: round(float(row[f"{name}_in_currency"]) * cents)
+            for name in ("invoiced", "paid", "uncollectible", "tax")
+        } | {"invoices": int(row["invoices"])}
+    assert found == expected
+    may = frame[(frame.currency == "EUR") & (frame.month.dt.month == 5)].iloc[0]
+    assert may.invoiced == pytest.approx(100 * 1.2)  # €100 at May's rate
+    assert (frame.reporting_currency == "USD").all()

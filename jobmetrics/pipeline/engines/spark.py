@@ -67,7 +67,8 @@ def load(tenants: dict[str, dict[str, raw.RawFile]], schema: str = "raw") -> dic
     spark = session()
     spark.sql(f"create database if not exists {schema}")
     counts = {}
-    for table, columns in raw.contract().items():
+    # the project's own tables (Stripe's are loaded by the DuckDB build only; docs/engines.md)
+    for table, columns in raw.contract("raw").items():
         typed = None
         for tenant, files in tenants.items():
             if table not in files:
@@ -77,9 +78,16 @@ def load(tenants: dict[str, dict[str, raw.RawFile]], schema: str = "raw") -> dic
             if raw_file.format == "csv":
                 reader = reader.option("header", "true")
             frame = reader.load(str(raw_file.path))
+            present = {name.lower() for name in frame.columns}
             tenant_rows = frame.selectExpr(
                 f"'{tenant}' as tenant_id",
-                *(f"cast({c} as {TYPES.get(kind, kind)}) as {c}" for c, kind in columns.items()),
+                *(
+                    raw.column_or_default(
+                        table, c, TYPES.get(kind, kind), present, f"cast({c} as {TYPES.get(kind, kind)})"
+                    )
+                    + f" as {c}"
+                    for c, kind in columns.items()
+                ),
             )
             typed = tenant_rows if typed is None else typed.unionByName(tenant_rows)
         if typed is None:  # no tenant brings this optional table: empty, with its columns typed
