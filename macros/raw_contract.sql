@@ -41,7 +41,7 @@
     {%- elif name == 'matches_pattern' -%}values that are not {{ kwargs.get('words') or kwargs['pattern'] }}
     {%- elif name == 'accepted_range' -%}values outside [{{ kwargs.get('min_value', '-inf') }}, {{ kwargs.get('max_value', 'inf') }}]
     {%- elif name == 'finite' -%}values that are not finite numbers (NaN or infinity)
-    {%- elif name == 'plausible_timestamp' -%}dates before {{ var('earliest_plausible_date') }} or more than {{ var('future_tolerance_days') }} days after the build
+    {%- elif name == 'plausible_timestamp' -%}dates before {{ var('earliest_plausible_date') }} or more than {{ kwargs.get('future_days', var('future_tolerance_days')) }} days after the build
     {%- elif name == 'expression_is_true' -%}rows breaking "{{ kwargs['expression'] }}"
     {%- elif name in ('unique_combination', 'unique_combination_within_tenant') -%}duplicate combinations of {{ kwargs['combination'] | join(', ') }}
     {%- elif name == 'one_per_group_within_tenant' -%}not {{ kwargs.get('words') or kwargs['condition'] }}

@@ -1,14 +1,16 @@
-"""`generate_seeds.py`: write the raw CSVs of a synthetic resume-scanning SaaS (same arguments, same bytes)."""
+"""`jobmetrics sample`: write the raw CSVs of a synthetic resume-scanning SaaS (same arguments, same bytes), in the
+project's own billing format or, with --stripe, billed through Stripe."""
 
 from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
 from datetime import date
 from pathlib import Path
 
 from jobmetrics import paths
-from jobmetrics.pipeline import generator
+from jobmetrics.pipeline import generator, stripe_sample
 
 
 def iso_date(text: str) -> date:
@@ -42,16 +44,28 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--out", type=Path, default=paths.SAMPLE_DIR, help=f"output folder (default {paths.SAMPLE_DIR})"
     )
+    parser.add_argument(
+        "--stripe",
+        type=Path,
+        metavar="DIR",
+        help="write the same company billed through Stripe instead: Fivetran's Stripe tables in DIR/stripe/, "
+        "exchange rates in DIR/fx_rates.csv and the other raw files beside them (--out is then ignored)",
+    )
     return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     try:
-        counts = generator.generate(args.users, args.start, args.end, args.seed, args.out)
+        if args.stripe is None:
+            counts, out = generator.generate(args.users, args.start, args.end, args.seed, args.out), args.out
+        else:
+            with tempfile.TemporaryDirectory(prefix="jobmetrics-sample-") as own:
+                generator.generate(args.users, args.start, args.end, args.seed, Path(own))
+                counts, out = stripe_sample.write_stripe(Path(own), args.stripe), args.stripe
     except (ValueError, OSError) as error:
         print(f"jobmetrics sample: {error}", file=sys.stderr)
         return 2
     for name, rows in counts.items():
-        print(f"{args.out / (name + '.csv')}: {rows:,} rows")
+        print(f"{out / (name + '.csv')}: {rows:,} rows")
     return 0

@@ -176,9 +176,10 @@ def declared_rule(
             test.flag, column, ok, "values that are not finite numbers (NaN or infinity)", shown_value(column, kind)
         )
     if test.name == "plausible_timestamp":
-        latest = f"current_date + interval {dates.future_days + 1} day"
+        ahead = int(args.get("future_days", dates.future_days))
+        latest = f"current_date + interval {ahead + 1} day"
         ok = f"{value} is null or ({value} >= date '{dates.earliest}' and {value} < {latest})"
-        words = f"dates before {dates.earliest} or more than {dates.future_days} days after the build"
+        words = f"dates before {dates.earliest} or more than {ahead} days after the build"
         return Rule(test.flag, column, ok, words, shown_value(column, kind))
     if test.name == "matches_pattern":
         ok = f"{value} is null or regexp_full_match(trim(cast({value} as varchar)), '{args['pattern']}')"

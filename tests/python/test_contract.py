@@ -179,7 +179,7 @@ BROKEN_ROWS = {
     ("invoice_line_item", "period_end__not_null"): LINE.format("il_n10", "in_1").replace(PERIOD, "2025-03-01,"),
     ("invoice_line_item", "period_end__plausible_timestamp"): LINE.format("il_n11", "in_1").replace(
         PERIOD, "2025-03-01 00:00:00,9999-12-31 00:00:00"
-    ),
+    ),  # a period may end up to five years ahead, not ever
     ("invoice_line_item", "price_id__relationships_within_tenant"): LINE.format("il_n12", "in_1").replace(
         "price_a", "price_404"
     ),
@@ -208,7 +208,7 @@ WORDS = {
     "one_of": ("values outside", "values outside"),
     "accepted_range": ("values outside", "values outside"),
     "finite": ("values that are not finite numbers", "values that are not finite numbers"),
-    "plausible_timestamp": ("dates before 2000-01-01 or more than 2 days after", "dates before 2000-01-01 or more"),
+    "plausible_timestamp": ("dates before 2000-01-01 or more than", "dates before 2000-01-01 or more than"),
     "matches_pattern": ("values that are not", "values that are not"),
     "json_key_in_within_tenant": (
         "values whose key user_id names no user_id",

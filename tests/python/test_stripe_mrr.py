@@ -3,13 +3,16 @@ describes each company and where its numbers come from). One build holds the fou
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
 import pytest
+import reference_stripe
 import stripe_companies
-from builds import Build, build_from, project_parse, shared_build
+from builds import JOBMETRICS, Build, build_from, project_parse, shared_build
 
 from jobmetrics.pipeline import contract, raw
 
@@ -208,3 +211,47 @@ def test_billing_monthly_reconciles_with_the_invoices_to_the_cent(stripe_build: 
     may = frame[(frame.currency == "EUR") & (frame.month.dt.month == 5)].iloc[0]
     assert may.invoiced == pytest.approx(100 * 1.2)  # €100 at May's rate
     assert (frame.reporting_currency == "USD").all()
+
+
+@pytest.fixture(scope="module")
+def stripe_sample(shared_dir: Path) -> Build:
+    """`jobmetrics sample --stripe` at 3,000 users, built."""
+    parsed = project_parse(shared_dir)
+
+    def make(work: Path) -> Build:
+        done = subprocess.run(
+            [JOBMETRICS, "sample", "--users", "3000", "--stripe", str(work / "raw")], capture_output=True, text=True
+        )
+        assert done.returncode == 0, done.stderr
+        return build_from(work / "raw", work, "--vars", "{as_of_date: '2025-12-31'}", parsed=parsed)
+
+    return shared_build(shared_dir, "stripe-sample", make)
+
+
+def test_the_stripe_sample_matches_the_reference_implementation(stripe_sample: Build) -> None:
+    """Every month's MRR, customers and movements from the Stripe-shaped sample (several currencies, seats,
+    coupons, VAT, trials, failed and open invoices) equal reference_stripe.py's, computed from the files."""
+    raw_dir = stripe_sample.workdir / "raw"
+    first = pd.to_datetime(pd.read_csv(raw_dir / "raw_users.csv")["signup_at"]).min().date().replace(day=1)
+    expected = reference_stripe.monthly(raw_dir, date(2025, 12, 31), first)
+    frame = stripe_sample.query("select * from marts.mrr_monthly order by month")
+    assert [month.date() for month in frame["month"]] == list(expected)
+    columns = [
+        "mrr",
+        "active_customers",
+        "new_mrr",
+        "reactivation_mrr",
+        "expansion_mrr",
+        "contraction_mrr",
+        "churned_mrr",
+        "churned_mrr_involuntary",
+        "fx_mrr",
+    ]
+    for row in frame.to_dict("records"):
+        wanted = expected[row["month"].date()]
+        for column in columns:
+            assert row[column] == pytest.approx(wanted.get(column, 0), rel=1e-9, abs=1e-5), (row["month"], column)
+    currencies = set(stripe_sample.query("select distinct currency from marts.fct_mrr")["currency"])
+    assert currencies == {"USD", "EUR", "GBP", "INR"}
+    assert frame["fx_mrr"].abs().sum() > 0 and frame["churned_mrr_involuntary"].sum() > 0
+    assert frame["discount_mrr"].sum() > 0
