@@ -1,4 +1,5 @@
-"""The Funnel tab: the free-to-paid funnel by channel and segment, and conversion by signup month."""
+"""The Funnel tab: the free-to-paid funnel by channel and segment, trial conversion where billing has trials, and
+conversion by signup month."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from jobmetrics.views import figures
+from jobmetrics.warehouse import WarehouseUnavailable
 from page_kit import (
     Scope,
     channel_colours,
@@ -19,11 +21,33 @@ from page_kit import (
     in_months,
     mart,
     segment_colours,
+    table,
 )
 
 
 def grouped_bars(by: str, colours: dict[str, str]) -> Callable[[pd.DataFrame], go.Figure]:
     return lambda frame: px.bar(frame, x="step", y="users", color=by, barmode="group", color_discrete_map=colours)
+
+
+def trials(months: tuple[date, date]) -> None:
+    """Trial conversion, for a company whose billing has trials (trial_conversion is empty otherwise)."""
+    try:
+        started = in_months(mart("trial_conversion"), "trial_month", months)
+    except WarehouseUnavailable:  # built before trial_conversion
+        return
+    if started.empty:
+        return
+    st.subheader("Trials: how many converted, by the month they started (company-wide)")
+    st.caption(
+        "A trial converts when its subscription pays after the trial ends. A month whose trials have not all "
+        "ended yet can still rise."
+    )
+    table(
+        started[
+            ["trial_month", "trials_started", "trials_converted", "conversion_rate", "all_trials_ended"]
+        ].sort_values("trial_month", ascending=False),
+        "trial_conversion",
+    )
 
 
 def funnel(scope: Scope, months: tuple[date, date]) -> None:
@@ -44,6 +68,7 @@ def funnel(scope: Scope, months: tuple[date, date]) -> None:
                 f"conversion_funnel_by_{by}",
                 grouped_bars(by, colours),
             )
+    trials(months)
     by_month = in_months(mart("conversion_by_signup_month"), "signup_month", months)
     st.subheader("Conversion by signup month (7, 30 and 90 days; open 90-day windows are marked)")
     company_wide("Conversion by signup month", scope)

@@ -55,6 +55,26 @@ def revenue_of(scope: Scope) -> pd.DataFrame:
     )
 
 
+def billing(months: tuple[date, date]) -> None:
+    """Finance's view of the invoices, for a company billed through Stripe (billing_monthly is empty otherwise)."""
+    try:
+        invoices = in_months(mart("billing_monthly"), "month", months)
+    except WarehouseUnavailable:  # built before billing_monthly
+        return
+    if invoices.empty:
+        return
+    st.subheader("Billing: invoices by month and currency (company-wide)")
+    st.caption(
+        "Finalized invoices by the month they were created: paid, still open (past due included) and "
+        "uncollectible (failed payments) add up to invoiced; tax and discounts as charged. Amounts in the reporting "
+        "currency at each invoice's day; the download also has each currency's own."
+    )
+    shown = invoices[
+        ["month", "currency", "invoices", "invoiced", "paid", "open", "uncollectible", "tax", "discounts"]
+    ].sort_values(["month", "currency"], ascending=[False, True])
+    table(shown, "billing_monthly", everything=invoices)
+
+
 def overview(months: tuple[date, date], scope: Scope) -> None:
     kpis = kpi_rows()
     month = kpis["month"].dropna().max()
@@ -84,7 +104,14 @@ def overview(months: tuple[date, date], scope: Scope) -> None:
     chart(in_months(revenue, "month", months)[["month", "mrr"]], "mrr", figures.mrr_trend)
     st.subheader("MRR movements (contraction and churn below zero)")
     company_wide("MRR movements", scope)
-    chart(figures.mrr_bridge(in_months(mart("mrr_monthly"), "month", months)), "mrr_movements", figures.mrr_movements)
+    monthly = mart("mrr_monthly")
+    chart(figures.mrr_bridge(in_months(monthly, "month", months)), "mrr_movements", figures.mrr_movements)
+    currency = str(monthly["reporting_currency"].iloc[0]) if "reporting_currency" in monthly and len(monthly) else "USD"
+    st.caption(
+        f"Money is in {currency}. A customer billed in another currency is converted at each month-end's rate; "
+        "what a change of rate alone did is the exchange-rates bar, never a customer's movement."
+    )
+    billing(months)
 
     st.subheader("Health check")
     company_wide("The health check and the anomalies", scope)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import duckdb
 
 from jobmetrics.ask.catalog import Catalog
-from jobmetrics.kpis import format_value
+from jobmetrics.kpis import format_value, signed
 from jobmetrics.warehouse import Row, fetch_dicts
 
 OFFLINE_NOTE = "(Answered offline from the marts; set ANTHROPIC_API_KEY to ask open questions.)"
@@ -33,14 +34,17 @@ class UnknownMetric(Exception):
     """--explain was given a name that is neither a KPI nor a known metric; str() lists the known ones."""
 
 
-def monthly_trend(con: duckdb.DuckDBPyConnection, column: str, unit: str, months: int = 3) -> str:
+def monthly_trend(
+    con: duckdb.DuckDBPyConnection,
+    column: str,
+    unit: str,
+    months: int = 3,
+    shown: Callable[[Any, str], str] = format_value,
+) -> str:
     rows = fetch_dicts(
         con, f"select month, is_complete_month, {column} as v from marts.mrr_monthly order by month desc limit {months}"
     )
-    parts = [
-        f"{r['month']:%b %Y}{'' if r['is_complete_month'] else ' (to date)'}: {format_value(r['v'], unit)}"
-        for r in rows
-    ]
+    parts = [f"{r['month']:%b %Y}{'' if r['is_complete_month'] else ' (to date)'}: {shown(r['v'], unit)}" for r in rows]
     return "; ".join(parts)
 
 
@@ -213,6 +217,64 @@ def experiments_answer(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> str:
     return "\n".join(lines)
 
 
+def fx_answer(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> str:
+    """What exchange rates alone did to MRR (mrr_monthly.fx_mrr), month by month and over the last twelve."""
+    rows = fetch_dicts(
+        con, "select month, is_complete_month, fx_mrr, reporting_currency from marts.mrr_monthly order by month desc"
+    )
+    currency = rows[0]["reporting_currency"] if rows else "USD"
+    year = sum(row["fx_mrr"] for row in rows[:12])
+    if all(abs(row["fx_mrr"]) < 0.005 for row in rows):
+        return f"Exchange rates moved no MRR: every paying customer is billed in {currency}, the reporting currency."
+    definition = catalog.definition("fx_mrr") or ""
+    return (
+        f"Exchange rates changed MRR by {signed(year, 'usd')} over the last {min(len(rows), 12)} months "
+        f"(in {currency}). Recent months: {monthly_trend(con, 'fx_mrr', 'usd', shown=signed)}.\n"
+        f"How it is calculated: {definition}".rstrip()
+    )
+
+
+def trials_answer(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> str:
+    """Trial conversion (marts.trial_conversion), the latest months and all months whose trials have ended."""
+    rows = fetch_dicts(con, "select * from marts.trial_conversion order by trial_month desc")
+    if not rows:
+        return "No trials in the billing data: trials come from Stripe subscriptions with a trial_start."
+    ended = [row for row in rows if row["all_trials_ended"]]
+    started, converted = sum(r["trials_started"] for r in ended), sum(r["trials_converted"] for r in ended)
+    recent = "; ".join(
+        f"{r['trial_month']:%b %Y}{'' if r['all_trials_ended'] else ' (trials still running)'}: "
+        f"{r['trials_converted']:,} of {r['trials_started']:,} ({format_value(r['conversion_rate'], 'rate')})"
+        for r in rows[:3]
+    )
+    rate = format_value(converted / started, "rate") if started else ""
+    overall = (
+        f"Of the {started:,} trials that have ended, {converted:,} converted ({rate})."
+        if started
+        else "No month's trials have all ended yet."
+    )
+    definition = catalog.definition("trial_conversion_rate") or ""
+    return f"{overall} Recent months: {recent}.\nHow it is calculated: {definition}".rstrip()
+
+
+def failed_payments_answer(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> str:
+    """Churn from failed payments (mrr_monthly.churned_mrr_involuntary) beside all churned MRR."""
+    del catalog
+    rows = fetch_dicts(
+        con,
+        "select month, is_complete_month, churned_mrr, churned_mrr_involuntary from marts.mrr_monthly "
+        "order by month desc limit 3",
+    )
+    parts = [
+        f"{r['month']:%b %Y}{'' if r['is_complete_month'] else ' (to date)'}: "
+        f"{format_value(r['churned_mrr_involuntary'], 'usd')} of {format_value(r['churned_mrr'], 'usd')} churned MRR"
+        for r in rows
+    ]
+    return (
+        "Churned MRR from failed payments (customers whose renewal invoice was uncollectible on the month's last "
+        f"day), beside all churned MRR: {'; '.join(parts)}."
+    )
+
+
 def kpi_trend_answer(kpi: str) -> Callable[[duckdb.DuckDBPyConnection, Catalog], str]:
     def answer_kpi(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> str:
         unit = kpi_rows(con)[kpi]["unit"]
@@ -228,6 +290,8 @@ def explain_answer(metric: str) -> Callable[[duckdb.DuckDBPyConnection, Catalog]
 # Topics are tried in order: the first whose keywords appear in the question answers it.
 TOPICS: list[tuple[tuple[str, ...], Callable[[duckdb.DuckDBPyConnection, Catalog], str]]] = [
     (("experiment", "a/b", "ab test", "a b test", "variant", "winner", " won"), experiments_answer),
+    (("fx", "exchange rate", "currency", "currencies", "foreign exchange"), fx_answer),
+    (("trial",), trials_answer),
     (("ltv", "cac", "channel", "invest", "acquisition", "payback"), channels_answer),
     (("cohort", "logo retention", "month-1", "month 1"), cohorts_answer),
     (("nrr", "net revenue retention", "net mrr retention", "net retention"), kpi_trend_answer("net_mrr_retention")),
@@ -235,6 +299,7 @@ TOPICS: list[tuple[tuple[str, ...], Callable[[duckdb.DuckDBPyConnection, Catalog
         ("likely to churn", "likely to leave", "likely to cancel", "churn risk", "at risk", "at-risk", "will churn"),
         churn_risk_answer,
     ),
+    (("failed payment", "payment fail", "involuntary", "uncollectible", "dunning"), failed_payments_answer),
     (("churn", "cancel"), churn_answer),
     (("arpu", "revenue per user", "average revenue"), kpi_trend_answer("arpu")),
     (("conversion", "convert", "free to paid", "free-to-paid", "funnel"), conversion_answer),

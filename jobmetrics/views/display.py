@@ -25,6 +25,19 @@ UNITS = {
     "expansion_mrr": "usd",
     "contraction_mrr": "usd",
     "churned_mrr": "usd",
+    "churned_mrr_voluntary": "usd",
+    "churned_mrr_involuntary": "usd",
+    "fx_mrr": "usd",
+    "discount_mrr": "usd",
+    "invoiced": "usd",
+    "paid": "usd",
+    "open": "usd",
+    "uncollectible": "usd",
+    "tax": "usd",
+    "discounts": "usd",
+    "trials_started": "count",
+    "trials_converted": "count",
+    "invoices": "count",
     "spend_usd": "usd",
     "cac": "usd",
     "ltv": "usd",
@@ -86,6 +99,15 @@ LABELS = {
     "expansion_mrr": "Expansion MRR",
     "contraction_mrr": "Contraction MRR",
     "churned_mrr": "Churned MRR",
+    "churned_mrr_voluntary": "Churned MRR (cancelled)",
+    "churned_mrr_involuntary": "Churned MRR (failed payments)",
+    "fx_mrr": "Exchange rates",
+    "discount_mrr": "Given up to discounts",
+    "uncollectible": "Uncollectible",
+    "trials_started": "Trials started",
+    "trials_converted": "Trials converted",
+    "all_trials_ended": "All trials ended",
+    "trial_month": "Trial month",
     "spend_usd": "Spend",
     "cac": "CAC",
     "ltv": "LTV",
@@ -236,7 +258,24 @@ def for_screen(frame: pd.DataFrame, units: dict[str, str] | None = None) -> Styl
             formats[column] = functools.partial(format_value, unit=known[column])
         elif column in NAMED:
             screen[column] = [words(str(value)) if isinstance(value, str) else MISSING for value in frame[column]]
+        elif pd.api.types.is_datetime64_any_dtype(frame[column]):
+            formats[column] = date_format(frame[column], str(column))
     return screen.style.format(formats)
+
+
+def date_format(values: pd.Series, column: str) -> Callable[[object], str] | None:
+    """A day as a date, not "2025-12-01 00:00:00", and a month column as its month ("Dec 2025"); a time of day is
+    kept where the column has one."""
+    known = values.dropna()
+    if known.empty or (known != known.dt.normalize()).any():
+        return None
+    pattern = "%b %Y" if column.endswith("month") and (known.dt.day == 1).all() else "%Y-%m-%d"
+
+    def shown(value: object) -> str:
+        day = pd.Timestamp(str(value)) if value is not None else pd.NaT
+        return MISSING if pd.isna(day) else day.strftime(pattern)
+
+    return shown
 
 
 def colours(names: list[str]) -> dict[str, str]:

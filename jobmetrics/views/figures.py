@@ -15,7 +15,29 @@ from jobmetrics.views.display import words
 
 # the churn-risk backtest's scorers, the model first (churn_model_evaluation.scored_by)
 RISK_SCORERS = ["model", "segment_and_plan_rate", "days_since_last_scan_rate"]
-MOVEMENTS = ["new_mrr", "reactivation_mrr", "expansion_mrr", "contraction_mrr", "churned_mrr"]
+# the bars of the MRR bridge, and their colours: gains in greens and blue, losses in reds, exchange rates grey. Churn
+# is split into decisions and failed payments, and the two bars only some companies have (failed payments, rates)
+# are left out where every month's is 0.
+MOVEMENTS = [
+    "new_mrr",
+    "reactivation_mrr",
+    "expansion_mrr",
+    "contraction_mrr",
+    "churned_mrr_voluntary",
+    "churned_mrr_involuntary",
+    "fx_mrr",
+]
+MOVEMENT_COLOURS = {
+    "new_mrr": "#1b7837",
+    "reactivation_mrr": "#7fbf7b",
+    "expansion_mrr": "#2166ac",
+    "contraction_mrr": "#f4a582",
+    "churned_mrr_voluntary": "#d6604d",
+    "churned_mrr_involuntary": "#8b0000",
+    "fx_mrr": "#999999",
+}
+LOSSES = ["contraction_mrr", "churned_mrr_voluntary", "churned_mrr_involuntary"]
+SOMETIMES = ["churned_mrr_involuntary", "fx_mrr"]
 
 
 def in_words(figure: go.Figure) -> go.Figure:
@@ -35,14 +57,19 @@ def mrr_trend(monthly: pd.DataFrame) -> go.Figure:
 
 
 def mrr_bridge(monthly: pd.DataFrame) -> pd.DataFrame:
-    """mrr_monthly's movements one row per month and movement, contraction and churn below zero."""
-    bridge = monthly.melt(id_vars="month", value_vars=MOVEMENTS, var_name="movement", value_name="usd")
-    bridge.loc[bridge["movement"].isin(["contraction_mrr", "churned_mrr"]), "usd"] *= -1
+    """mrr_monthly's movements one row per month and movement, contraction and churn below zero, exchange rates
+    with their own sign: the bars of a month add up to its change of MRR."""
+    movements = monthly.assign(churned_mrr_voluntary=monthly["churned_mrr"] - monthly["churned_mrr_involuntary"])
+    shown = [m for m in MOVEMENTS if m not in SOMETIMES or (movements[m].abs() > 0.005).any()]
+    bridge = movements.melt(id_vars="month", value_vars=shown, var_name="movement", value_name="usd")
+    bridge.loc[bridge["movement"].isin(LOSSES), "usd"] *= -1
     return bridge
 
 
 def mrr_movements(bridge: pd.DataFrame) -> go.Figure:
-    return px.bar(bridge, x="month", y="usd", color="movement").update_yaxes(tickprefix="$")
+    return px.bar(bridge, x="month", y="usd", color="movement", color_discrete_map=MOVEMENT_COLOURS).update_yaxes(
+        tickprefix="$"
+    )
 
 
 # the funnel's converted step and the free-to-paid conversion KPI measure different things: said beside the funnel

@@ -20,6 +20,7 @@ final as (
         user_mrr.currency,
         user_mrr.mrr_in_currency,
         user_mrr.fx_rate,
+        user_mrr.fx_mrr,
         users.acquisition_channel,
         users.segment
     from user_mrr
