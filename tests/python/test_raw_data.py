@@ -72,7 +72,7 @@ def broken_folder(folder: Path, with_csv_only: bool) -> Path:
 def to_parquet(folder: Path, tables: list[str] | None = None, types: dict[str, dict[str, str]] | None = None) -> None:
     """Rewrite the named CSVs as Parquet with the contract's column types (or the given ones)."""
     with duckdb.connect() as con:
-        for table in tables or raw.RAW_TABLES:
+        for table in tables or raw.RAW_TABLES + raw.GROUPS["own_billing"]:
             columns = types[table] if types else columns_in_file(con, folder / f"{table}.csv", table)
             select = ", ".join(f"cast({c} as {kind}) as {c}" for c, kind in columns.items())
             source = con.read_csv(str(folder / f"{table}.csv"), header=True, all_varchar=True)
