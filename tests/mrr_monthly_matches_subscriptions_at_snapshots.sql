@@ -50,8 +50,8 @@ active_at_snapshot as (
         on
             plans.tenant_id = rates.tenant_id
             and plans.currency = rates.currency
-            and rates.rate_date <= monthly.snapshot_date
-            and (rates.next_rate_date is null or rates.next_rate_date > monthly.snapshot_date)
+            and monthly.snapshot_date >= rates.rate_date
+            and (rates.next_rate_date is null or monthly.snapshot_date < rates.next_rate_date)
     group by monthly.tenant_id, monthly.month, subscriptions.user_id
 ),
 

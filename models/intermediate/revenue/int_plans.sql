@@ -24,8 +24,10 @@ final as (
         tenant_id,
         price_id as plan_id,
         price_id as plan_name,
-        cast(greatest(1, round({{ jobmetrics.price_interval_months('recurring_interval', 'recurring_interval_count') }}))
-            as {{ dbt.type_int() }}) as billing_interval_months,
+        cast(
+            greatest(1, round({{ jobmetrics.price_interval_months('recurring_interval', 'recurring_interval_count') }}))
+            as {{ dbt.type_int() }}
+        ) as billing_interval_months,
         cast(unit_amount as {{ jobmetrics.type_double() }}) / {{ jobmetrics.minor_units_per_major('currency') }}
             as price_usd,
         currency

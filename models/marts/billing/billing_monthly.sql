@@ -25,11 +25,11 @@ finalized as (
         invoices.currency,
         invoices.status,
         cast(invoices.total as {{ jobmetrics.type_double() }})
-            / {{ jobmetrics.minor_units_per_major('invoices.currency') }} as total,
+        / {{ jobmetrics.minor_units_per_major('invoices.currency') }} as total,
         cast(invoices.tax as {{ jobmetrics.type_double() }})
-            / {{ jobmetrics.minor_units_per_major('invoices.currency') }} as tax,
+        / {{ jobmetrics.minor_units_per_major('invoices.currency') }} as tax,
         cast(invoices.subtotal + invoices.tax - invoices.total as {{ jobmetrics.type_double() }})
-            / {{ jobmetrics.minor_units_per_major('invoices.currency') }} as discount,
+        / {{ jobmetrics.minor_units_per_major('invoices.currency') }} as discount,
         {{ jobmetrics.fx_rate('rates', 'invoices.currency') }} as fx_rate
     from invoices
     inner join reporting_period
