@@ -1,7 +1,7 @@
 """`jobmetrics benchmark` (`make benchmark`): the pipeline's stages at 10k, 100k and 1M users (10M with
 --with-10m), with peak memory, each dashboard tab's server time, the build on each engine (DuckDB,
-PostgreSQL, Spark) at 10k and 100k, the churn-risk models alone, ten tenants against one company, and an
-experiment on every user.
+PostgreSQL, Spark) at 10k and 100k, the churn-risk models alone, ten tenants against one company, an
+experiment on every user, and one company billed through Stripe against the same in the project's own format.
 
 Writes the table to docs/benchmarks.md with the machine described. Not part of `make test`.
 """
@@ -27,12 +27,24 @@ def main(argv: list[str] | None = None) -> int:
         help="add 10,000,000 users, without the pandas peer (about 30 minutes more)",
     )
     parser.add_argument(
+        "--only-stripe",
+        action="store_true",
+        help="measure only the Stripe section (own format against Stripe billing at 1M users) and print it",
+    )
+    parser.add_argument(
         "--write",
         type=Path,
         default=paths.PROJECT_ROOT / "docs" / "benchmarks.md",
         help="where to write the results (default docs/benchmarks.md); '-' to only print",
     )
     args = parser.parse_args(argv)
+    if args.only_stripe:
+        workdir = Path(tempfile.mkdtemp(prefix="jobmetrics-benchmark-stripe-"))
+        try:
+            print(benchmark.stripe_table(benchmark.measure_stripe(workdir)))
+        finally:
+            shutil.rmtree(workdir, ignore_errors=True)
+        return 0
     sizes = [int(n) for n in args.sizes.split(",")] + ([10_000_000] if args.with_10m else [])
     results = []
     for users in sizes:
@@ -58,6 +70,11 @@ def main(argv: list[str] | None = None) -> int:
         experiments = benchmark.measure_experiments(workdir)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+    workdir = Path(tempfile.mkdtemp(prefix="jobmetrics-benchmark-stripe-"))
+    try:
+        stripe = benchmark.measure_stripe(workdir)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
     text = (
         f"# Benchmarks\n\n`make benchmark` on {date.today():%Y-%m-%d}: {benchmark.machine()}.\n\n"
         "Each stage runs in its own process; peak memory is that process's maximum resident set.\n\n"
@@ -73,6 +90,8 @@ def main(argv: list[str] | None = None) -> int:
         + benchmark.tenants_table(tenants)
         + "\n\n## Experiments\n\n"
         + benchmark.experiments_table(experiments)
+        + "\n\n## Billing from Stripe\n\n"
+        + benchmark.stripe_table(stripe)
         + "\n"
     )
     print(text)
