@@ -1,7 +1,8 @@
-"""Same numbers everywhere: every mart built on PostgreSQL and on Spark equals DuckDB's. Each engine builds two
-tenants at once, the sample and the hand-worked edge-case company (as Parquet, under channel and segment names
-of its own, with its own lists of them), and each tenant's rows equal that company built alone on DuckDB (same
-rows; counts and text exact, amounts and rates within 1e-9)."""
+"""Same numbers everywhere: every mart built on PostgreSQL and on Spark equals DuckDB's. Each engine builds three
+tenants at once, the sample, the hand-worked edge-case company (as Parquet, under channel and segment names
+of its own, with its own lists of them) and a company billed through Stripe (stripe_companies.hand_worked), and
+each tenant's rows equal that company built alone on DuckDB (same rows; counts and text exact, amounts and rates
+within 1e-9)."""
 
 from __future__ import annotations
 
@@ -11,12 +12,14 @@ import shutil
 from pathlib import Path
 
 import pytest
+import stripe_companies
 import yaml
 from builds import (
     COMPANIES,
     PROJECT_ROOT,
     SAMPLE,
     Build,
+    build_from,
     project_parse,
     shared_build,
     under_edge_names,
@@ -30,7 +33,19 @@ from jobmetrics.pipeline.engines import DUCKDB_ONLY_MARTS
 pytestmark = pytest.mark.build
 
 RAW = {"sample": SAMPLE, "edge": COMPANIES / "edge_company"}
-ALONE = {"sample": "default_company", "edge": "edge_company"}
+ALONE = {"sample": "default_company", "edge": "edge_company", "billing": "stripe_company"}
+
+
+@pytest.fixture(scope="module")
+def stripe_company(shared_dir: Path) -> Build:
+    """The hand-worked company billed through Stripe, built alone on DuckDB."""
+    parsed = project_parse(shared_dir)
+
+    def make(work: Path) -> Build:
+        stripe_companies.hand_worked().write(work / "raw")
+        return build_from(work / "raw", work, parsed=parsed)
+
+    return shared_build(shared_dir, "stripe_company_alone", make)
 
 
 def spark_tests(manifest: Path) -> list[str]:
@@ -64,6 +79,7 @@ def built(shared_dir: Path, engine: str) -> Build:
     def make(work: Path) -> Build:
         shutil.copytree(RAW["sample"], work / "raw" / "sample")
         with_own_names_as_parquet(RAW["edge"], work / "raw" / "edge")
+        stripe_companies.hand_worked().write(work / "raw" / "billing")
         if engine == "postgres":
             with throwaway_postgres.server() as settings:
                 return build_on(engine, work / "raw", work, settings)
@@ -74,7 +90,7 @@ def built(shared_dir: Path, engine: str) -> Build:
     return shared_build(shared_dir, f"{engine}_tenants", make)
 
 
-@pytest.mark.parametrize("tenant", ["sample", "edge"])
+@pytest.mark.parametrize("tenant", ["sample", "edge", "billing"])
 @pytest.mark.parametrize("engine", ["postgres", "spark"])
 def test_every_mart_equals_duckdb(engine: str, tenant: str, shared_dir: Path, request: pytest.FixtureRequest) -> None:
     marts = engine_marts(built(shared_dir, engine))

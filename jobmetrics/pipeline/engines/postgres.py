@@ -40,19 +40,26 @@ def start() -> None:
     connect().close()
 
 
-def load(tenants: dict[str, dict[str, raw.RawFile]], schema: str = "raw") -> dict[str, int]:
-    """Replace schema.<table> with every tenant's file of it (tenant_id, then the contract's columns), and
-    schema.tenant_<list> with the reference lists tenants bring, in one transaction; row counts."""
+def load(
+    tenants: dict[str, dict[str, raw.RawFile]], schema: str = "raw", stripe_schema: str = "stripe"
+) -> dict[str, int]:
+    """Replace schema.<table> (Stripe's tables: stripe_schema.<table>) with every tenant's file of it (tenant_id,
+    then the contract's columns), and schema.tenant_<list> with the reference lists tenants bring, in one
+    transaction; row counts."""
     counts = {}
+    schemas = {"raw": schema, "stripe": stripe_schema}
     with tempfile.TemporaryDirectory(prefix="jobmetrics-copy-") as scratch, connect() as con, con.cursor() as cur:
-        cur.execute(f"create schema if not exists {schema}")
+        for name in schemas.values():
+            cur.execute(f"create schema if not exists {name}")
 
-        def copy_in(table: str, columns: dict[str, str], sources: list[tuple[str, str, Path]]) -> int:
+        def copy_in(
+            table: str, columns: dict[str, str], sources: list[tuple[str, str, Path]], in_schema: str = schema
+        ) -> int:
             """`sources` are (tenant, DuckDB reader with one parameter, file) to union under tenant_id."""
             csv = Path(scratch) / f"{table}.csv"
             definition = ", ".join(["tenant_id text", *(f"{c} {TYPES.get(kind, kind)}" for c, kind in columns.items())])
-            cur.execute(f"drop table if exists {schema}.{table} cascade")
-            cur.execute(f"create table {schema}.{table} ({definition})")
+            cur.execute(f"drop table if exists {in_schema}.{table} cascade")
+            cur.execute(f"create table {in_schema}.{table} ({definition})")
             if not sources:
                 return 0
             with duckdb.connect() as duck:
@@ -67,17 +74,16 @@ def load(tenants: dict[str, dict[str, raw.RawFile]], schema: str = "raw") -> dic
                 duck.execute(f"copy ({union}) to '{csv}' (header, format csv)", parameters)
             names = ", ".join(["tenant_id", *columns])
             with csv.open() as stream:
-                cur.copy_expert(f"copy {schema}.{table} ({names}) from stdin with (format csv, header true)", stream)
+                cur.copy_expert(f"copy {in_schema}.{table} ({names}) from stdin with (format csv, header true)", stream)
             return int(cur.rowcount)
 
-        # the project's own tables (Stripe's are loaded by the DuckDB build only; docs/engines.md)
-        for table, columns in raw.contract("raw").items():
+        for table, columns in raw.contract().items():
             sources = [
                 (tenant, files[table].reader(), files[table].path)
                 for tenant, files in tenants.items()
                 if table in files  # an optional table not every tenant brings
             ]
-            counts[table] = copy_in(table, columns, sources)
+            counts[table] = copy_in(table, columns, sources, schemas[raw.TABLES[table].source])
         for name, columns in raw.REFERENCE_LISTS.items():
             lists = [(tenant, raw.own_list(files, name)) for tenant, files in tenants.items()]
             reader = "read_csv(?, header = true, all_varchar = true)"

@@ -57,18 +57,22 @@ def session() -> SparkSession:
     return builder.getOrCreate()
 
 
-def load(tenants: dict[str, dict[str, raw.RawFile]], schema: str = "raw") -> dict[str, int]:
-    """Replace schema.<table> with every tenant's file of it: tenant_id, then the contract's columns cast to
-    their declared types; row counts.
+def load(
+    tenants: dict[str, dict[str, raw.RawFile]], schema: str = "raw", stripe_schema: str = "stripe"
+) -> dict[str, int]:
+    """Replace schema.<table> (Stripe's tables: stripe_schema.<table>) with every tenant's file of it: tenant_id,
+    then the contract's columns cast to their declared types; row counts.
 
     Spark reads the files itself: a CSV as text (cast here, as the DuckDB load casts it), a Parquet
     file with its own types.
     """
     spark = session()
-    spark.sql(f"create database if not exists {schema}")
+    schemas = {"raw": schema, "stripe": stripe_schema}
+    for name in schemas.values():
+        spark.sql(f"create database if not exists {name}")
     counts = {}
-    # the project's own tables (Stripe's are loaded by the DuckDB build only; docs/engines.md)
-    for table, columns in raw.contract("raw").items():
+    for table, columns in raw.contract().items():
+        target = f"{schemas[raw.TABLES[table].source]}.{table}"
         typed = None
         for tenant, files in tenants.items():
             if table not in files:
@@ -92,12 +96,12 @@ def load(tenants: dict[str, dict[str, raw.RawFile]], schema: str = "raw") -> dic
             typed = tenant_rows if typed is None else typed.unionByName(tenant_rows)
         if typed is None:  # no tenant brings this optional table: empty, with its columns typed
             typed_columns = ", ".join(f"{column} {TYPES.get(kind, kind)}" for column, kind in columns.items())
-            spark.sql(f"drop table if exists {schema}.{table}")
-            spark.sql(f"create table {schema}.{table} (tenant_id string, {typed_columns}) using parquet")
+            spark.sql(f"drop table if exists {target}")
+            spark.sql(f"create table {target} (tenant_id string, {typed_columns}) using parquet")
             counts[table] = 0
             continue
-        typed.write.mode("overwrite").format("parquet").saveAsTable(f"{schema}.{table}")
-        counts[table] = spark.table(f"{schema}.{table}").count()
+        typed.write.mode("overwrite").format("parquet").saveAsTable(target)
+        counts[table] = spark.table(target).count()
     for name, columns in raw.REFERENCE_LISTS.items():
         typed_columns = ", ".join(f"{column} {TYPES.get(kind, kind)}" for column, kind in columns.items())
         spark.sql(f"drop table if exists {schema}.tenant_{name}")
