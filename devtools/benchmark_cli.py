@@ -14,7 +14,7 @@ import tempfile
 from datetime import date
 from pathlib import Path
 
-from devtools import benchmark
+from devtools import benchmark, benchmark_stripe
 from jobmetrics import paths
 
 
@@ -41,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.only_stripe:
         workdir = Path(tempfile.mkdtemp(prefix="jobmetrics-benchmark-stripe-"))
         try:
-            print(benchmark.stripe_table(benchmark.measure_stripe(workdir)))
+            print(benchmark_stripe.table(benchmark_stripe.measure(workdir)))
         finally:
             shutil.rmtree(workdir, ignore_errors=True)
         return 0
@@ -72,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
         shutil.rmtree(workdir, ignore_errors=True)
     workdir = Path(tempfile.mkdtemp(prefix="jobmetrics-benchmark-stripe-"))
     try:
-        stripe = benchmark.measure_stripe(workdir)
+        stripe = benchmark_stripe.measure(workdir)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     text = (
@@ -91,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
         + "\n\n## Experiments\n\n"
         + benchmark.experiments_table(experiments)
         + "\n\n## Billing from Stripe\n\n"
-        + benchmark.stripe_table(stripe)
+        + benchmark_stripe.table(stripe)
         + "\n"
     )
     print(text)
