@@ -25,11 +25,12 @@
 
 {#- Months in one billing period of a Stripe price (rule 5): month 1, year 12, week 12/52, day 12/365. -#}
 {% macro price_interval_months(interval, interval_count) -%}
+    {#- in doubles: a decimal 12.0 / 52 keeps six places on Spark, and a weekly price would be off by 3 in a million -#}
     ({{ interval_count }} * case {{ interval }}
-        when 'month' then 1.0
-        when 'year' then 12.0
-        when 'week' then 12.0 / 52
-        when 'day' then 12.0 / 365
+        when 'month' then cast(1 as {{ jobmetrics.type_double() }})
+        when 'year' then cast(12 as {{ jobmetrics.type_double() }})
+        when 'week' then cast(12 as {{ jobmetrics.type_double() }}) / 52
+        when 'day' then cast(12 as {{ jobmetrics.type_double() }}) / 365
     end)
 {%- endmacro %}
 

@@ -80,7 +80,8 @@ def load(
             raw_file = files[table]
             reader = spark.read.format(raw_file.format)
             if raw_file.format == "csv":
-                reader = reader.option("header", "true")
+                # a quote inside a field is doubled (RFC 4180), as DuckDB and spreadsheets write it
+                reader = reader.option("header", "true").option("escape", '"')
             frame = reader.load(str(raw_file.path))
             present = {name.lower() for name in frame.columns}
             tenant_rows = frame.selectExpr(
