@@ -15,6 +15,7 @@ import streamlit as st
 
 from jobmetrics import marts, paths, tenants
 from jobmetrics.views import display, figures
+from jobmetrics.warehouse import WarehouseUnavailable
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,16 @@ def load(path: str, table: str, version: float) -> pd.DataFrame:
 def mart(table: str) -> pd.DataFrame:
     path = warehouse_file()
     return load(str(path), table, marts.version(path))
+
+
+def rows_if_any(table: str, column: str, months: tuple[date, date]) -> pd.DataFrame | None:
+    """A mart's rows in the months shown, or None when it has none there or the warehouse was built before it:
+    the sections only some companies fill (billing and trials from Stripe)."""
+    try:
+        rows = in_months(mart(table), column, months)
+    except WarehouseUnavailable:
+        return None
+    return None if rows.empty else rows
 
 
 def download(frame: pd.DataFrame, name: str) -> None:

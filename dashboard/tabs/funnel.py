@@ -12,7 +12,6 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from jobmetrics.views import figures
-from jobmetrics.warehouse import WarehouseUnavailable
 from page_kit import (
     Scope,
     channel_colours,
@@ -20,6 +19,7 @@ from page_kit import (
     company_wide,
     in_months,
     mart,
+    rows_if_any,
     segment_colours,
     table,
 )
@@ -31,11 +31,8 @@ def grouped_bars(by: str, colours: dict[str, str]) -> Callable[[pd.DataFrame], g
 
 def trials(months: tuple[date, date]) -> None:
     """Trial conversion, for a company whose billing has trials (trial_conversion is empty otherwise)."""
-    try:
-        started = in_months(mart("trial_conversion"), "trial_month", months)
-    except WarehouseUnavailable:  # built before trial_conversion
-        return
-    if started.empty:
+    started = rows_if_any("trial_conversion", "trial_month", months)
+    if started is None:
         return
     st.subheader("Trials: how many converted, by the month they started (company-wide)")
     st.caption(

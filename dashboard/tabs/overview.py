@@ -18,6 +18,7 @@ from page_kit import (
     in_months,
     mart,
     records,
+    rows_if_any,
     table,
 )
 
@@ -57,11 +58,8 @@ def revenue_of(scope: Scope) -> pd.DataFrame:
 
 def billing(months: tuple[date, date]) -> None:
     """Finance's view of the invoices, for a company billed through Stripe (billing_monthly is empty otherwise)."""
-    try:
-        invoices = in_months(mart("billing_monthly"), "month", months)
-    except WarehouseUnavailable:  # built before billing_monthly
-        return
-    if invoices.empty:
+    invoices = rows_if_any("billing_monthly", "month", months)
+    if invoices is None:
         return
     st.subheader("Billing: invoices by month and currency (company-wide)")
     st.caption(

@@ -111,6 +111,7 @@ def monthly(folder: Path, as_of: date, first_month: date, reporting: str = "USD"
             if round(value, 6) > 0
         }
         totals: dict[str, float] = defaultdict(float)
+        paying_at_both = 0
         for user in set(current) | set(previous):
             now, rate = current.get(user, (0.0, 0.0))
             before, previous_rate = previous.get(user, (0.0, 0.0))
@@ -122,9 +123,11 @@ def monthly(folder: Path, as_of: date, first_month: date, reporting: str = "USD"
             else:
                 totals["expansion_mrr"] += max(now - before, 0) * rate
                 totals["contraction_mrr"] += max(before - now, 0) * rate
-                totals["fx_mrr"] += before * (rate - previous_rate)
+                totals["fx_mrr"] += before * (rate - previous_rate)  # within a millionth a user of the marts'
+                paying_at_both += 1
         totals["mrr"] = sum(now * rate for now, rate in current.values())
         totals["active_customers"] = len(current)
+        totals["paying_at_both"] = paying_at_both
         result[month] = dict(totals)
         paid_before |= set(current)
         previous = current

@@ -123,22 +123,9 @@ classified as (
     from in_period
 ),
 
-final as (
+valued as (
     select
-        classified.tenant_id,
-        classified.month,
-        classified.user_id,
-        classified.currency,
-        classified.own_mrr as mrr_in_currency,
-        classified.previous_own_mrr as previous_mrr_in_currency,
-        classified.fx_rate,
-        classified.previous_fx_rate,
-        classified.snapshot_date,
-        classified.mrr,
-        classified.previous_mrr,
-        {{ jobmetrics.round_to('classified.mrr - classified.previous_mrr', 6) }} as mrr_change,
-        classified.movement,
-        case when classified.movement in ('new', 'reactivation') then classified.mrr else 0 end as starting_mrr,
+        classified.*,
         case
             when classified.movement = 'expansion'
                 then {{ jobmetrics.round_to(
@@ -150,25 +137,48 @@ final as (
                 then {{ jobmetrics.round_to(
                     '(classified.previous_own_mrr - classified.own_mrr) * classified.fx_rate', 6) }}
             else 0
-        end as contraction_mrr,
-        case when classified.movement = 'churn' then classified.previous_mrr else 0 end as churned_mrr,
+        end as contraction_mrr
+    from classified
+),
+
+final as (
+    select
+        valued.tenant_id,
+        valued.month,
+        valued.user_id,
+        valued.currency,
+        valued.own_mrr as mrr_in_currency,
+        valued.previous_own_mrr as previous_mrr_in_currency,
+        valued.fx_rate,
+        valued.previous_fx_rate,
+        valued.snapshot_date,
+        valued.mrr,
+        valued.previous_mrr,
+        {{ jobmetrics.round_to('valued.mrr - valued.previous_mrr', 6) }} as mrr_change,
+        valued.movement,
+        case when valued.movement in ('new', 'reactivation') then valued.mrr else 0 end as starting_mrr,
+        valued.expansion_mrr,
+        valued.contraction_mrr,
+        case when valued.movement = 'churn' then valued.previous_mrr else 0 end as churned_mrr,
         case
-            when classified.movement = 'churn' and failed_payments.user_id is not null then classified.previous_mrr
+            when valued.movement = 'churn' and failed_payments.user_id is not null then valued.previous_mrr
             else 0
         end as churned_mrr_involuntary,
+        -- previous_mrr_in_currency x (fx_rate - previous_fx_rate), taken as what the rounded terms leave so the
+        -- bridge adds up exactly (the two differ by a millionth at most)
         case
-            when classified.own_mrr > 0 and classified.previous_own_mrr > 0
+            when valued.own_mrr > 0 and valued.previous_own_mrr > 0
                 then {{ jobmetrics.round_to(
-                    'classified.previous_own_mrr * (classified.fx_rate - classified.previous_fx_rate)', 6) }}
+                    'valued.mrr - valued.previous_mrr - valued.expansion_mrr + valued.contraction_mrr', 6) }}
             else 0
         end as fx_mrr,
-        {{ jobmetrics.round_to('classified.own_discount * coalesce(classified.fx_rate, 0)', 6) }} as discount_mrr
-    from classified
+        {{ jobmetrics.round_to('valued.own_discount * coalesce(valued.fx_rate, 0)', 6) }} as discount_mrr
+    from valued
     left join failed_payments
         on
-            classified.tenant_id = failed_payments.tenant_id
-            and classified.month = failed_payments.month
-            and classified.user_id = failed_payments.user_id
+            valued.tenant_id = failed_payments.tenant_id
+            and valued.month = failed_payments.month
+            and valued.user_id = failed_payments.user_id
 )
 
 select * from final
