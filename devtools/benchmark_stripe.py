@@ -23,11 +23,8 @@ def measure(workdir: Path, users: int = STRIPE_USERS) -> dict[str, tuple[Stage, 
         run_stage([*JOBMETRICS, "sample", "--users", str(users), *where])
         with duckdb.connect() as con:
             rows = {
-                f"{path.parent.name}/{path.stem}" if path.parent != folder else path.stem: con.read_csv(
-                    str(path), header=True, all_varchar=True
-                ).shape[0]
-                for path in sorted(folder.rglob("*.csv"))
-                if path.parent.name == "stripe"
+                path.stem: con.read_csv(str(path), header=True, all_varchar=True).shape[0]
+                for path in sorted((folder / "stripe").glob("*.csv"))
             }
         print(f"  {users:,} users, {form} billing: make build ...", flush=True)
         published = workdir / f"{form}-warehouse" / "jobmetrics.duckdb"
