@@ -34,6 +34,11 @@ def rate_of(currency: str) -> str:
     return f"case {currency} {cases} else 1 end"
 
 
+def rows_in(con: duckdb.DuckDBPyConnection, table: str) -> int:
+    counted = con.execute(f"select count(*) from {table}").fetchone()
+    return int(counted[0]) if counted else 0
+
+
 def write_stripe(own: Path, out: Path) -> dict[str, int]:
     """Rewrite the own-format company in `own` as a Stripe-billed company in `out`; row counts per file."""
     (out / "stripe").mkdir(parents=True, exist_ok=True)
@@ -48,9 +53,9 @@ def write_stripe(own: Path, out: Path) -> dict[str, int]:
         counts = {}
         for table in STRIPE_TABLES:
             con.execute(f"copy stripe_{table} to '{out / 'stripe' / f'{table}.csv'}' (header, format csv)")
-            counts[f"stripe/{table}"] = int(con.execute(f"select count(*) from stripe_{table}").fetchone()[0])  # type: ignore[index]
+            counts[f"stripe/{table}"] = rows_in(con, f"stripe_{table}")
         con.execute(f"copy fx_rates to '{out / 'fx_rates.csv'}' (header, format csv)")
-        counts["fx_rates"] = int(con.execute("select count(*) from fx_rates").fetchone()[0])  # type: ignore[index]
+        counts["fx_rates"] = rows_in(con, "fx_rates")
     return counts
 
 
