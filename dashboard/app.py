@@ -15,7 +15,7 @@ from datetime import datetime
 import pandas as pd
 import streamlit as st
 
-from jobmetrics import marts, paths, tenants
+from jobmetrics import kpis, marts, paths, tenants
 from jobmetrics.access.users import User
 from jobmetrics.views import display, signin
 from jobmetrics.views.display import words
@@ -124,6 +124,7 @@ def main() -> None:
     except WarehouseUnavailable as error:
         st.error(f"The warehouse cannot be read: {error} Run `make build`, then reload this page.")
         return
+    kpis.show_money_in(str(monthly["reporting_currency"].iloc[0]) if len(monthly) else "USD")
     all_months = sorted(pd.to_datetime(monthly["month"]).dt.date)
     if not all_months:
         st.info("The warehouse has no months of data yet; add raw data and run `make build`.")

@@ -1,12 +1,16 @@
-"""Read the KPIs from the marts and format their values ($, %, x, months) the one way every client shows them."""
+"""Read the KPIs from the marts and format their values (money, %, x, months) the one way every client shows them."""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date
 from typing import Any
 
 import duckdb
+from babel.numbers import format_currency, get_currency_symbol
 
 from jobmetrics.warehouse import Queryable, Row, WarehouseUnavailable, fetch_dicts
 
@@ -34,6 +38,7 @@ select
     latest.arpu,
     latest.customer_churn_rate,
     latest.net_mrr_retention,
+    latest.reporting_currency,
     blended.ltv_to_cac,
     blended.conversion_rate,
     latest_month_one.cohort_month as month_one_cohort,
@@ -47,19 +52,57 @@ left join latest_month_one on true
 # what every surface shows for a value that is undefined (no data, nothing spent, no previous month)
 MISSING = "—"
 
+# The currency money is shown in. A build has one reporting currency (mrr_monthly.reporting_currency, every tenant
+# alike); each surface reads it from the warehouse it shows (`money_in`) before it formats a figure, so a company
+# reporting in euros reads "€" on the dashboard, in the board pack, the digest, the alerts and ask alike.
+_MONEY_CURRENCY: ContextVar[str] = ContextVar("money_currency", default="USD")
+
+
+def read_reporting_currency(con: Queryable) -> str:
+    """The warehouse's reporting currency (USD for a warehouse with no month yet)."""
+    rows = fetch_dicts(con, "select max(reporting_currency) as currency from marts.mrr_monthly")
+    return str(rows[0]["currency"] or "USD") if rows else "USD"
+
+
+@contextmanager
+def money_in(currency: str) -> Iterator[None]:
+    """Format money in `currency` (an ISO code) inside the block."""
+    token = _MONEY_CURRENCY.set(currency.upper())
+    try:
+        yield
+    finally:
+        _MONEY_CURRENCY.reset(token)
+
+
+def show_money_in(currency: str) -> None:
+    """Format money in `currency` from now on in this context (a dashboard run, which Streamlit gives a thread of
+    its own)."""
+    _MONEY_CURRENCY.set(currency.upper())
+
+
+def money_currency() -> str:
+    return _MONEY_CURRENCY.get()
+
+
+def currency_symbol() -> str:
+    """The symbol of the currency money is shown in ("$", "€", "¥"; the code where there is none)."""
+    return str(get_currency_symbol(_MONEY_CURRENCY.get(), locale="en_US"))
+
 
 def format_value(value: Any, unit: str) -> str:
-    """A KPI value as people read it: rate as %, multiple as x, usd as $, months, points, count, p-value; an
-    undefined one (None, NaN) as a dash."""
+    """A KPI value as people read it: rate as %, multiple as x, money in the reporting currency ("$67,112.80",
+    "€1,250.00", "¥1,200": the currency's own decimals), months, points, count, p-value; an undefined one (None,
+    NaN) as a dash."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return MISSING
     number = float(value)
     if unit == "p_value" and number < 0.001:
         return "< 0.001"
+    if unit == "money":
+        return str(format_currency(number, _MONEY_CURRENCY.get(), locale="en_US"))
     formats = {
         "rate": f"{number:.1%}",
         "multiple": f"{number:.2f}x",
-        "usd": f"${number:,.2f}",
         "months": f"{number:.1f} mo",
         "points": f"{number:.1f}",
         "count": f"{number:,.0f}",
@@ -132,9 +175,9 @@ def overview_rows(figures: Row) -> list[tuple[str, str]]:
     """The headline figures as (label, formatted value): what `jobmetrics overview` prints and the board pack shows."""
     month = figures["month"].strftime("%b %Y") + ("" if figures["is_complete_month"] else ", to date")
     rows = [
-        ("MRR", format_value(figures["mrr"], "usd")),
+        ("MRR", format_value(figures["mrr"], "money")),
         ("Active customers", format_value(figures["active_customers"], "count")),
-        ("ARPU", format_value(figures["arpu"], "usd")),
+        ("ARPU", format_value(figures["arpu"], "money")),
         (f"Customer churn ({month})", format_value(figures["customer_churn_rate"], "rate")),
         (f"Net MRR retention ({month})", format_value(figures["net_mrr_retention"], "rate")),
         ("Blended LTV:CAC", MISSING if figures["ltv_to_cac"] is None else f"{float(figures['ltv_to_cac']):.1f}x"),

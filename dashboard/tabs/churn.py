@@ -173,8 +173,8 @@ def churn_risk(channels: list[str], segments: list[str]) -> None:
     horizon = pd.Timestamp(risk["as_of_date"].max()) + pd.Timedelta(days=30) if not risk.empty else None
     if horizon is not None:
         st.markdown(
-            f"**{format_value(risk['expected_mrr_at_risk'].sum(), 'usd')}** of "
-            f"{format_value(risk['mrr'].sum(), 'usd')} MRR is expected to be lost by {horizon:%-d %B %Y}, "
+            f"**{format_value(risk['expected_mrr_at_risk'].sum(), 'money')}** of "
+            f"{format_value(risk['mrr'].sum(), 'money')} MRR is expected to be lost by {horizon:%-d %B %Y}, "
             f"across {len(risk):,} paying customers."
         )
     view = st.radio("Customers shown", list(RISK_VIEWS), horizontal=True, key="risk_view")

@@ -8,7 +8,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from jobmetrics.kpis import OTHER_KPI_MARTS, format_value, signed
+from jobmetrics.kpis import OTHER_KPI_MARTS, format_value, money_currency, signed
 from jobmetrics.views import figures
 from jobmetrics.warehouse import WarehouseUnavailable
 from page_kit import (
@@ -83,7 +83,7 @@ def overview(months: tuple[date, date], scope: Scope) -> None:
         headline = records(latest)[0]
         left, right = st.columns(2)
         chosen = " (channels and segments chosen)" if scope.narrowed else ""
-        left.metric(f"MRR{chosen}", format_value(headline["mrr"], "usd"), signed(headline["net_new_mrr"], "usd"))
+        left.metric(f"MRR{chosen}", format_value(headline["mrr"], "money"), signed(headline["net_new_mrr"], "money"))
         right.metric(f"Active customers{chosen}", format_value(headline["active_customers"], "count"))
     company_wide("The KPIs below", scope)
     columns = st.columns(4)
@@ -104,9 +104,8 @@ def overview(months: tuple[date, date], scope: Scope) -> None:
     company_wide("MRR movements", scope)
     monthly = mart("mrr_monthly")
     chart(figures.mrr_bridge(in_months(monthly, "month", months)), "mrr_movements", figures.mrr_movements)
-    currency = str(monthly["reporting_currency"].iloc[0]) if "reporting_currency" in monthly and len(monthly) else "USD"
     st.caption(
-        f"Money is in {currency}. A customer billed in another currency is converted at each month-end's rate; "
+        f"Money is in {money_currency()}. A customer billed in another currency is converted at each month-end's rate; "
         "what a change of rate alone did is the exchange-rates bar, never a customer's movement."
     )
     billing(months)

@@ -25,7 +25,7 @@ import yaml
 from jobmetrics import paths, tenants
 from jobmetrics.alerts import mail
 from jobmetrics.alerts.monitoring import Report, anomaly_line, format_text, read_report
-from jobmetrics.kpis import format_value, signed
+from jobmetrics.kpis import format_value, money_in, signed
 from jobmetrics.tenants import DEFAULT_TENANT
 from jobmetrics.warehouse import connect_read_only
 
@@ -157,38 +157,39 @@ def kpi_row_html(kpi: dict[str, Any]) -> str:
 def compose(tenant: str, report: Report, to: list[str]) -> EmailMessage:
     """The digest: KPI statuses with thresholds and change, the window's anomalies (harmful first), broken
     experiments, and the dashboard link when JOBMETRICS_DASHBOARD_URL is set."""
-    link = dashboard_link(tenant)
-    attention = [k for k in report["kpis"] if k["status"] != "ok"]
-    harmful = [a for a in report["anomalies"] if a["is_bad"]]
-    message = EmailMessage()
-    message["To"] = ", ".join(to)
-    company = "JobMetrics" if tenant == DEFAULT_TENANT else f"JobMetrics {tenant}"  # one company goes unnamed
-    message["Subject"] = (
-        f"{company}: {report['status'].upper()} as of {report['as_of']}: "
-        f"{counted(len(attention), 'KPI', 'KPIs')} to look at, "
-        f"{counted(len(harmful), 'harmful anomaly', 'harmful anomalies')}"
-    )
-    ordered = {**report, "anomalies": harmful_first(report)}
-    text = format_text(ordered) + (f"\n\nDashboard: {link}" if link else "") + "\n"
-    message.set_content(text)
-    anomalies = (
-        "".join(f"<li>{html.escape(anomaly_line(a).strip())}</li>" for a in ordered["anomalies"]) or "<li>none</li>"
-    )
-    experiments = "".join(
-        f"<li>{html.escape(e['experiment_id'])}: {html.escape(e['verdict'])}</li>"
-        for e in report.get("experiments", [])
-    )
-    body = (
-        f"<h2>{html.escape(company)}: {html.escape(report['status'].upper())} as of {report['as_of']}</h2>"
-        '<table style="border-collapse:collapse"><tr><th>Status</th><th>KPI</th><th>Value</th><th>Change</th>'
-        "<th>Thresholds</th></tr>"
-        + "".join(kpi_row_html(k) for k in report["kpis"])
-        + f"</table><h3>Anomalies (last {report['days']} days, harmful first)</h3><ul>{anomalies}</ul>"
-        + (f"<h3>Experiments</h3><ul>{experiments}</ul>" if experiments else "")
-        + (f'<p><a href="{html.escape(link, quote=True)}">Open the dashboard</a></p>' if link else "")
-    )
-    message.add_alternative(f"<html><body>{body}</body></html>", subtype="html")
-    return message
+    with money_in(report.get("currency", "USD")):
+        link = dashboard_link(tenant)
+        attention = [k for k in report["kpis"] if k["status"] != "ok"]
+        harmful = [a for a in report["anomalies"] if a["is_bad"]]
+        message = EmailMessage()
+        message["To"] = ", ".join(to)
+        company = "JobMetrics" if tenant == DEFAULT_TENANT else f"JobMetrics {tenant}"  # one company goes unnamed
+        message["Subject"] = (
+            f"{company}: {report['status'].upper()} as of {report['as_of']}: "
+            f"{counted(len(attention), 'KPI', 'KPIs')} to look at, "
+            f"{counted(len(harmful), 'harmful anomaly', 'harmful anomalies')}"
+        )
+        ordered = {**report, "anomalies": harmful_first(report)}
+        text = format_text(ordered) + (f"\n\nDashboard: {link}" if link else "") + "\n"
+        message.set_content(text)
+        anomalies = (
+            "".join(f"<li>{html.escape(anomaly_line(a).strip())}</li>" for a in ordered["anomalies"]) or "<li>none</li>"
+        )
+        experiments = "".join(
+            f"<li>{html.escape(e['experiment_id'])}: {html.escape(e['verdict'])}</li>"
+            for e in report.get("experiments", [])
+        )
+        body = (
+            f"<h2>{html.escape(company)}: {html.escape(report['status'].upper())} as of {report['as_of']}</h2>"
+            '<table style="border-collapse:collapse"><tr><th>Status</th><th>KPI</th><th>Value</th><th>Change</th>'
+            "<th>Thresholds</th></tr>"
+            + "".join(kpi_row_html(k) for k in report["kpis"])
+            + f"</table><h3>Anomalies (last {report['days']} days, harmful first)</h3><ul>{anomalies}</ul>"
+            + (f"<h3>Experiments</h3><ul>{experiments}</ul>" if experiments else "")
+            + (f'<p><a href="{html.escape(link, quote=True)}">Open the dashboard</a></p>' if link else "")
+        )
+        message.add_alternative(f"<html><body>{body}</body></html>", subtype="html")
+        return message
 
 
 def counted(count: int, singular: str, plural: str) -> str:

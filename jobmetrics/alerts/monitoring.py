@@ -16,7 +16,7 @@ from typing import Any
 
 import duckdb
 
-from jobmetrics.kpis import format_value, kpi_lines, kpi_month, read_kpis
+from jobmetrics.kpis import format_value, kpi_lines, kpi_month, money_in, read_kpis, read_reporting_currency
 from jobmetrics.warehouse import Row, fetch_dicts
 
 EXIT_OK, EXIT_WARNING, EXIT_CRITICAL, EXIT_NO_WAREHOUSE, EXIT_WEBHOOK_FAILED = 0, 1, 2, 3, 4
@@ -40,7 +40,14 @@ def read_report(con: duckdb.DuckDBPyConnection, days: int) -> Report:
         "select experiment_id, srm_p_value, verdict from marts.experiment_summary where srm_flag "
         "order by experiment_id",
     )
-    report: Report = {"as_of": as_of, "days": days, "kpis": kpis, "anomalies": anomalies, "experiments": broken}
+    report: Report = {
+        "as_of": as_of,
+        "days": days,
+        "currency": read_reporting_currency(con),
+        "kpis": kpis,
+        "anomalies": anomalies,
+        "experiments": broken,
+    }
     report["status"] = overall_status(report)
     return report
 
@@ -68,6 +75,11 @@ def anomaly_line(anomaly: Row) -> str:
 
 
 def format_text(report: Report) -> str:
+    with money_in(report.get("currency", "USD")):
+        return text_lines(report)
+
+
+def text_lines(report: Report) -> str:
     month = kpi_month(report["kpis"])
     month_text = f"{month:%b %Y}" if month else "no complete month yet"
     lines = [

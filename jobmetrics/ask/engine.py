@@ -16,6 +16,7 @@ from jobmetrics import paths
 from jobmetrics.alerts.monitoring import format_text, read_report
 from jobmetrics.ask import agent, offline
 from jobmetrics.ask.catalog import Catalog, CatalogMissing, load_catalog
+from jobmetrics.kpis import money_in, read_reporting_currency
 from jobmetrics.warehouse import WarehouseLocked, WarehouseUnavailable, connect_read_only, fetch_dicts
 
 if TYPE_CHECKING:
@@ -70,7 +71,12 @@ def snapshot(db: Path) -> str:
             "select month, mrr, active_customers, arpu, customer_churn_rate, "
             "net_mrr_retention from marts.mrr_monthly order by month desc limit 6",
         )
-        lines = [format_text(read_report(con, 7)), "Last months (mrr_monthly):"]
+        report = read_report(con, 7)
+        lines = [
+            f"Money is in {report['currency']}, the reporting currency: say amounts in it.",
+            format_text(report),
+            "Last months (mrr_monthly):",
+        ]
     lines += [", ".join(f"{k}={v}" for k, v in row.items()) for row in months]
     return "\n".join(lines)
 
@@ -113,7 +119,7 @@ def answer_online(request: Request, question: str, catalog: Catalog) -> Answer:
 
 
 def answer_offline(request: Request, catalog: Catalog) -> Answer:
-    with connect_read_only(request.db) as con:
+    with connect_read_only(request.db) as con, money_in(read_reporting_currency(con)):
         text: str | None
         if request.explain:
             text = offline.explain(con, catalog, request.explain)

@@ -19,7 +19,7 @@ HEADLINES = {
     "mrr": (
         "The money the business earns every month from subscriptions, with quarterly and annual plans "
         "counted per month.",
-        "usd",
+        "money",
     ),
     "active_customers": ("How many people are paying at the end of the month.", "count"),
 }
@@ -110,8 +110,8 @@ def channels_answer(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> str:
         lines.append(
             f"- {'all channels (blended)' if r['acquisition_channel'] == 'all' else r['acquisition_channel']}: "
             f"{r['new_customers']:,} new customers, spend "
-            f"{format_value(r['spend_usd'], 'usd')}, CAC {format_value(r['cac'], 'usd')}, "
-            f"LTV {format_value(r['ltv'], 'usd')}, LTV:CAC {format_value(r['ltv_to_cac'], 'multiple')}, "
+            f"{format_value(r['spend_usd'], 'money')}, CAC {format_value(r['cac'], 'money')}, "
+            f"LTV {format_value(r['ltv'], 'money')}, LTV:CAC {format_value(r['ltv_to_cac'], 'multiple')}, "
             f"payback {format_value(r['cac_payback_months'], 'months')}"
         )
     return "\n".join(lines)
@@ -167,12 +167,12 @@ def churn_risk_answer(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> str:
     for row in riskiest:
         drivers = "; ".join(row[f"driver_{rank}"] for rank in (1, 2, 3) if row[f"driver_{rank}"])
         lines.append(
-            f"- customer {row['user_id']} ({row['plan_name']}, {format_value(row['mrr'], 'usd')} MRR): "
+            f"- customer {row['user_id']} ({row['plan_name']}, {format_value(row['mrr'], 'money')} MRR): "
             f"{format_value(row['churn_probability_30d'], 'rate')}; {drivers}."
         )
     lines.append(
-        f"Across all {totals['customers']:,} paying customers, {format_value(totals['at_risk'], 'usd')} of "
-        f"{format_value(totals['mrr'], 'usd')} MRR is expected to be lost in the 30 days after "
+        f"Across all {totals['customers']:,} paying customers, {format_value(totals['at_risk'], 'money')} of "
+        f"{format_value(totals['mrr'], 'money')} MRR is expected to be lost in the 30 days after "
         f"{totals['as_of_date']:%Y-%m-%d}."
     )
     if model and model[0]["auc"] is not None:
@@ -228,8 +228,8 @@ def fx_answer(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> str:
         return f"Exchange rates moved no MRR: every paying customer is billed in {currency}, the reporting currency."
     definition = catalog.definition("fx_mrr") or ""
     return (
-        f"Exchange rates changed MRR by {signed(year, 'usd')} over the last {min(len(rows), 12)} months "
-        f"(in {currency}). Recent months: {monthly_trend(con, 'fx_mrr', 'usd', shown=signed)}.\n"
+        f"Exchange rates changed MRR by {signed(year, 'money')} over the last {min(len(rows), 12)} months "
+        f"(in {currency}). Recent months: {monthly_trend(con, 'fx_mrr', 'money', shown=signed)}.\n"
         f"How it is calculated: {definition}".rstrip()
     )
 
@@ -266,7 +266,8 @@ def failed_payments_answer(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> 
     )
     parts = [
         f"{r['month']:%b %Y}{'' if r['is_complete_month'] else ' (to date)'}: "
-        f"{format_value(r['churned_mrr_involuntary'], 'usd')} of {format_value(r['churned_mrr'], 'usd')} churned MRR"
+        f"{format_value(r['churned_mrr_involuntary'], 'money')} of "
+        f"{format_value(r['churned_mrr'], 'money')} churned MRR"
         for r in rows
     ]
     return (

@@ -34,7 +34,8 @@ def main(argv: list[str] | None = None) -> int:
     except WarehouseUnavailable as error:
         print(f"jobmetrics overview: {error}", file=sys.stderr)
         return EXIT_NO_WAREHOUSE
-    print(kpis.format_overview(figures))
-    print(kpis.format_status(statuses))
+    with kpis.money_in(figures["reporting_currency"] or "USD"):
+        print(kpis.format_overview(figures))
+        print(kpis.format_status(statuses))
     print("Run `make alerts` for the full report with anomalies.")
     return 0

@@ -15,35 +15,35 @@ from pandas.io.formats.style import Styler
 
 from jobmetrics.kpis import MISSING, format_value
 
-# The unit of every numeric column the dashboard shows: usd ($), rate (a fraction shown as %), multiple (x),
-# months, points (0-100) or count (thousands separators). The units are those of kpis.format_value.
+# The unit of every numeric column the dashboard shows: money (in the reporting currency), rate (a fraction shown
+# as %), multiple (x), months, points (0-100) or count (thousands separators). The units are those of kpis.format_value.
 UNITS = {
-    "mrr": "usd",
-    "net_new_mrr": "usd",
-    "new_mrr": "usd",
-    "reactivation_mrr": "usd",
-    "expansion_mrr": "usd",
-    "contraction_mrr": "usd",
-    "churned_mrr": "usd",
-    "churned_mrr_voluntary": "usd",
-    "churned_mrr_involuntary": "usd",
-    "fx_mrr": "usd",
-    "discount_mrr": "usd",
-    "invoiced": "usd",
-    "paid": "usd",
-    "open": "usd",
-    "uncollectible": "usd",
-    "tax": "usd",
-    "discounts": "usd",
+    "mrr": "money",
+    "net_new_mrr": "money",
+    "new_mrr": "money",
+    "reactivation_mrr": "money",
+    "expansion_mrr": "money",
+    "contraction_mrr": "money",
+    "churned_mrr": "money",
+    "churned_mrr_voluntary": "money",
+    "churned_mrr_involuntary": "money",
+    "fx_mrr": "money",
+    "discount_mrr": "money",
+    "invoiced": "money",
+    "paid": "money",
+    "open": "money",
+    "uncollectible": "money",
+    "tax": "money",
+    "discounts": "money",
     "trials_started": "count",
     "trials_converted": "count",
     "invoices": "count",
-    "spend_usd": "usd",
-    "cac": "usd",
-    "ltv": "usd",
-    "arpu": "usd",
-    "current_arpu": "usd",
-    "arpu_per_customer_month": "usd",
+    "spend_usd": "money",
+    "cac": "money",
+    "ltv": "money",
+    "arpu": "money",
+    "current_arpu": "money",
+    "arpu_per_customer_month": "money",
     "conversion_rate": "rate",
     "conversion_lift_vs_all": "rate",
     "customer_churn_rate": "rate",
@@ -70,7 +70,7 @@ UNITS = {
     "iteration": "count",
     "free_to_paid_conversion_rate": "rate",
     "average_match_rate": "points",
-    "marketing_spend": "usd",
+    "marketing_spend": "money",
     "new_subscriptions": "count",
     "converted_users": "count",
     "channel_new_customers": "count",
@@ -80,7 +80,7 @@ UNITS = {
     "after_6_months": "rate",
     "after_12_months": "rate",
     "churn_probability_30d": "rate",
-    "expected_mrr_at_risk": "usd",
+    "expected_mrr_at_risk": "money",
     "risk_decile": "count",
     "mean_predicted": "rate",
     "observed_rate": "rate",
@@ -133,7 +133,7 @@ LABELS = {
     "signup_month": "Signup month",
     "is_bad": "Harmful",
     "benchmark_note": "Benchmark",
-    "usd": "USD",
+    "mrr_change": "Change of MRR",
     "movement": "Movement",
     "absolute_lift": "Lift",
     "ci_low": "95% CI from",
@@ -239,7 +239,7 @@ def to_cents(frame: pd.DataFrame, units: dict[str, str] | None = None) -> pd.Dat
     money = [
         column
         for column in frame.columns
-        if known.get(str(column)) == "usd" and pd.api.types.is_float_dtype(frame[column])
+        if known.get(str(column)) == "money" and pd.api.types.is_float_dtype(frame[column])
     ]
     return frame.assign(**{str(column): frame[column].round(2) for column in money}) if money else frame
 

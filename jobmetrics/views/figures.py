@@ -10,6 +10,7 @@ import plotly.colors as plotly_colors
 import plotly.express as px
 import plotly.graph_objects as go
 
+from jobmetrics import kpis
 from jobmetrics.views import display
 from jobmetrics.views.display import words
 
@@ -53,7 +54,7 @@ def in_words(figure: go.Figure) -> go.Figure:
 
 def mrr_trend(monthly: pd.DataFrame) -> go.Figure:
     """MRR by month (mrr_monthly's month and mrr)."""
-    return px.line(monthly, x="month", y="mrr", markers=True).update_yaxes(tickprefix="$")
+    return px.line(monthly, x="month", y="mrr", markers=True).update_yaxes(tickprefix=kpis.currency_symbol())
 
 
 def mrr_bridge(monthly: pd.DataFrame) -> pd.DataFrame:
@@ -61,15 +62,14 @@ def mrr_bridge(monthly: pd.DataFrame) -> pd.DataFrame:
     with their own sign: the bars of a month add up to its change of MRR."""
     movements = monthly.assign(churned_mrr_voluntary=monthly["churned_mrr"] - monthly["churned_mrr_involuntary"])
     shown = [m for m in MOVEMENTS if m not in SOMETIMES or (movements[m].abs() > 0.005).any()]
-    bridge = movements.melt(id_vars="month", value_vars=shown, var_name="movement", value_name="usd")
-    bridge.loc[bridge["movement"].isin(LOSSES), "usd"] *= -1
+    bridge = movements.melt(id_vars="month", value_vars=shown, var_name="movement", value_name="mrr_change")
+    bridge.loc[bridge["movement"].isin(LOSSES), "mrr_change"] *= -1
     return bridge
 
 
 def mrr_movements(bridge: pd.DataFrame) -> go.Figure:
-    return px.bar(bridge, x="month", y="usd", color="movement", color_discrete_map=MOVEMENT_COLOURS).update_yaxes(
-        tickprefix="$"
-    )
+    figure = px.bar(bridge, x="month", y="mrr_change", color="movement", color_discrete_map=MOVEMENT_COLOURS)
+    return figure.update_yaxes(tickprefix=kpis.currency_symbol())
 
 
 # the funnel's converted step and the free-to-paid conversion KPI measure different things: said beside the funnel
@@ -108,7 +108,7 @@ def channel_cac(monthly: pd.DataFrame, colours: dict[str, str]) -> go.Figure:
     """channel_monthly's CAC per paid channel by month."""
     return px.line(
         monthly, x="month", y="cac", color="acquisition_channel", markers=True, color_discrete_map=colours
-    ).update_yaxes(tickprefix="$")
+    ).update_yaxes(tickprefix=kpis.currency_symbol())
 
 
 def translucent(colour: str, alpha: float = 0.18) -> str:

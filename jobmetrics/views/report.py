@@ -137,12 +137,13 @@ def growth_sections(db: Path) -> list[Section]:
     economics = pd.DataFrame(
         {
             "acquisition_channel": [words(name) for name in channels["acquisition_channel"]],
-            "spend_usd": [kpis.format_value(value, "usd") for value in channels["spend_usd"]],
+            "spend_usd": [kpis.format_value(value, "money") for value in channels["spend_usd"]],
             "new_customers": [kpis.format_value(value, "count") for value in channels["new_customers"]],
             "cac": [
-                kpis.format_value(v, "usd") if s else kpis.MISSING for v, s in zip(channels["cac"], spent, strict=True)
+                kpis.format_value(cac, "money") if spends else kpis.MISSING
+                for cac, spends in zip(channels["cac"], spent, strict=True)
             ],
-            "ltv": [kpis.format_value(value, "usd") for value in channels["ltv"]],
+            "ltv": [kpis.format_value(value, "money") for value in channels["ltv"]],
             "ltv_to_cac": [
                 kpis.format_value(v, "multiple") if s else kpis.MISSING
                 for v, s in zip(channels["ltv_to_cac"], spent, strict=True)
@@ -186,9 +187,9 @@ def churn_risk_section(db: Path) -> Section | None:
         {
             "user_id": riskiest["user_id"].astype(str),
             "plan_name": riskiest["plan_name"],
-            "mrr": [kpis.format_value(value, "usd") for value in riskiest["mrr"]],
+            "mrr": [kpis.format_value(value, "money") for value in riskiest["mrr"]],
             "churn_probability_30d": [kpis.format_value(value, "rate") for value in riskiest["churn_probability_30d"]],
-            "expected_mrr_at_risk": [kpis.format_value(value, "usd") for value in riskiest["expected_mrr_at_risk"]],
+            "expected_mrr_at_risk": [kpis.format_value(value, "money") for value in riskiest["expected_mrr_at_risk"]],
             "main_driver": riskiest["driver_1"],
         }
     )
@@ -228,9 +229,9 @@ def month_figures(db: Path, month: date) -> list[tuple[str, str]]:
     monthly = marts.read(db, "mrr_monthly")
     row = monthly[pd.to_datetime(monthly["month"]).dt.date == month].iloc[0]
     return [
-        ("MRR", kpis.format_value(row["mrr"], "usd")),
+        ("MRR", kpis.format_value(row["mrr"], "money")),
         ("Active customers", kpis.format_value(row["active_customers"], "count")),
-        ("ARPU", kpis.format_value(row["arpu"], "usd")),
+        ("ARPU", kpis.format_value(row["arpu"], "money")),
     ]
 
 
@@ -254,6 +255,11 @@ def compose(db: Path, tenant: str, month: date) -> str:
     with connect_read_only(db) as con:
         overview = kpis.read_overview(con)
         statuses = kpis.read_kpis(con) if latest else month_statuses(db, month)
+    with kpis.money_in(overview["reporting_currency"] or "USD"):
+        return page(db, tenant, month, overview, statuses, latest)
+
+
+def page(db: Path, tenant: str, month: date, overview: Row, statuses: list[Row], latest: bool) -> str:
     same_month = pd.Timestamp(overview["month"]).date() == month
     headline = kpis.overview_rows(overview) if same_month else month_figures(db, month)
     built = datetime.fromtimestamp(marts.version(db))

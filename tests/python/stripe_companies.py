@@ -85,16 +85,23 @@ class StripeCompany:
     currencies: dict[str, str] = field(default_factory=dict)
 
     def price(
-        self, price_id: str, unit_amount: int, interval: str = "month", count: int = 1, currency: str = "usd"
+        self,
+        price_id: str,
+        unit_amount: int,
+        interval: str | None = "month",
+        count: int = 1,
+        currency: str = "usd",
+        usage: str = "licensed",
     ) -> str:
+        """A recurring price, or a one-off one (`interval` None: Stripe leaves the recurring columns empty)."""
         self.tables["price"].append(
             {
                 "id": price_id,
                 "currency": currency,
                 "unit_amount": unit_amount,
-                "recurring_interval": interval,
-                "recurring_interval_count": count,
-                "recurring_usage_type": "licensed",
+                "recurring_interval": interval or "",
+                "recurring_interval_count": count if interval else "",
+                "recurring_usage_type": usage if interval else "",
             }
         )
         self.currencies[price_id] = currency
@@ -304,6 +311,9 @@ def hand_worked() -> StripeCompany:
     user 4  $30 a month, May's invoice void (pause) churn in May, reactivation in June
     user 5  $40 a month, April's renewal uncollectible   churn in April, involuntary
     user 6  €100 a month                            $110 in Jan-Feb, $120 from March: fx_mrr +10 in March
+    user 7  $25 a month; on the same invoices metered   $25: usage, one-off items and drafts are never MRR
+            usage ($3.10), a one-off $50 setup fee in
+            January, and a $999 draft in March
     """
     company = StripeCompany()
     company.fx_rates = [("2025-01-01", "jpy", 0.0067), ("2025-01-01", "EUR", 1.10), ("2025-03-01", "eur", 1.20)]
@@ -335,6 +345,16 @@ def hand_worked() -> StripeCompany:
     company.monthly(fifth, failing, forty, 4000, months[3:5], status="uncollectible")
     sixth = company.customer(6)
     company.monthly(sixth, company.subscription(sixth, "2025-01-01"), euro, 10000, months)
+    seventh = company.customer(7)
+    with_usage = company.subscription(seventh, "2025-01-01")
+    base, usage = company.price("price_25", 2500), company.price("price_per_scan", 1, usage="metered")
+    setup = company.price("price_setup", 5000, interval=None)
+    for start, end in itertools.pairwise(months):
+        lines = [Line(with_usage, base, 2500, start, end), Line(with_usage, usage, 310, start, end, quantity=310)]
+        if start == months[0]:
+            lines.append(Line(None, setup, 5000, start, start, kind="invoiceitem"))
+        company.invoice(seventh, start, lines)
+    company.invoice(seventh, "2025-03-01", [Line(with_usage, base, 99900, "2025-03-01", "2025-04-01")], status="draft")
     return company
 
 
@@ -357,6 +377,23 @@ def trials() -> StripeCompany:
         if user_id == 2:
             fifteenths = [f"2025-{month:02d}-15" for month in range(2, 13)] + ["2026-01-15"]
             company.monthly(customer, subscription, plan, 2000, fifteenths)
+    return company
+
+
+def euro_reporting() -> StripeCompany:
+    """A company that reports in euros (reporting currency EUR; one dollar is worth €0.90 all year):
+
+    user 1  €100 a month                 €100
+    user 2  $110 a month                 110 x 0.90 = €99
+    December: MRR €199, two customers, ARPU €99.50
+    """
+    company = StripeCompany()
+    company.fx_rates = [("2025-01-01", "usd", 0.90)]
+    euro, dollar = company.price("price_euro", 10000, currency="eur"), company.price("price_dollar", 11000)
+    months = month_starts("2025-11-01", "2026-01-01")
+    for user_id, price, amount in ((1, euro, 10000), (2, dollar, 11000)):
+        customer = company.customer(user_id)
+        company.monthly(customer, company.subscription(customer, "2025-11-01"), price, amount, months)
     return company
 
 

@@ -130,8 +130,8 @@ def test_kpi_cards_show_kpi_summary_and_mrr_monthly(default_company: Build, run_
         "select mrr, active_customers, net_new_mrr from marts.mrr_monthly "
         "where is_complete_month order by month desc limit 1"
     ).iloc[0]
-    assert cards["MRR"] == format_value(latest.mrr, "usd")
-    assert deltas["MRR"] == ("-" if latest.net_new_mrr < 0 else "+") + format_value(abs(latest.net_new_mrr), "usd")
+    assert cards["MRR"] == format_value(latest.mrr, "money")
+    assert deltas["MRR"] == ("-" if latest.net_new_mrr < 0 else "+") + format_value(abs(latest.net_new_mrr), "money")
     assert cards["Active customers"] == format_value(latest.active_customers, "count")
     statuses = " ".join(markdown.value for markdown in app.markdown)
     assert "warning" in statuses and "ok" in statuses
@@ -484,7 +484,7 @@ def test_the_churn_tab_lists_who_may_leave_and_the_backtest(default_company: Bui
     assert top["driver_1"].iloc[0] == f"{first['driver_1']} ({first['driver_1_contribution']:+.2f})"
     assert top["expected_mrr_at_risk"].tolist() == pytest.approx(riskiest["expected_mrr_at_risk"].tolist(), abs=0.005)
     at_risk = (
-        f"**{format_value(risk['expected_mrr_at_risk'].sum(), 'usd')}** of {format_value(risk['mrr'].sum(), 'usd')}"
+        f"**{format_value(risk['expected_mrr_at_risk'].sum(), 'money')}** of {format_value(risk['mrr'].sum(), 'money')}"
     )
     assert any(at_risk in markdown.value for markdown in app.markdown)
 
@@ -550,7 +550,7 @@ def test_the_overview_filtered_to_a_channel_shows_that_channels_mrr(default_comp
     ].iloc[0]
     cards = {metric.label: metric for metric in app.metric}
     mrr = cards["MRR (channels and segments chosen)"]
-    assert mrr.value == format_value(latest["mrr"], "usd") and mrr.proto.delta == signed(latest["net_new"], "usd")
+    assert mrr.value == format_value(latest["mrr"], "money") and mrr.proto.delta == signed(latest["net_new"], "money")
     assert cards["Active customers (channels and segments chosen)"].value == format_value(latest["paying"], "count")
     company = default_company.query("select mrr from marts.mrr_monthly order by month desc limit 1")["mrr"].iloc[0]
     assert latest["mrr"] < company  # not the company's $67,112.80

@@ -56,7 +56,7 @@ def test_overview_shows_mrr_and_kpis(page: Page, default_company: Build) -> None
     latest = default_company.query(
         "select mrr from marts.mrr_monthly where is_complete_month order by month desc limit 1"
     ).iloc[0]
-    expect(visible_tab(page).get_by_text(format_value(latest.mrr, "usd"), exact=True)).to_be_visible()
+    expect(visible_tab(page).get_by_text(format_value(latest.mrr, "money"), exact=True)).to_be_visible()
     churn = default_company.query("select value from marts.kpi_summary where kpi = 'customer_churn_rate'").iloc[0]
     expect(visible_tab(page).get_by_text(format_value(churn.value, "rate"), exact=True).first).to_be_visible()
     assert_no_error(page)
@@ -135,7 +135,7 @@ def test_churn_shows_survival_curves_with_their_test_and_who_may_leave(
     expect(visible_tab(page).locator(".js-plotly-plot")).to_have_count(2)
     expect(visible_tab(page).locator(".legend").get_by_text("Premium annual")).to_be_visible()
     at_risk = default_company.query("select sum(expected_mrr_at_risk) as usd, sum(mrr) as mrr from marts.churn_risk")
-    sentence = f"{format_value(at_risk['usd'].iloc[0], 'usd')} of {format_value(at_risk['mrr'].iloc[0], 'usd')} MRR"
+    sentence = f"{format_value(at_risk['usd'].iloc[0], 'money')} of {format_value(at_risk['mrr'].iloc[0], 'money')} MRR"
     expect(visible_tab(page).get_by_text(sentence)).to_be_visible()
     expect(visible_tab(page).locator(".legend").get_by_text("Churn-risk model")).to_be_visible()
     expect(visible_tab(page).locator(".legend").get_by_text("Segment and plan rate")).to_be_visible()
@@ -187,7 +187,7 @@ def test_the_overview_fits_a_phone(page: Page, dashboard_url: str, default_compa
         latest = default_company.query(
             "select mrr from marts.mrr_monthly where is_complete_month order by month desc limit 1"
         ).iloc[0]
-        expect(phone.get_by_text(format_value(latest.mrr, "usd"), exact=True)).to_be_visible(timeout=60_000)
+        expect(phone.get_by_text(format_value(latest.mrr, "money"), exact=True)).to_be_visible(timeout=60_000)
         assert_no_error(phone)
         screenshot(phone, "overview-phone")
     finally:
@@ -222,7 +222,7 @@ def test_the_board_pack_downloads_as_the_report_writes_it(
     latest = default_company.query(
         "select mrr from marts.mrr_monthly where is_complete_month order by month desc limit 1"
     ).iloc[0]
-    assert format_value(latest.mrr, "usd") in text and "JobMetrics board pack, " in text
+    assert format_value(latest.mrr, "money") in text and "JobMetrics board pack, " in text
     assert_no_error(page)
 
 

@@ -7,19 +7,19 @@ import math
 
 import pytest
 
-from jobmetrics.kpis import MISSING, format_value, signed
+from jobmetrics.kpis import MISSING, currency_symbol, format_value, money_in, signed
 
 
 @pytest.mark.parametrize(
     ("value", "unit", "shown"),
     [
         (0.0942, "rate", "9.4%"),
-        (67112.8, "usd", "$67,112.80"),
+        (67112.8, "money", "$67,112.80"),
         (4.1639, "multiple", "4.16x"),
         (2.23, "months", "2.2 mo"),
         (1544, "count", "1,544"),
         (0.0004, "p_value", "< 0.001"),
-        (None, "usd", MISSING),
+        (None, "money", MISSING),
         (math.nan, "rate", MISSING),
     ],
 )
@@ -30,8 +30,8 @@ def test_a_value_reads_as_people_read_it(value: float | None, unit: str, shown: 
 @pytest.mark.parametrize(
     ("change", "unit", "shown"),
     [
-        (-0.27, "usd", "-$0.27"),
-        (5642.85, "usd", "+$5,642.85"),
+        (-0.27, "money", "-$0.27"),
+        (5642.85, "money", "+$5,642.85"),
         (0.0012, "rate", "+0.1 pts"),  # a change of a rate is in percentage points, not percent
         (-0.0163, "rate", "-1.6 pts"),
         (-0.00001, "months", "0.0 mo"),  # never "-0.0"
@@ -41,3 +41,20 @@ def test_a_value_reads_as_people_read_it(value: float | None, unit: str, shown: 
 )
 def test_a_change_has_its_sign_first_and_rates_move_in_points(change: float | None, unit: str, shown: str) -> None:
     assert signed(change, unit) == shown
+
+
+@pytest.mark.parametrize(
+    ("currency", "value", "shown", "symbol"),
+    [
+        ("EUR", 1250, "€1,250.00", "€"),
+        ("eur", -0.27, "-€0.27", "€"),
+        ("JPY", 1200.4, "¥1,200", "¥"),  # the yen has no minor unit
+        ("GBP", 67112.8, "£67,112.80", "£"),
+        ("CHF", 9.5, "CHF9.50", "CHF"),  # no symbol of its own: the code
+    ],
+)
+def test_money_reads_in_the_reporting_currency(currency: str, value: float, shown: str, symbol: str) -> None:
+    with money_in(currency):
+        assert format_value(value, "money") == shown
+        assert currency_symbol() == symbol
+    assert format_value(value, "money").startswith(("$", "-$"))  # and back to dollars outside the block

@@ -73,7 +73,7 @@ def test_the_board_pack_holds_the_kpis_as_the_overview_prints_them(default_compa
     riskiest = default_company.query(
         "select user_id, expected_mrr_at_risk from marts.churn_risk order by expected_mrr_at_risk desc limit 1"
     )
-    assert format_value(riskiest.iloc[0, 1], "usd") in flat
+    assert format_value(riskiest.iloc[0, 1], "money") in flat
 
 
 def expected_status(value: float | None, direction: str, warning: float, critical: float) -> str:
@@ -117,8 +117,8 @@ def test_a_tenants_board_pack_holds_that_tenants_numbers_only(four_tenants: Buil
     assert done.returncode == 0, done.stderr
     flat = " ".join(pdf_text(out).split())
     latest = "select mrr from marts.mrr_monthly where tenant_id = '{}' and is_complete_month order by month desc"
-    assert format_value(four_tenants.query(latest.format("edge")).iloc[0, 0], "usd") in flat
-    assert format_value(four_tenants.query(latest.format("sample")).iloc[0, 0], "usd") not in flat
+    assert format_value(four_tenants.query(latest.format("edge")).iloc[0, 0], "money") in flat
+    assert format_value(four_tenants.query(latest.format("sample")).iloc[0, 0], "money") not in flat
     assert "board pack: edge," in flat
     # a company before anyone paid still gets its pack: revenue at zero
     unpaid = tmp_path / "unpaid.pdf"

@@ -207,7 +207,7 @@ def headline_numbers(build: Build, tenant: str) -> set[str]:
         f"select mrr from marts.mrr_monthly where tenant_id = '{tenant}' and is_complete_month order by month desc"
     )
     return {format_value(value, unit) for value, unit in kpis.itertuples(index=False)} | {
-        format_value(mrr.iloc[0, 0], "usd")
+        format_value(mrr.iloc[0, 0], "money")
     }
 
 
@@ -223,7 +223,7 @@ def test_a_viewer_of_one_tenant_never_sees_another(page: Page, signin_url: str, 
         four_tenants.query(
             "select mrr from marts.mrr_monthly where tenant_id = 'edge' and is_complete_month order by month desc"
         ).iloc[0, 0],
-        "usd",
+        "money",
     )
     expect(visible_tab(page).get_by_text(mrr, exact=True)).to_be_visible(timeout=60_000)
     for name in TAB_IDS:

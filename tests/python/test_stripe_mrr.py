@@ -4,6 +4,7 @@ describes each company and where its numbers come from). One build holds the fou
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from collections.abc import Callable
 from datetime import date
@@ -17,10 +18,13 @@ import reference_stripe
 import stripe_companies
 from builds import JOBMETRICS, Build, build_from, project_parse, shared_build
 
-from jobmetrics.ask import offline
+from jobmetrics.alerts import digest, monitoring
+from jobmetrics.ask import engine, offline
 from jobmetrics.ask.catalog import load_catalog
+from jobmetrics.cli import overview
 from jobmetrics.kpis import signed
 from jobmetrics.pipeline import contract, raw
+from jobmetrics.views import report
 
 pytestmark = pytest.mark.build
 
@@ -94,9 +98,10 @@ def test_discounts_come_off_and_tax_never_counts(stripe_build: Build) -> None:
 
 def test_hand_worked_currencies_intervals_trials_pauses_and_failures(stripe_build: Build) -> None:
     january = user_mrr(stripe_build, "hand-worked", "2025-01")
-    assert january == pytest.approx({1: 8.04, 4: 30, 5: 40, 6: 110})  # the trial (user 3) is never a customer
+    assert january == pytest.approx({1: 8.04, 4: 30, 5: 40, 6: 110, 7: 25})  # the trial (user 3) is never a customer
     december = user_mrr(stripe_build, "hand-worked", "2025-12")
-    assert december == pytest.approx({1: 8.04, 2: 7 * 52 / 12, 4: 30, 6: 120}, abs=1e-6)
+    assert december == pytest.approx({1: 8.04, 2: 7 * 52 / 12, 4: 30, 6: 120, 7: 25}, abs=1e-6)
+    assert user_mrr(stripe_build, "hand-worked", "2025-03")[7] == pytest.approx(25)  # not the $999 draft
     months = monthly(stripe_build, "hand-worked")
     assert (months.loc["2025-04"].churned_mrr, months.loc["2025-04"].churned_mrr_involuntary) == pytest.approx((40, 40))
     assert (months.loc["2025-05"].churned_mrr, months.loc["2025-05"].churned_mrr_involuntary) == pytest.approx((30, 0))
@@ -291,9 +296,64 @@ def test_ask_answers_fx_and_trial_questions_from_the_same_columns(stripe_sample:
     year = stripe_sample.query(
         "select sum(fx_mrr) as fx from (select fx_mrr from marts.mrr_monthly order by month desc limit 12)"
     )
-    assert f"Exchange rates changed MRR by {signed(year.fx.iloc[0], 'usd')} over the last 12 months" in fx
+    assert f"Exchange rates changed MRR by {signed(year.fx.iloc[0], 'money')} over the last 12 months" in fx
     ended = stripe_sample.query(
         "select sum(trials_started) as started, sum(trials_converted) as converted from marts.trial_conversion "
         "where all_trials_ended"
     ).iloc[0]
     assert f"Of the {int(ended.started):,} trials that have ended, {int(ended.converted):,} converted" in trials
+
+
+@pytest.fixture(scope="module")
+def euro_company(shared_dir: Path) -> Build:
+    """stripe_companies.euro_reporting, built with EUR as the reporting currency."""
+    parsed = project_parse(shared_dir)
+
+    def make(work: Path) -> Build:
+        stripe_companies.euro_reporting().write(work / "raw")
+        variables = f"{{as_of_date: '{stripe_companies.AS_OF}', reporting_currency: eur}}"
+        return build_from(work / "raw", work, "--vars", variables, parsed=parsed)
+
+    return shared_build(shared_dir, "stripe-euro", make)
+
+
+def test_a_company_reporting_in_euros_is_converted_into_euros(euro_company: Build) -> None:
+    december = euro_company.query("select * from marts.mrr_monthly where month = date '2025-12-01'").iloc[0]
+    assert (december.mrr, december.active_customers, december.arpu) == pytest.approx((199, 2, 99.5))
+    assert december.reporting_currency == "EUR"
+    dollar = euro_company.query("select * from marts.fct_mrr where user_id = 2 and month = date '2025-12-01'")
+    assert (dollar.currency.iloc[0], dollar.mrr_in_currency.iloc[0], dollar.fx_rate.iloc[0]) == ("USD", 110, 0.9)
+
+
+def test_every_surface_shows_money_in_the_reporting_currency(
+    euro_company: Build, run_app: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """MRR €199.00 and ARPU €99.50 (worked out in stripe_companies.euro_reporting), never in dollars: the
+    dashboard, `jobmetrics overview`, the board pack, the alerts, the digest and ask."""
+    db = euro_company.db
+    app = run_app(db)
+    assert next(metric.value for metric in app.metric if metric.label.startswith("MRR")) == "€199.00"
+    assert any(caption.value.startswith("Money is in EUR.") for caption in app.caption)
+    prefixes = {
+        json.loads(chart.proto.spec)["layout"].get("yaxis", {}).get("tickprefix") for chart in app.get("plotly_chart")
+    }
+    assert "€" in prefixes and "$" not in prefixes  # the MRR trend's and the bridge's axes
+    assert overview.main(["--db", str(db)]) == 0
+    printed = capsys.readouterr().out
+    assert "€199.00" in printed and "€99.50" in printed
+    pack = report.compose(db, "default", date(2025, 12, 1))
+    axes = {json.loads(f'"{prefix}"') for prefix in re.findall(r'"tickprefix":\s*"([^"]*)"', pack)}
+    assert axes == {"€"}  # the board pack's MRR trend and bridge
+    with duckdb.connect(str(db), read_only=True) as con:
+        alerts = monitoring.read_report(con, 7)
+    mail = digest.compose("default", alerts, ["cfo@example.com"])
+    html_mail = next(part for part in mail.walk() if part.get_content_type() == "text/html").get_content()
+    asked = engine.answer(engine.Request(db=db, question="What is our MRR?")).text
+    for surface, text in {
+        "board pack": re.sub(r"<script.*?</script>", "", pack, flags=re.DOTALL),  # Plotly's own code has "$"
+        "alerts": monitoring.format_text(alerts),
+        "digest": html_mail,
+        "ask": asked,
+    }.items():
+        assert "€" in text and "$" not in text, surface
+    assert "€199.00" in pack and "€99.50" in pack and "€199.00" in asked and "€99.50" in html_mail

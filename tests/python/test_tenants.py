@@ -230,7 +230,7 @@ def test_the_dashboard_shows_the_tenant_of_its_link(
     assert app.query_params["tenant"] in (asked, [asked])
     latest = alone.query("select mrr from marts.mrr_monthly where is_complete_month order by month desc limit 1")
     cards = {metric.label: metric.value for metric in app.metric}
-    assert cards["MRR"] == format_value(latest.iloc[0, 0], "usd")
+    assert cards["MRR"] == format_value(latest.iloc[0, 0], "money")
 
 
 def test_a_tenant_with_its_own_channel_list_is_held_to_it(
