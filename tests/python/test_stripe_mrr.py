@@ -240,8 +240,9 @@ def stripe_sample(shared_dir: Path) -> Build:
 
 
 def test_the_stripe_sample_matches_the_reference_implementation(stripe_sample: Build) -> None:
-    """Every month's MRR, customers and movements from the Stripe-shaped sample (several currencies, seats,
-    coupons, VAT, trials, failed and open invoices) equal reference_stripe.py's, computed from the files."""
+    """Every month's MRR, customers and movements from the Stripe-shaped sample (several currencies, seats, seat
+    changes prorated mid-period, metered usage, setup fees, coupons, VAT, trials, failed and open invoices) equal
+    reference_stripe.py's, computed from the files."""
     raw_dir = stripe_sample.workdir / "raw"
     first = pd.to_datetime(pd.read_csv(raw_dir / "raw_users.csv")["signup_at"]).min().date().replace(day=1)
     expected = reference_stripe.monthly(raw_dir, date(2025, 12, 31), first)
@@ -264,6 +265,10 @@ def test_the_stripe_sample_matches_the_reference_implementation(stripe_sample: B
             # each user's terms are rounded to 6 decimals and fx_mrr takes what they leave (docs/metrics.md)
             allowed = 2e-6 * wanted.get("paying_at_both", 0) if column == "fx_mrr" else 1e-5
             assert row[column] == pytest.approx(wanted.get(column, 0), rel=1e-9, abs=allowed), (row["month"], column)
+    lines = pd.read_csv(raw_dir / "stripe" / "invoice_line_item.csv")
+    prices = pd.read_csv(raw_dir / "stripe" / "price.csv").set_index("id")
+    assert lines["proration"].sum() > 0 and (lines["type"] == "invoiceitem").sum() > 0  # rules 1 and 2 exercised
+    assert (prices.loc[lines["price_id"], "recurring_usage_type"] == "metered").sum() > 0
     currencies = set(stripe_sample.query("select distinct currency from marts.fct_mrr")["currency"])
     assert currencies == {"USD", "EUR", "GBP", "INR"}
     assert frame["fx_mrr"].abs().sum() > 0 and frame["churned_mrr_involuntary"].sum() > 0
