@@ -76,10 +76,10 @@ def connect_read_only(
 
 
 def fetch_dicts(con: Queryable, sql: str, parameters: list[Any] | None = None) -> list[Row]:
-    """Rows of a query as dicts; a missing mart means the warehouse predates it."""
+    """Rows of a query as dicts; a missing mart or column means the warehouse predates it."""
     try:
         cursor = con.execute(sql, parameters or [])
-    except duckdb.CatalogException as error:
+    except (duckdb.CatalogException, duckdb.BinderException) as error:
         first_line = str(error).splitlines()[0]
         raise WarehouseUnavailable(f"the marts are missing or out of date ({first_line}); run `make build`.") from error
     names = [column[0] for column in cursor.description or []]

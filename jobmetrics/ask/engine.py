@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from jobmetrics import paths
 from jobmetrics.alerts.monitoring import format_text, read_report
-from jobmetrics.ask import agent, offline
+from jobmetrics.ask import agent, breakdowns, offline
 from jobmetrics.ask.catalog import Catalog, CatalogMissing, load_catalog
 from jobmetrics.kpis import money_in, read_reporting_currency
 from jobmetrics.warehouse import WarehouseLocked, WarehouseUnavailable, connect_read_only, fetch_dicts
@@ -30,8 +30,9 @@ INSIGHTS_QUESTION = (
 EXIT_LIMIT, EXIT_USAGE, EXIT_NO_WAREHOUSE, EXIT_LOCKED, EXIT_NEEDS_KEY = 1, 2, 3, 4, 5
 EXIT_AUTH, EXIT_RATE_LIMIT, EXIT_OVERLOADED, EXIT_CONNECTION, EXIT_API = 6, 7, 8, 9, 10
 NEEDS_KEY = (
-    "this question needs Claude; set ANTHROPIC_API_KEY (offline, ask about MRR, churn, ARPU, NRR, "
-    "conversion, CAC and LTV:CAC, cohorts or match rates)."
+    "this question needs Claude; set ANTHROPIC_API_KEY (offline, ask about MRR, customers, churn and what drives "
+    "it, ARPU, NRR, conversion, CAC and LTV:CAC, cohorts, match rates, churn risk, failed payments, exchange rates, "
+    "trials or experiments)."
 )
 
 
@@ -141,5 +142,7 @@ def answer(request: Request) -> Answer:
         return answer_offline(request, catalog)
     except (CatalogMissing, WarehouseUnavailable) as error:
         raise AskFailed(EXIT_LOCKED if isinstance(error, WarehouseLocked) else EXIT_NO_WAREHOUSE, str(error)) from error
+    except breakdowns.NeedsModel as error:
+        raise AskFailed(EXIT_NEEDS_KEY, f"{error}: {NEEDS_KEY}") from error
     except offline.UnknownMetric as error:
         raise AskFailed(EXIT_USAGE, str(error)) from error

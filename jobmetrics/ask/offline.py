@@ -7,7 +7,9 @@ from typing import Any
 
 import duckdb
 
+from jobmetrics.ask import breakdowns
 from jobmetrics.ask.catalog import Catalog
+from jobmetrics.ask.questions import Question, parse
 from jobmetrics.kpis import format_value, signed
 from jobmetrics.warehouse import Row, fetch_dicts
 
@@ -23,6 +25,7 @@ HEADLINES = {
     ),
     "active_customers": ("How many people are paying at the end of the month.", "count"),
 }
+HEADLINE_LABELS = {"mrr": "MRR", "active_customers": "Active customers"}
 HEADLINE_ALIASES = {"customers": "active_customers", "revenue": "mrr"}
 
 
@@ -45,17 +48,18 @@ def monthly_trend(
         con, f"select month, is_complete_month, {column} as v from marts.mrr_monthly order by month desc limit {months}"
     )
     parts = [f"{r['month']:%b %Y}{'' if r['is_complete_month'] else ' (to date)'}: {shown(r['v'], unit)}" for r in rows]
-    return "; ".join(parts)
+    short = f" (only {len(rows)} months of data)" if len(rows) < months else ""
+    return "; ".join(parts) + short
 
 
-def explain(con: duckdb.DuckDBPyConnection, catalog: Catalog, metric: str) -> str:
+def explain(con: duckdb.DuckDBPyConnection, catalog: Catalog, metric: str, months: int = 3) -> str:
     """Definition, current value, how it moved and the benchmark, in words a non-analyst can follow."""
     key = resolve_metric(metric, catalog, con)
     if key is None:
         known = ", ".join(sorted(set(HEADLINES) | set(kpi_rows(con))))
         raise UnknownMetric(f"unknown metric {metric!r}; try one of: {known}")
     kpis = kpi_rows(con)
-    lines = [f"{kpis[key]['label'] if key in kpis else key.replace('_', ' ').capitalize()} ({key})"]
+    lines = [f"{kpis[key]['label'] if key in kpis else HEADLINE_LABELS[key]} ({key})"]
     plain = kpis[key]["in_plain_words"] if key in kpis else HEADLINES[key][0]
     if plain:
         lines.append(f"In plain words: {plain}")
@@ -81,8 +85,12 @@ def explain(con: duckdb.DuckDBPyConnection, catalog: Catalog, metric: str) -> st
             f"critical {beyond} {format_value(row['critical'], unit)}; status now: {row['status']}."
         )
     else:
-        lines.append(f"Recent months: {monthly_trend(con, key, HEADLINES[key][1])}.")
+        lines.append(f"{recent(months)}: {monthly_trend(con, key, HEADLINES[key][1], months)}.")
     return "\n".join(lines)
+
+
+def recent(months: int) -> str:
+    return "Recent months" if months == 3 else f"The last {months} months"
 
 
 def resolve_metric(name: str, catalog: Catalog, con: duckdb.DuckDBPyConnection) -> str | None:
@@ -97,7 +105,7 @@ def resolve_metric(name: str, catalog: Catalog, con: duckdb.DuckDBPyConnection) 
     return None
 
 
-def channels_answer(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> str:
+def channels_answer(con: duckdb.DuckDBPyConnection, catalog: Catalog, question: Question) -> str:
     rows = fetch_dicts(
         con,
         "select * from marts.channel_performance order by acquisition_channel = 'all', "
@@ -117,7 +125,7 @@ def channels_answer(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> str:
     return "\n".join(lines)
 
 
-def cohorts_answer(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> str:
+def cohorts_answer(con: duckdb.DuckDBPyConnection, catalog: Catalog, question: Question) -> str:
     rows = fetch_dicts(
         con,
         "select cohort_month, cohort_customers, logo_retention_rate from marts.cohort_retention "
@@ -131,7 +139,7 @@ def cohorts_answer(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> str:
     return f"Month-1 logo retention of the latest cohorts: {latest}.\n" + explain(con, catalog, "month1_logo_retention")
 
 
-def churn_answer(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> str:
+def churn_answer(con: duckdb.DuckDBPyConnection, catalog: Catalog, question: Question) -> str:
     segments = fetch_dicts(
         con,
         "select segment, customer_churn_rate from marts.segment_performance "
@@ -141,13 +149,14 @@ def churn_answer(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> str:
     gross = kpi_rows(con)["gross_mrr_churn_rate"]["value"]
     return (
         explain(con, catalog, "customer_churn_rate")
-        + f"\nRecent months: {monthly_trend(con, 'customer_churn_rate', 'rate')}."
+        + f"\n{recent(question.trend_months)}: "
+        + f"{monthly_trend(con, 'customer_churn_rate', 'rate', question.trend_months)}."
         + f"\nBy segment, whole period: {by_segment}."
         + f"\nGross MRR churn: {format_value(gross, 'rate')}."
     )
 
 
-def churn_risk_answer(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> str:
+def churn_risk_answer(con: duckdb.DuckDBPyConnection, catalog: Catalog, question: Question) -> str:
     """The customers the churn-risk model scores highest, with the drivers of each score, and the MRR at risk."""
     del catalog  # the words come from the mart's own drivers
     riskiest = fetch_dicts(
@@ -183,7 +192,7 @@ def churn_risk_answer(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> str:
     return "\n".join(lines)
 
 
-def conversion_answer(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> str:
+def conversion_answer(con: duckdb.DuckDBPyConnection, catalog: Catalog, question: Question) -> str:
     segments = fetch_dicts(
         con,
         "select segment, conversion_rate, conversion_lift_vs_all "
@@ -193,7 +202,7 @@ def conversion_answer(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> str:
     return explain(con, catalog, "conversion_rate") + f"\nBy segment: {by_segment}."
 
 
-def match_rate_answer(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> str:
+def match_rate_answer(con: duckdb.DuckDBPyConnection, catalog: Catalog, question: Question) -> str:
     lift = fetch_dicts(
         con,
         "select avg_lift as lift, share_of_jobs_reaching_target as reached from marts.match_rate_by_iteration limit 1",
@@ -205,7 +214,7 @@ def match_rate_answer(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> str:
     )
 
 
-def experiments_answer(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> str:
+def experiments_answer(con: duckdb.DuckDBPyConnection, catalog: Catalog, question: Question) -> str:
     rows = fetch_dicts(con, "select * from marts.experiment_summary order by srm_flag, experiment_id")
     if not rows:
         return (
@@ -217,7 +226,7 @@ def experiments_answer(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> str:
     return "\n".join(lines)
 
 
-def fx_answer(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> str:
+def fx_answer(con: duckdb.DuckDBPyConnection, catalog: Catalog, question: Question) -> str:
     """What exchange rates alone did to MRR (mrr_monthly.fx_mrr), month by month and over the last twelve."""
     rows = fetch_dicts(
         con, "select month, is_complete_month, fx_mrr, reporting_currency from marts.mrr_monthly order by month desc"
@@ -229,12 +238,13 @@ def fx_answer(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> str:
     definition = catalog.definition("fx_mrr") or ""
     return (
         f"Exchange rates changed MRR by {signed(year, 'money')} over the last {min(len(rows), 12)} months "
-        f"(in {currency}). Recent months: {monthly_trend(con, 'fx_mrr', 'money', shown=signed)}.\n"
+        f"(in {currency}). {recent(question.trend_months)}: "
+        f"{monthly_trend(con, 'fx_mrr', 'money', question.trend_months, shown=signed)}.\n"
         f"How it is calculated: {definition}".rstrip()
     )
 
 
-def trials_answer(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> str:
+def trials_answer(con: duckdb.DuckDBPyConnection, catalog: Catalog, question: Question) -> str:
     """Trial conversion (marts.trial_conversion), the latest months and all months whose trials have ended."""
     rows = fetch_dicts(con, "select * from marts.trial_conversion order by trial_month desc")
     if not rows:
@@ -256,13 +266,13 @@ def trials_answer(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> str:
     return f"{overall} Recent months: {recent}.\nHow it is calculated: {definition}".rstrip()
 
 
-def failed_payments_answer(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> str:
+def failed_payments_answer(con: duckdb.DuckDBPyConnection, catalog: Catalog, question: Question) -> str:
     """Churn from failed payments (mrr_monthly.churned_mrr_involuntary) beside all churned MRR."""
     del catalog
     rows = fetch_dicts(
         con,
         "select month, is_complete_month, churned_mrr, churned_mrr_involuntary from marts.mrr_monthly "
-        "order by month desc limit 3",
+        f"order by month desc limit {question.trend_months}",
     )
     parts = [
         f"{r['month']:%b %Y}{'' if r['is_complete_month'] else ' (to date)'}: "
@@ -276,20 +286,36 @@ def failed_payments_answer(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> 
     )
 
 
-def kpi_trend_answer(kpi: str) -> Callable[[duckdb.DuckDBPyConnection, Catalog], str]:
-    def answer_kpi(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> str:
+Answerer = Callable[[duckdb.DuckDBPyConnection, Catalog, Question], str]
+
+
+def kpi_trend_answer(kpi: str) -> Answerer:
+    def answer_kpi(con: duckdb.DuckDBPyConnection, catalog: Catalog, question: Question) -> str:
         unit = kpi_rows(con)[kpi]["unit"]
-        return explain(con, catalog, kpi) + f"\nRecent months: {monthly_trend(con, kpi, unit)}."
+        months = question.trend_months
+        return explain(con, catalog, kpi) + f"\n{recent(months)}: {monthly_trend(con, kpi, unit, months)}."
 
     return answer_kpi
 
 
-def explain_answer(metric: str) -> Callable[[duckdb.DuckDBPyConnection, Catalog], str]:
-    return lambda con, catalog: explain(con, catalog, metric)
+def explain_answer(metric: str) -> Answerer:
+    return lambda con, catalog, question: explain(con, catalog, metric, question.trend_months)
 
+
+# topics whose answer gives its own reasons or verdicts (the churn-risk drivers, an experiment's verdict), so "why"
+# is answered by them; none of them is split by channel or segment offline
+GIVE_THEIR_REASONS: set[Answerer] = {
+    experiments_answer,
+    fx_answer,
+    trials_answer,
+    cohorts_answer,
+    churn_risk_answer,
+    failed_payments_answer,
+    match_rate_answer,
+}
 
 # Topics are tried in order: the first whose keywords appear in the question answers it.
-TOPICS: list[tuple[tuple[str, ...], Callable[[duckdb.DuckDBPyConnection, Catalog], str]]] = [
+TOPICS: list[tuple[tuple[str, ...], Answerer]] = [
     (("experiment", "a/b", "ab test", "a b test", "variant", "winner", " won"), experiments_answer),
     (("fx", "exchange rate", "currency", "currencies", "foreign exchange"), fx_answer),
     (("trial",), trials_answer),
@@ -312,10 +338,21 @@ TOPICS: list[tuple[tuple[str, ...], Callable[[duckdb.DuckDBPyConnection, Catalog
 
 
 def answer(con: duckdb.DuckDBPyConnection, catalog: Catalog, question: str) -> str | None:
-    """A deterministic answer for questions about known metrics, or None when the question is open."""
-    text = question.lower()
-    respond = next((respond for words, respond in TOPICS if any(word in text for word in words)), None)
-    return None if respond is None else respond(con, catalog) + "\n" + OFFLINE_NOTE
+    """A deterministic answer to a question about known metrics, honouring the split and the period it asks for;
+    None when the question is open; breakdowns.NeedsModel when it asks what offline answers cannot give."""
+    asked = parse(question)
+    respond = next((respond for words, respond in TOPICS if any(word in asked.text for word in words)), None)
+    text = None
+    if respond in GIVE_THEIR_REASONS:
+        if asked.split is not None:
+            raise breakdowns.NeedsModel(f"{breakdowns.OFFLINE_SPLITS}, not split by {asked.split}")
+    elif asked.asks_why:
+        text = breakdowns.why_answer(con, asked)
+    elif asked.split is not None:
+        text = breakdowns.split_answer(con, asked)
+    if not text and respond is not None:  # no split or cause asked, or the split is the topic's own (LTV by channel)
+        text = respond(con, catalog, asked)
+    return None if text is None else text + "\n" + OFFLINE_NOTE
 
 
 def insights(con: duckdb.DuckDBPyConnection) -> str:

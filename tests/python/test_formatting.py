@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import math
 
+import duckdb
 import pytest
 
-from jobmetrics.kpis import MISSING, currency_symbol, format_value, money_in, signed
+from jobmetrics.kpis import MISSING, currency_symbol, format_value, money_in, read_reporting_currency, signed
+from jobmetrics.warehouse import WarehouseUnavailable
 
 
 @pytest.mark.parametrize(
@@ -58,3 +60,12 @@ def test_money_reads_in_the_reporting_currency(currency: str, value: float, show
         assert format_value(value, "money") == shown
         assert currency_symbol() == symbol
     assert format_value(value, "money").startswith(("$", "-$"))  # and back to dollars outside the block
+
+
+def test_a_warehouse_built_before_the_reporting_currency_says_to_rebuild() -> None:
+    """A warehouse of the previous release (mrr_monthly without reporting_currency) gets one sentence, not a
+    traceback."""
+    with duckdb.connect() as con:
+        con.execute("create schema marts; create table marts.mrr_monthly (month date, mrr double)")
+        with pytest.raises(WarehouseUnavailable, match=r"out of date .*reporting_currency.*run `make build`"):
+            read_reporting_currency(con)
