@@ -9,24 +9,19 @@ KPI is not due until its snooze ends. What was sent and what is snoozed lives be
 
 from __future__ import annotations
 
-import html
 import json
 import math
 import os
 import re
 import time
 from dataclasses import dataclass, field
-from email.message import EmailMessage
 from pathlib import Path
-from typing import Any
 
 import yaml
 
 from jobmetrics import paths, tenants
-from jobmetrics.alerts import mail
-from jobmetrics.alerts.monitoring import Report, anomaly_line, format_text, read_report
-from jobmetrics.kpis import format_value, money_in, signed
-from jobmetrics.tenants import DEFAULT_TENANT
+from jobmetrics.alerts import letter, mail
+from jobmetrics.alerts.monitoring import Report, read_report
 from jobmetrics.warehouse import connect_read_only
 
 REPEAT_HOURS_DEFAULT = 24.0
@@ -129,69 +124,6 @@ def dashboard_link(tenant: str) -> str | None:
     return f"{url.rstrip('/')}/?tenant={tenant}"
 
 
-def harmful_first(report: Report) -> list[dict[str, Any]]:
-    return sorted(report["anomalies"], key=lambda a: (not a["is_bad"], a["severity"] != "critical", a["date_day"]))
-
-
-def kpi_row_html(kpi: dict[str, Any]) -> str:
-    unit = kpi["unit"]
-    beyond = "<" if kpi["direction"] == "higher_is_better" else ">"
-    change = "" if kpi["change"] is None else signed(kpi["change"], unit)
-    cells = [
-        kpi["status"].replace("_", " "),
-        kpi["label"] or kpi["kpi"],
-        format_value(kpi["value"], unit),
-        change,
-        f"warning {beyond} {format_value(kpi['warning'], unit)}, "
-        f"critical {beyond} {format_value(kpi['critical'], unit)}",
-    ]
-    colour = {"critical": "#b00020", "warning": "#b26a00", "no_data": "#666666"}.get(kpi["status"], "#1b5e20")
-    tds = "".join(
-        f'<td style="padding:4px 8px;{"color:" + colour + ";font-weight:bold;" if i == 0 else ""}'
-        f'{"text-align:right;" if i in (2, 3) else ""}">{html.escape(text)}</td>'
-        for i, text in enumerate(cells)
-    )
-    return f"<tr>{tds}</tr>"
-
-
-def compose(tenant: str, report: Report, to: list[str]) -> EmailMessage:
-    """The digest: KPI statuses with thresholds and change, the window's anomalies (harmful first), broken
-    experiments, and the dashboard link when JOBMETRICS_DASHBOARD_URL is set."""
-    with money_in(report.get("currency", "USD")):
-        link = dashboard_link(tenant)
-        attention = [k for k in report["kpis"] if k["status"] != "ok"]
-        harmful = [a for a in report["anomalies"] if a["is_bad"]]
-        message = EmailMessage()
-        message["To"] = ", ".join(to)
-        company = "JobMetrics" if tenant == DEFAULT_TENANT else f"JobMetrics {tenant}"  # one company goes unnamed
-        message["Subject"] = (
-            f"{company}: {report['status'].upper()} as of {report['as_of']}: "
-            f"{counted(len(attention), 'KPI', 'KPIs')} to look at, "
-            f"{counted(len(harmful), 'harmful anomaly', 'harmful anomalies')}"
-        )
-        ordered = {**report, "anomalies": harmful_first(report)}
-        text = format_text(ordered) + (f"\n\nDashboard: {link}" if link else "") + "\n"
-        message.set_content(text)
-        anomalies = (
-            "".join(f"<li>{html.escape(anomaly_line(a).strip())}</li>" for a in ordered["anomalies"]) or "<li>none</li>"
-        )
-        experiments = "".join(
-            f"<li>{html.escape(e['experiment_id'])}: {html.escape(e['verdict'])}</li>"
-            for e in report.get("experiments", [])
-        )
-        body = (
-            f"<h2>{html.escape(company)}: {html.escape(report['status'].upper())} as of {report['as_of']}</h2>"
-            '<table style="border-collapse:collapse"><tr><th>Status</th><th>KPI</th><th>Value</th><th>Change</th>'
-            "<th>Thresholds</th></tr>"
-            + "".join(kpi_row_html(k) for k in report["kpis"])
-            + f"</table><h3>Anomalies (last {report['days']} days, harmful first)</h3><ul>{anomalies}</ul>"
-            + (f"<h3>Experiments</h3><ul>{experiments}</ul>" if experiments else "")
-            + (f'<p><a href="{html.escape(link, quote=True)}">Open the dashboard</a></p>' if link else "")
-        )
-        message.add_alternative(f"<html><body>{body}</body></html>", subtype="html")
-        return message
-
-
 def counted(count: int, singular: str, plural: str) -> str:
     return f"{count} {singular if count == 1 else plural}"
 
@@ -236,7 +168,7 @@ def send_digests(
             outcome.failures.append(f"{tenant}: no recipients; set JOBMETRICS_ALERT_TO or list them in {CONFIG_NAME}")
             continue
         try:
-            mail.send(settings, compose(tenant, report, to))
+            mail.send(settings, letter.compose(tenant, report, to, dashboard_link(tenant)))
         except mail.MailFailed as reason:
             outcome.failures.append(f"{tenant}: not sent: {reason}; check the JOBMETRICS_SMTP_ settings")
             continue

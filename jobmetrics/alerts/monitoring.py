@@ -40,10 +40,14 @@ def read_report(con: duckdb.DuckDBPyConnection, days: int) -> Report:
         "select experiment_id, srm_p_value, verdict from marts.experiment_summary where srm_flag "
         "order by experiment_id",
     )
+    latest = fetch_dicts(
+        con, "select month, is_complete_month, mrr, previous_mrr from marts.mrr_monthly order by month desc limit 1"
+    )
     report: Report = {
         "as_of": as_of,
         "days": days,
         "currency": read_reporting_currency(con),
+        "mrr": latest[0] if latest else None,
         "kpis": kpis,
         "anomalies": anomalies,
         "experiments": broken,

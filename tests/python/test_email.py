@@ -16,10 +16,13 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 from builds import Build
+from helpers import CHROMIUM_FLAGS, SCREENSHOTS, chromium
+from playwright.sync_api import sync_playwright
 
-from jobmetrics.alerts import digest, monitoring
+from jobmetrics import kpis
+from jobmetrics.alerts import digest, letter, monitoring
 from jobmetrics.cli import alerts
-from jobmetrics.kpis import format_value
+from jobmetrics.kpis import format_value, signed
 from jobmetrics.warehouse import connect_read_only
 
 PASSWORD = "hunter2-do-not-print"
@@ -87,9 +90,7 @@ def test_the_digest_reaches_the_recipients_with_every_kpi(warehouse: Path, inbox
     assert alerts.main(["--db", str(warehouse), "--email"]) == monitoring.EXIT_CRITICAL
     [(to, message)] = inbox.received
     assert to == ["founder@acme.test", "cs@acme.test"]
-    assert message["From"] == "alerts@jobmetrics.test" and str(message["Subject"]).strip().startswith(
-        "JobMetrics: CRITICAL as of"
-    )
+    assert message["From"] == "alerts@jobmetrics.test"
     assert "default" not in message["Subject"]  # one company is not called "default"
     text, html = text_and_html(message)
     for kpi in report["kpis"]:
@@ -190,3 +191,57 @@ def test_email_without_settings_says_what_to_set(
     monkeypatch.setenv("JOBMETRICS_SMTP_FROM", "alerts@jobmetrics.test")
     assert alerts.main(["--db", str(warehouse), "--email"]) == monitoring.EXIT_WEBHOOK_FAILED
     assert "set JOBMETRICS_SMTP_HOST" in capsys.readouterr().err
+
+
+def test_the_subject_names_the_most_severe_thing_and_the_body_puts_critical_first(warehouse: Path) -> None:
+    """Worked from the report: a broken experiment is critical and named first; then critical KPIs, then
+    warnings; every harmful anomaly is a sentence with its day."""
+    with connect_read_only(warehouse) as con:
+        report = monitoring.read_report(con, 30)
+    critical = [f"{e['experiment_id']} experiment is broken" for e in report["experiments"]]
+    critical += [
+        f"{k['label']} at {format_value(k['value'], k['unit'])}" for k in report["kpis"] if k["status"] == "critical"
+    ]
+    warnings = [k["label"] for k in report["kpis"] if k["status"] == "warning"]
+    assert critical and warnings, "the edge company has both"
+    harmful = [a for a in report["anomalies"] if a["is_bad"]]
+    count = len(critical) + len(warnings) + sum(1 for k in report["kpis"] if k["status"] == "no_data") + len(harmful)
+    message = letter.compose("default", report, ["cfo@acme.test"], "https://metrics.acme.test/?tenant=default")
+    assert message["Subject"] == f"JobMetrics: Critical: {critical[0]} (+{count - 1} more)"
+    text, html = text_and_html(message)
+    attention = html[html.index("Needs attention") : html.index("Open the dashboard")]
+    last_critical = max(attention.rindex(name.split(" at ")[0]) for name in critical)
+    assert all(attention.index(label) > last_critical for label in warnings)
+    for anomaly in harmful:
+        assert f"On {anomaly['date_day']:%-d %b %Y}, " in html and f"On {anomaly['date_day']:%-d %b %Y}, " in text
+
+
+def test_the_digest_leads_with_the_overviews_mrr_and_its_change(warehouse: Path) -> None:
+    with connect_read_only(warehouse) as con:
+        report = monitoring.read_report(con, 7)
+        latest = con.execute(
+            "select month, mrr, mrr - previous_mrr from marts.mrr_monthly order by month desc"
+        ).fetchone()
+        overview = kpis.read_overview(con)
+    assert latest is not None and overview["mrr"] == latest[1]
+    _, html = text_and_html(letter.compose("default", report, ["cfo@acme.test"], None))
+    assert f"MRR {format_value(latest[1], 'money')} in {latest[0]:%b %Y}" in html
+    assert f"{signed(latest[2], 'money')} on the month before" in html
+    assert "Open the dashboard" not in html  # no link without JOBMETRICS_DASHBOARD_URL
+
+
+def test_the_digest_reads_at_phone_width(warehouse: Path) -> None:
+    """One column: nothing wider than a 390 px phone, and the whole of it at a desktop's 1400 px; the screenshots
+    are in target/screenshots."""
+    with connect_read_only(warehouse) as con:
+        report = monitoring.read_report(con, 30)
+    _, html = text_and_html(letter.compose("default", report, ["cfo@acme.test"], "https://metrics.acme.test/"))
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium(), args=CHROMIUM_FLAGS)
+        for width in (390, 1400):
+            page = browser.new_page(viewport={"width": width, "height": 900})
+            page.set_content(html)
+            assert page.evaluate("document.documentElement.scrollWidth") <= width
+            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(SCREENSHOTS / f"digest-{width}.png"), full_page=True)
+        browser.close()

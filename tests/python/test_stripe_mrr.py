@@ -18,7 +18,7 @@ import reference_stripe
 import stripe_companies
 from builds import JOBMETRICS, Build, build_from, project_parse, shared_build
 
-from jobmetrics.alerts import digest, monitoring
+from jobmetrics.alerts import letter, monitoring
 from jobmetrics.ask import engine, offline
 from jobmetrics.ask.catalog import load_catalog
 from jobmetrics.cli import overview
@@ -351,7 +351,7 @@ def test_every_surface_shows_money_in_the_reporting_currency(
     assert axes == {"€"}  # the board pack's MRR trend and bridge
     with duckdb.connect(str(db), read_only=True) as con:
         alerts = monitoring.read_report(con, 7)
-    mail = digest.compose("default", alerts, ["cfo@example.com"])
+    mail = letter.compose("default", alerts, ["cfo@example.com"], None)
     html_mail = next(part for part in mail.walk() if part.get_content_type() == "text/html").get_content()
     asked = engine.answer(engine.Request(db=db, question="What is our MRR?")).text
     for surface, text in {
