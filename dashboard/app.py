@@ -122,7 +122,7 @@ def main() -> None:
         channel_names = sorted(set(mart("channel_performance")["acquisition_channel"]) - {"all"})
         segment_names = sorted(set(mart("segment_performance")["segment"]) - {"all"})
     except WarehouseUnavailable as error:
-        st.error(f"The warehouse cannot be read: {error} Run `make build`, then reload this page.")
+        st.error(f"The warehouse cannot be read: {error} Reload this page once it is built.")
         return
     kpis.show_money_in(str(monthly["reporting_currency"].iloc[0]) if len(monthly) else "USD")
     all_months = sorted(pd.to_datetime(monthly["month"]).dt.date)

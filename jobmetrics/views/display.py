@@ -163,7 +163,16 @@ LABELS = {
     "segment_and_plan_rate": "Segment and plan rate",
     "days_since_last_scan_rate": "Days since last scan rate",
 }
-NAMES = {"all": "All (blended)", "sql": "SQL"}
+NAMES = {
+    "all": "All (blended)",
+    "sql": "SQL",
+    # the funnel's steps (docs/metrics.md, conversion_funnel)
+    "signed_up": "Signed up",
+    "scanned": "Scanned a resume",
+    "engaged": "Engaged in the first weeks",
+    "converted": "Became a paying customer",
+    "retained": "Still paying a month later",
+}
 # An experiment's tables hold one metric each: the unit of its value and lift columns (a change of a rate
 # reads as a rate), and p-values as p-values.
 EXPERIMENT_UNITS = {"conversion": "rate", "scans_per_user": "number", "match_rate": "points"}

@@ -85,9 +85,23 @@ def funnel_steps(steps: pd.DataFrame) -> pd.DataFrame:
 
 
 def funnel(steps: pd.DataFrame) -> go.Figure:
-    return px.funnel(steps, x="users", y="step").update_traces(
-        texttemplate="%{value:,}<br>%{percentPrevious:.0%} of previous, %{percentInitial:.0%} of signups"
+    """The funnel's steps in words ("Signed up"), first on top, each bar with its users and its shares of the step
+    before and of signups. Bars start at the left, so the narrow last steps have the width beside them for their
+    words on a phone too."""
+    shown = steps.assign(
+        step=steps["step"].map(words),
+        of_previous=steps["users"] / steps["users"].shift(1).fillna(steps["users"]),
+        of_signups=steps["users"] / steps["users"].iloc[0] if len(steps) else 0.0,
     )
+    figure = px.bar(
+        shown, x="users", y="step", orientation="h", custom_data=["of_previous", "of_signups"], text="users"
+    )
+    figure.update_traces(
+        texttemplate="%{x:,}<br>%{customdata[0]:.0%} of previous<br>%{customdata[1]:.0%} of signups",
+        textposition="auto",
+        cliponaxis=False,
+    )
+    return figure.update_yaxes(title_text="", autorange="reversed").update_xaxes(title_text="Users")
 
 
 def cohort_heatmap(cohorts: pd.DataFrame, measure: str) -> go.Figure:

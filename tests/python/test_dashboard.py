@@ -229,8 +229,11 @@ def test_the_funnel_and_mrr_charts_are_the_marts(default_company: Build, run_app
     overview = by_name(app)
     assert "conversion_funnel" not in overview  # only the open tab is computed and drawn
     mrr = overview["mrr"].download
-    funnel = by_name(open_tab(app, "Funnel"))["conversion_funnel"].download
+    funnel_chart = by_name(open_tab(app, "Funnel"))["conversion_funnel"]
+    funnel = funnel_chart.download
     assert funnel["users"].tolist() == funnel_totals(default_company)["users"].tolist()
+    drawn = json.loads(funnel_chart.element.proto.spec)["data"][0]["y"]  # the steps in words, not column values
+    assert list(drawn) == [display.words(step) for step in funnel["step"]] and "Signed up" in drawn
     last_12 = default_company.query("select month, mrr from marts.mrr_monthly order by month desc limit 12")
     assert mrr["mrr"].tolist() == last_12.sort_values("month")["mrr"].tolist()
 
