@@ -3,21 +3,19 @@ dimensions, operators and values."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import pandas as pd
-import plotly.express as px
-import plotly.graph_objects as go
 import streamlit as st
 
 from jobmetrics import paths
-from jobmetrics.views import display
+from jobmetrics.views import display, figures
 from jobmetrics.views.display import words
 from page_kit import (
+    channel_colours,
     chart,
     listed_parameter,
+    segment_colours,
     table,
     warehouse_file,
     write_listed,
@@ -68,14 +66,15 @@ def report_builder() -> None:
     long = frame.melt(id_vars=group_by, value_vars=metrics, var_name="metric", value_name="value")
     if times:
         long = long.sort_values([*others, "metric", times[0]])
-        figure: Callable[[pd.DataFrame], go.Figure] = lambda data: px.line(  # noqa: E731
-            data, x=times[0], y="value", color=others[0] if others else "metric", line_dash="metric", markers=True
-        )
-    else:
-        figure = lambda data: px.bar(  # noqa: E731
-            data, x=others[0] if others else "metric", y="value", color="metric", barmode="group"
-        )
-    chart(long, "report_chart", figure)
+    grouped = others[0] if others else ""
+    colours = (
+        channel_colours()
+        if grouped.endswith("acquisition_channel")
+        else segment_colours()
+        if grouped.endswith("segment")
+        else display.colours(sorted({str(value) for value in long[grouped or "metric"]}))
+    )
+    chart(long, "report_chart", figures.report_chart(long, times, others, colours))
     table(frame, "report")
 
 

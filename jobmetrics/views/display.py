@@ -81,6 +81,8 @@ UNITS = {
     "after_12_months": "rate",
     "churn_probability_30d": "rate",
     "expected_mrr_at_risk": "money",
+    "scored_mrr": "money",
+    "mrr_at_risk_share": "rate",
     "risk_decile": "count",
     "mean_predicted": "rate",
     "observed_rate": "rate",

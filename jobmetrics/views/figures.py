@@ -4,6 +4,7 @@ rather than column names."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import pandas as pd
 import plotly.colors as plotly_colors
@@ -235,3 +236,49 @@ def forest(frame: pd.DataFrame) -> go.Figure:
     figure.update_xaxes(matches=None, showticklabels=True)
     figure.for_each_annotation(lambda note: note.update(text=note.text.split("=")[-1]))
     return figure.update_layout(height=120 + 140 * frame["metric"].nunique())
+
+
+def axis_format(unit: str) -> dict[str, str]:
+    """A y axis in a unit's terms: money with the reporting currency's symbol, rates as percentages."""
+    if unit == "money":
+        return {"tickprefix": kpis.currency_symbol(), "tickformat": "~s"}
+    if unit == "rate":
+        return {"tickformat": ".0%"}
+    return {"tickformat": "~s"}
+
+
+def report_chart(
+    long: pd.DataFrame, times: list[str], others: list[str], colours: dict[str, str]
+) -> Callable[[pd.DataFrame], go.Figure]:
+    """The report builder's chart of its long frame (the group-by columns, `metric`, `value`): lines over a time
+    grain, else grouped bars; coloured by the first other dimension in the colours every tab uses for it. Metrics
+    of different units (money, rates, counts) get a panel each, never a shared axis."""
+    metrics = list(dict.fromkeys(long["metric"]))
+    unit_of = {metric: display.UNITS.get(metric, "number") for metric in metrics}
+    panels = len(set(unit_of.values())) > 1
+    colour = others[0] if others else "metric"
+    options: dict[str, Any] = {
+        "color": colour,
+        "color_discrete_map": colours,
+        "facet_row": "metric" if panels else None,
+        "category_orders": {"metric": metrics},
+        "custom_data": ["metric"],
+    }
+
+    def draw(data: pd.DataFrame) -> go.Figure:
+        if times:
+            dash = "metric" if others and len(metrics) > 1 and not panels else None
+            drawn = px.line(data, x=times[0], y="value", line_dash=dash, markers=True, **options)
+        else:
+            drawn = px.bar(data, x=others[0] if others else "metric", y="value", barmode="group", **options)
+        axes = {trace.yaxis: str(trace.customdata[0][0]) for trace in drawn.data if len(trace.customdata)}
+        for axis, metric in axes.items():
+            name = "yaxis" + axis.removeprefix("y")
+            title = metric if panels or len(metrics) == 1 else ""  # in words once in_words reads it
+            drawn.layout[name].update(matches=None, title_text=title, **axis_format(unit_of[metric]))
+        drawn.for_each_annotation(lambda note: note.update(text=""))  # the panels' axis titles name them
+        # the legend under the chart, so that on a phone the lines get the whole width
+        legend = {"title_text": "", "orientation": "h", "yanchor": "top", "y": -0.12 if panels else -0.25}
+        return drawn.update_layout(height=280 * len(set(unit_of.values())) if panels else None, legend=legend)
+
+    return draw

@@ -427,6 +427,30 @@ def test_the_report_builder_link_shows_mrr_by_month(
     assert app.query_params["metrics"] == ["mrr", "new_mrr"]
 
 
+def test_the_report_builder_never_draws_a_rate_on_a_money_axis(
+    default_company: Build, run_app: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """MRR and conversion by channel: a panel each, money with "$" and the rate in percent, every channel in the
+    colour it has on the other tabs."""
+    monkeypatch.setenv("JOBMETRICS_MANIFEST", str(default_company.manifest))
+    app = run_app(
+        default_company.db,
+        tab="report",
+        metrics=["mrr", "free_to_paid_conversion_rate"],
+        group_by=["metric_time__month", "user__acquisition_channel"],
+    )
+    spec = json.loads(by_name(app)["report_chart"].element.proto.spec)
+    axes = {name: axis for name, axis in spec["layout"].items() if name.startswith("yaxis")}
+    assert {(axis.get("tickprefix"), axis.get("tickformat")) for axis in axes.values()} == {(None, ".0%"), ("$", "~s")}
+    assert {axis["title"]["text"] for axis in axes.values()} == {"MRR", "Free to paid conversion rate"}
+    channels = sorted(
+        set(default_company.query("select acquisition_channel from marts.dim_users")["acquisition_channel"])
+    )
+    expected = {display.words(name): colour for name, colour in display.colours(channels).items()}
+    drawn = {trace["name"]: trace["line"]["color"] for trace in spec["data"]}
+    assert drawn == expected
+
+
 def test_the_experiments_tab_reads_each_experiment_and_warns_of_a_broken_one(
     default_company: Build, run_app: Any
 ) -> None:
