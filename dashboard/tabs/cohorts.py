@@ -25,5 +25,9 @@ def cohorts(months: tuple[date, date], scope: Scope) -> None:
     )
     columns = ["cohort_month", "months_since_start", "cohort_customers", measure]
     cohort_table = in_months(mart("cohort_retention"), "cohort_month", months)[columns]
+    st.caption(
+        "Each cell: the percentage of the cohort's customers (logo) or of its starting MRR (revenue) still paying, "
+        "by months since the cohort's first month."
+    )
     company_wide("Cohort retention", scope)
     chart(cohort_table, "cohort_retention", lambda frame: figures.cohort_heatmap(frame, measure))

@@ -106,17 +106,22 @@ def funnel(steps: pd.DataFrame) -> go.Figure:
 
 
 def cohort_heatmap(cohorts: pd.DataFrame, measure: str) -> go.Figure:
-    """cohort_retention as a grid: a row per cohort (with its size), a column per month since start."""
-    grid = cohorts.pivot(index="cohort_month", columns="months_since_start", values=measure)
+    """cohort_retention as a grid: a row per cohort (with its size), a column per month since start, each cell's
+    percentage written in it. No colour bar and short row names, so that twelve columns keep their numbers
+    readable at a phone's 390 px."""
+    grid = cohorts.pivot(index="cohort_month", columns="months_since_start", values=measure) * 100
     sizes = cohorts.groupby("cohort_month")["cohort_customers"].first()
-    grid.index = [f"{month:%b %Y} ({sizes[month]:,})" for month in grid.index]
-    return px.imshow(
+    grid.index = [f"{month:%b %y} ({sizes[month]:,})" for month in grid.index]
+    figure = px.imshow(
         grid,
-        text_auto=".0%",
+        text_auto=".0f",
         aspect="auto",
         color_continuous_scale="Blues",
-        labels={"x": "Months since start", "y": "Cohort (customers)", "color": words(measure)},
+        zmin=0,
+        zmax=max(100.0, float(grid.max().max())) if grid.size else 100.0,  # revenue retention may pass 100%
+        labels={"x": "Months since start", "y": "Cohort (customers)", "color": f"{words(measure)} (%)"},
     )
+    return figure.update_traces(textfont_size=11).update_layout(coloraxis_showscale=False)
 
 
 def channel_cac(monthly: pd.DataFrame, colours: dict[str, str]) -> go.Figure:

@@ -126,7 +126,9 @@ def revenue_sections(db: Path, month: date) -> list[Section]:
     return [
         Section("MRR", trend),
         Section("MRR movements (contraction and churn below zero)", movements),
-        Section("Logo retention by cohort (customers still paying, months since their start)", heatmap),
+        Section(
+            "Logo retention by cohort: % of each cohort's customers still paying, by months since their start", heatmap
+        ),
     ]
 
 

@@ -291,6 +291,11 @@ def test_the_cohort_toggle_switches_to_revenue_retention(default_company: Build,
         f"where cohort_month >= '{cohorts['cohort_month'].min()}' order by cohort_month, months_since_start"
     )
     assert cohorts["revenue_retention_rate"].tolist() == pytest.approx(expected["revenue_retention_rate"].tolist())
+    heatmap = json.loads(by_name(app)["cohort_retention"].element.proto.spec)
+    # every cell's percentage written in it and no colour bar beside it: twelve columns fit a phone
+    assert heatmap["data"][0]["texttemplate"] == "%{z:.0f}" and heatmap["layout"]["coloraxis"]["showscale"] is False
+    first = cohorts[cohorts["months_since_start"] == 0]["revenue_retention_rate"]
+    assert (first == 1).all() and heatmap["layout"]["coloraxis"]["cmax"] >= 100
 
 
 def test_no_channels_chosen_says_there_is_no_data(default_company: Build, run_app: Any) -> None:
