@@ -70,14 +70,16 @@ RISK_COLUMNS = [
 
 def survival_at_milestones(curves: pd.DataFrame, grouped_by: str) -> pd.DataFrame:
     """Per group: its spells and the share still paying after 1, 3, 6 and 12 months, the months no spell has
-    reached left out (empty for a group whose spells are all shorter)."""
-    longest = curves["months_since_start"].max()
+    reached left out (empty for a group whose spells are all shorter). Still paying after k months is paying
+    for more than k - 1 whole months: the survival of row k - 1."""
+    longest = curves["months_since_start"].max() + 1
     rows = []
     for name, curve in curves.groupby("group_value", sort=True):
         by_month = curve.set_index("months_since_start")
         row: dict[str, object] = {grouped_by: words(str(name)), "spells": by_month["at_risk"].get(0)}
         for month in (month for month in SURVIVAL_MILESTONES if month <= longest):
-            row[f"after_{month}_month" + ("s" if month > 1 else "")] = by_month["survival"].get(month, float("nan"))
+            survival = by_month["survival"].get(month - 1, float("nan"))
+            row[f"after_{month}_month" + ("s" if month > 1 else "")] = survival
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -115,7 +117,7 @@ def churn(scope: Scope) -> None:
     colours = {"acquisition_channel": channel_colours(), "segment": segment_colours()}.get(
         grouped_by, display.colours(sorted(set(curves["group_value"])))
     )
-    st.subheader("Share of paying spells still paying, by whole months since they started")
+    st.subheader("Share of paying spells that paid at least so many whole months (100% at the start)")
     if grouped_by in ("overall", "plan"):
         company_wide("Survival by " + words(grouped_by).lower(), scope)
     columns = ["group_value", "months_since_start", "at_risk", "churned", "censored", "survival", "ci_low", "ci_high"]
@@ -131,7 +133,7 @@ def churn(scope: Scope) -> None:
     reached = [column.split("_")[1] for column in milestones.columns if column.startswith("after_")]
     if reached:
         listed = ", ".join(reached[:-1]) + " and " + reached[-1] if len(reached) > 1 else reached[0]
-        st.subheader(f"Still paying after {listed} month" + ("" if reached == ["1"] else "s"))
+        st.subheader(f"Paid at least {listed} whole month" + ("" if reached == ["1"] else "s"))
     table(milestones, "churn_survival_milestones")
     st.caption(
         "A paying spell runs from a customer's first paid day to the day they stop paying; a customer who comes "

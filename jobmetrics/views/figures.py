@@ -138,12 +138,16 @@ def translucent(colour: str, alpha: float = 0.18) -> str:
 
 
 def survival_curves(colours: dict[str, str]) -> Callable[[pd.DataFrame], go.Figure]:
-    """Each group's Kaplan-Meier curve as steps, with its 95% interval as a band of the same colour."""
+    """Each group's Kaplan-Meier curve as steps from 100% at month 0, with its 95% interval as a band of the same
+    colour. churn_survival's row t is the share paying for more than t whole months, so it is drawn at month t + 1:
+    every spell is paying when it starts."""
 
     def figure(frame: pd.DataFrame) -> go.Figure:
         drawn = go.Figure()
-        for name, curve in frame.groupby("group_value", sort=True):
+        for name, rows in frame.groupby("group_value", sort=True):
             colour = colours[str(name)]
+            start = pd.DataFrame([{"months_since_start": 0, "survival": 1.0, "ci_low": 1.0, "ci_high": 1.0}])
+            curve = pd.concat([start, rows.assign(months_since_start=rows["months_since_start"] + 1)])
             months = curve["months_since_start"].tolist()
             band = curve.dropna(subset=["ci_low"])
             # the band: its upper edge, then its lower edge filled up to it, both in time order
@@ -169,14 +173,13 @@ def survival_curves(colours: dict[str, str]) -> Callable[[pd.DataFrame], go.Figu
                     legendgroup=str(name),
                     mode="lines",
                     line={"color": colour, "shape": "hv"},
-                    customdata=curve[["at_risk", "churned", "censored", "ci_low", "ci_high"]],
-                    hovertemplate="after %{x} months: %{y:.1%} still paying (95% CI %{customdata[3]:.1%} to "
-                    "%{customdata[4]:.1%}); %{customdata[0]:,} spells at risk, %{customdata[1]:,} ended and "
-                    "%{customdata[2]:,} still paying after exactly %{x} months",
+                    customdata=curve[["ci_low", "ci_high"]],
+                    hovertemplate="%{y:.1%} paid at least %{x} whole months "
+                    "(95% CI %{customdata[0]:.1%} to %{customdata[1]:.1%})",
                 )
             )
-        drawn.update_yaxes(title_text="Still paying", tickformat=".0%", range=[0, 1.02])
-        drawn.update_xaxes(title_text="Whole months since the spell started")
+        drawn.update_yaxes(title_text="Paid at least so many months", tickformat=".0%", range=[0, 1.02])
+        drawn.update_xaxes(title_text="Months since the spell started")
         # the legend under the plot, so that on a phone the curves get the whole width
         return drawn.update_layout(
             legend={"title_text": "", "orientation": "h", "yanchor": "top", "y": -0.22}, hovermode="closest"

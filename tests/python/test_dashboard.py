@@ -498,7 +498,12 @@ def test_the_churn_tab_draws_each_groups_survival_and_says_whether_they_differ(
     assert sentence in [markdown.value for markdown in app.markdown]
     milestones = by_name(app)["churn_survival_milestones"].download.set_index("plan")
     annual = expected[expected["group_value"] == "premium_annual"].set_index("months_since_start")["survival"]
-    assert milestones.loc["Premium annual", "after_6_months"] == pytest.approx(annual[6], rel=1e-12)
+    # still paying after 6 months is paying for more than 5 whole months
+    assert milestones.loc["Premium annual", "after_6_months"] == pytest.approx(annual[5], rel=1e-12)
+    drawn = figures.survival_curves(display.colours(sorted(set(curves["group_value"]))))(curves)
+    line = next(trace for trace in drawn.data if trace.name == "premium_annual")
+    assert (line.x[0], line.y[0]) == (0, 1.0)  # every spell is paying when it starts
+    assert line.y[6] == pytest.approx(annual[5], rel=1e-12) and line.x[6] == 6
     overall = run_app(default_company.db, tab="churn")
     assert overall.query_params["survival_by"] == "overall"
     assert not [

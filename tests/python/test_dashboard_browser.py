@@ -151,7 +151,7 @@ def test_churn_shows_survival_curves_with_their_test_and_who_may_leave(
     phone = browser.new_page(viewport={"width": 390, "height": 844})
     try:
         phone.goto(f"{dashboard_url}/?tab=churn&survival_by=segment")
-        expect(phone.get_by_text("Still paying after 1, 3 and 6 months")).to_be_visible(timeout=60_000)
+        expect(phone.get_by_text("Paid at least 1, 3, 6 and 12 whole months")).to_be_visible(timeout=60_000)
         expect(phone.locator('[data-testid="stStatusWidget"]')).to_have_count(0, timeout=60_000)
         expect(visible_tab(phone).locator(".js-plotly-plot")).to_have_count(2)
         assert phone.evaluate("document.documentElement.scrollWidth") <= 390, "the page is wider than the phone"
