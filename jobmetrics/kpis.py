@@ -112,6 +112,12 @@ def format_value(value: Any, unit: str) -> str:
     return formats.get(unit, f"{number:g}")
 
 
+def p_words(p_value: float) -> str:
+    """A p-value in a sentence: "p < 0.001", else "p = 0.012"."""
+    shown = format_value(p_value, "p_value")
+    return f"p {shown}" if shown.startswith("<") else f"p = {shown}"
+
+
 def signed(change: Any, unit: str) -> str:
     """A change with its sign first ("-$0.27", "+1.2 pts"): a change of a rate in percentage points, never "-0.0"
     (a change that rounds to nothing has no sign)."""

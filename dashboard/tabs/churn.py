@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from jobmetrics.kpis import format_value
+from jobmetrics.kpis import format_value, p_words
 from jobmetrics.views import display, figures
 from jobmetrics.views.display import words
 from page_kit import (
@@ -90,8 +90,8 @@ def logrank_sentence(tests: pd.DataFrame, grouped_by: str) -> str:
         return ""
     p_value = found[0]["p_value"]
     if p_value < 0.05:
-        return f"These groups' survival differs (log-rank p = {p_value:.2g})."
-    return f"No detectable difference between these groups (log-rank p = {p_value:.2g})."
+        return f"These groups' survival differs (log-rank {p_words(p_value)})."
+    return f"No detectable difference between these groups (log-rank {p_words(p_value)})."
 
 
 def churn(scope: Scope) -> None:

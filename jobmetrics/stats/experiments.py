@@ -235,13 +235,19 @@ def points(value: float) -> str:
     return f"{value * 100:.1f}"
 
 
+def p_words(p_value: float) -> str:
+    """A p-value as a reader takes it in: "p < 0.001", else three decimals ("p = 0.012"). The same wording as
+    kpis.format_value's p_value unit; written here too because dbt's Python models import nothing outside stats."""
+    return "p < 0.001" if p_value < 0.001 else f"p = {p_value:.3f}"
+
+
 def verdict(results: pd.DataFrame, srm_p_value: float) -> str:
     """The readout in one sentence: broken, not enough data, the primary metric's significant lift, or none."""
     if results["users"].sum() == 0:
         return "not enough data yet: no exposure's window has ended"
     if srm_p_value < SRM_ALPHA:
         return (
-            f"broken: sample-ratio mismatch (p = {srm_p_value:.2g}); the split differs from the plan, so do not "
+            f"broken: sample-ratio mismatch ({p_words(srm_p_value)}); the split differs from the plan, so do not "
             "trust its results"
         )
     primary = results[(results["metric"] == PRIMARY_METRIC) & ~results["is_control"]]

@@ -494,7 +494,8 @@ def test_the_churn_tab_draws_each_groups_survival_and_says_whether_they_differ(
     )
     assert curves["survival"].tolist() == pytest.approx(expected["survival"].tolist(), rel=1e-12)
     p_value = default_company.query("select p_value from marts.churn_survival_tests where grouped_by = 'plan'")
-    sentence = f"These groups' survival differs (log-rank p = {p_value['p_value'].iloc[0]:.2g})."
+    p = p_value["p_value"].iloc[0]
+    sentence = f"These groups' survival differs (log-rank {'p < 0.001' if p < 0.001 else f'p = {p:.3f}'})."
     assert sentence in [markdown.value for markdown in app.markdown]
     milestones = by_name(app)["churn_survival_milestones"].download.set_index("plan")
     annual = expected[expected["group_value"] == "premium_annual"].set_index("months_since_start")["survival"]

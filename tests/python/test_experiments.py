@@ -185,7 +185,7 @@ def test_the_verdict_says_broken_winner_or_nothing() -> None:
         ]
     )
     assert experiments.verdict(winner, 0.5).startswith("checklist raises conversion by 20.0 points (95% CI 7.")
-    assert experiments.verdict(winner, 0.0001).startswith("broken: sample-ratio mismatch (p = 0.0001)")
+    assert experiments.verdict(winner, 0.0001).startswith("broken: sample-ratio mismatch (p < 0.001)")
     flat = readout_frame(
         [
             sufficient("control", "conversion", [0, 1] * 50, is_control=True),

@@ -8,7 +8,8 @@ import math
 import duckdb
 import pytest
 
-from jobmetrics.kpis import MISSING, currency_symbol, format_value, money_in, read_reporting_currency, signed
+from jobmetrics.kpis import MISSING, currency_symbol, format_value, money_in, p_words, read_reporting_currency, signed
+from jobmetrics.stats import experiments
 from jobmetrics.warehouse import WarehouseUnavailable
 
 
@@ -69,3 +70,8 @@ def test_a_warehouse_built_before_the_reporting_currency_says_to_rebuild() -> No
         con.execute("create schema marts; create table marts.mrr_monthly (month date, mrr double)")
         with pytest.raises(WarehouseUnavailable, match=r"out of date .*reporting_currency.*run `make build`"):
             read_reporting_currency(con)
+
+
+@pytest.mark.parametrize(("p_value", "shown"), [(7.6e-12, "p < 0.001"), (0.0042, "p = 0.004"), (0.5, "p = 0.500")])
+def test_a_p_value_reads_in_words_the_same_in_the_dashboard_and_the_marts(p_value: float, shown: str) -> None:
+    assert p_words(p_value) == shown == experiments.p_words(p_value)
