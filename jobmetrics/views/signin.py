@@ -115,8 +115,11 @@ def sign_out(path: Path, authenticator: Authenticate, key: str) -> None:
 def attempt(path: Path, known: users.Users, authenticator: Authenticate, given: dict[str, Any]) -> users.User | None:
     """The sign-in form (or the cookie): the user signed in, or None; a failure is counted for the user named."""
     before = {email: entry["failed_login_attempts"] for email, entry in given["usernames"].items()}
+    # a form of a readable width on a desktop; Streamlit stacks the columns at phone width, where it spans it
+    _, form_column, _ = st.columns([1, 2, 1])
     try:
-        authenticator.login(location="main", max_login_attempts=records.FAILURES, fields=FIELDS)
+        with form_column:
+            authenticator.login(location="main", max_login_attempts=records.FAILURES, fields=FIELDS)
     except LoginError as error:
         if "attempts" in str(error):
             refuse(LOCKED)

@@ -125,10 +125,15 @@ def test_nothing_is_shown_before_sign_in(page: Page, signin_url: str) -> None:
     # a link straight to a query of another tenant shows the form and nothing else
     sign_in_form(page, f"{signin_url}/?tab=sql&tenant=sample&q=select%20*%20from%20marts.mrr_monthly")
     nothing_of_the_warehouse(page)
+    form = page.locator('[data-testid="stForm"]')
+    box = form.bounding_box()
+    assert box is not None and 400 <= box["width"] <= 700, box  # a readable width on a desktop, not the page's
     screenshot(page, "signin")
     page.set_viewport_size({"width": 390, "height": 844})
     nothing_of_the_warehouse(page)
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    phone_box = form.bounding_box()
+    assert phone_box is not None and phone_box["width"] >= 320, phone_box  # the phone's width
     screenshot(page, "signin-phone")
 
 
