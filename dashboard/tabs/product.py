@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from datetime import date
 
+import pandas as pd
 import plotly.express as px
 import streamlit as st
 
 from jobmetrics.kpis import format_value
+from jobmetrics.views import figures
 from page_kit import (
     Scope,
     chart,
@@ -26,21 +28,18 @@ def product(months: tuple[date, date], scope: Scope) -> None:
         "scans_daily",
         lambda frame: px.line(frame, x="date_day", y="scans"),
     )
-    engagement = in_months(mart("engagement_daily"), "date_day", months)
+    everything = mart("engagement_daily")
+    engagement = in_months(everything, "date_day", months)
+    full = figures.first_full_month(everything["date_day"])
+    engagement = engagement[pd.to_datetime(engagement["date_day"]) >= full]
     st.subheader("Active users")
-    chart(
-        engagement[["date_day", "dau", "wau", "mau"]],
-        "active_users",
-        lambda frame: px.line(
-            frame, x="date_day", y=["dau", "wau", "mau"], labels={"value": "Active users", "variable": ""}
-        ),
+    st.caption(
+        f"From {full:%-d %b %Y}, the first day with 30 days of data behind it: before it, monthly active users and "
+        "stickiness would count part of a month."
     )
+    chart(engagement[["date_day", "dau", "wau", "mau"]], "active_users", figures.active_users)
     st.subheader("Stickiness (DAU / MAU)")
-    chart(
-        engagement[["date_day", "stickiness"]],
-        "stickiness",
-        lambda frame: px.line(frame, x="date_day", y="stickiness").update_yaxes(tickformat=".0%"),
-    )
+    chart(engagement[["date_day", "stickiness"]], "stickiness", figures.stickiness)
     iterations = mart("match_rate_by_iteration")
     st.subheader("Match rate by iteration on a job")
     if not iterations.empty:

@@ -290,3 +290,26 @@ def report_chart(
         return drawn.update_layout(height=280 * len(set(unit_of.values())) if panels else None, legend=legend)
 
     return draw
+
+
+# active users in one family of blues, darkest for the most demanding count: no red, which means a loss elsewhere
+ACTIVE_USER_COLOURS = {"dau": "#08306b", "wau": "#2171b5", "mau": "#6baed6"}
+
+
+def first_full_month(days: pd.Series) -> pd.Timestamp:
+    """The first day with 30 days of data up to it (the first of which is the data's first day): monthly active
+    users and stickiness are whole from there."""
+    return pd.Timestamp(pd.to_datetime(days).min()) + pd.Timedelta(days=29)
+
+
+def active_users(engagement: pd.DataFrame) -> go.Figure:
+    """engagement_daily's DAU, WAU and MAU by day, the legend under the chart."""
+    long = engagement.melt(id_vars="date_day", value_vars=["dau", "wau", "mau"], var_name="measure", value_name="users")
+    figure = px.line(long, x="date_day", y="users", color="measure", color_discrete_map=ACTIVE_USER_COLOURS)
+    return figure.update_layout(legend={"title_text": "", "orientation": "h", "yanchor": "top", "y": -0.25})
+
+
+def stickiness(engagement: pd.DataFrame) -> go.Figure:
+    """engagement_daily's DAU / MAU by day."""
+    figure = px.line(engagement, x="date_day", y="stickiness", color_discrete_sequence=[ACTIVE_USER_COLOURS["dau"]])
+    return figure.update_yaxes(tickformat=".0%")

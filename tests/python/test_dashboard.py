@@ -640,3 +640,15 @@ def test_the_ask_tab_says_it_is_offline_and_what_it_can_answer(default_company: 
     app = run_app(default_company.db, tab="ask")
     assert any(caption.value.startswith("Offline (no ANTHROPIC_API_KEY") for caption in app.caption)
     assert app.text_input(key="question").placeholder == "What's our churn rate?"  # a question it can answer
+
+
+def test_active_users_and_stickiness_start_with_a_whole_month_of_data(default_company: Build, run_app: Any) -> None:
+    """The sample's data starts on 1 Jan 2025, so MAU and stickiness are whole from 30 Jan; before it they would
+    count part of a month (MAU climbing for four weeks)."""
+    app = run_app(default_company.db, tab="product", **{"from": "2025-01"})
+    shown = by_name(app)
+    for name in ("active_users", "stickiness"):
+        assert pd.to_datetime(shown[name].download["date_day"]).min() == pd.Timestamp("2025-01-30"), name
+    traces = json.loads(shown["active_users"].element.proto.spec)["data"]
+    assert {trace["name"] for trace in traces} == {"Daily active users", "Weekly active users", "Monthly active users"}
+    assert all(trace["line"]["color"] in figures.ACTIVE_USER_COLOURS.values() for trace in traces)
