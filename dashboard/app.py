@@ -112,8 +112,16 @@ def freshness(monthly: pd.DataFrame) -> str:
     return f"Data as of {as_of:%-d %b %Y}, built at {built:%-d %b %Y %H:%M}."
 
 
+# Every tab's name in view at any width: the tab bar wraps onto a second line on a phone instead of scrolling
+# behind an arrow.
+TABS_WRAP = (
+    "<style>[data-testid='stTabs'] [role='tablist'] { flex-wrap: wrap; overflow-x: visible; row-gap: 0.25rem; }</style>"
+)
+
+
 def main() -> None:
     st.set_page_config(page_title="JobMetrics", layout="wide")
+    st.html(TABS_WRAP)
     st.title("JobMetrics")
     choose_tenant(signin.gate())
     try:

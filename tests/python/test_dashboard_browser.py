@@ -155,6 +155,11 @@ def test_churn_shows_survival_curves_with_their_test_and_who_may_leave(
         expect(phone.locator('[data-testid="stStatusWidget"]')).to_have_count(0, timeout=60_000)
         expect(visible_tab(phone).locator(".js-plotly-plot")).to_have_count(2)
         assert phone.evaluate("document.documentElement.scrollWidth") <= 390, "the page is wider than the phone"
+        tabs = phone.get_by_role("tab").all()
+        assert len(tabs) == len(TAB_IDS)
+        for tab in tabs:  # every tab in view, none behind a scroll arrow
+            box = tab.bounding_box()
+            assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390, (tab.inner_text(), box)
         screenshot(phone, "churn-phone")
     finally:
         phone.close()
