@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import pandas as pd
 import streamlit as st
 
 from jobmetrics import paths
@@ -62,20 +63,25 @@ def report_builder() -> None:
         return
     times = [column for column in group_by if column.startswith("metric_time")]
     others = [column for column in group_by if column not in times]
-    frame = display.to_cents(frame)
+    frame = display.to_cents(frame).assign(**{column: pd.to_datetime(frame[column]) for column in times})
     long = frame.melt(id_vars=group_by, value_vars=metrics, var_name="metric", value_name="value")
     if times:
         long = long.sort_values([*others, "metric", times[0]])
-    grouped = others[0] if others else ""
-    colours = (
-        channel_colours()
-        if grouped.endswith("acquisition_channel")
-        else segment_colours()
-        if grouped.endswith("segment")
-        else display.colours(sorted({str(value) for value in long[grouped or "metric"]}))
-    )
+    colours = chart_colours(others[0] if others else None, long, metrics)
     chart(long, "report_chart", figures.report_chart(long, times, others, colours))
     table(frame, "report")
+
+
+def chart_colours(grouped: str | None, long: pd.DataFrame, metrics: list[str]) -> dict[str, str]:
+    """The colours the report's lines or bars take: a channel's or a segment's from every other tab, a movement's
+    from the MRR bridge, otherwise one per value."""
+    if grouped is None:
+        return {**display.colours(metrics), **figures.METRIC_COLOURS}
+    if grouped.endswith("acquisition_channel"):
+        return channel_colours()
+    if grouped.endswith("segment"):
+        return segment_colours()
+    return display.colours(sorted({str(value) for value in long[grouped]}))
 
 
 def report_filters(manifest: Path, metrics: list[str]) -> list[semantic.Filter]:

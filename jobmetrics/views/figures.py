@@ -38,6 +38,8 @@ MOVEMENT_COLOURS = {
     "churned_mrr_involuntary": "#8b0000",
     "fx_mrr": "#999999",
 }
+# a metric drawn on its own (the report builder) keeps its movement's colour; MRR itself is dark blue
+METRIC_COLOURS = {**MOVEMENT_COLOURS, "mrr": "#08306b", "churned_mrr": MOVEMENT_COLOURS["churned_mrr_voluntary"]}
 LOSSES = ["contraction_mrr", "churned_mrr_voluntary", "churned_mrr_involuntary"]
 SOMETIMES = ["churned_mrr_involuntary", "fx_mrr"]
 
