@@ -130,7 +130,9 @@ def main() -> None:
         channel_names = sorted(set(mart("channel_performance")["acquisition_channel"]) - {"all"})
         segment_names = sorted(set(mart("segment_performance")["segment"]) - {"all"})
     except WarehouseUnavailable as error:
-        st.error(f"The warehouse cannot be read: {error} Reload this page once it is built.")
+        built = "make build" in str(error)  # the message may say it already
+        advice = "Reload this page once it is built." if built else "Run `make build`, then reload this page."
+        st.error(f"The warehouse cannot be read: {error} {advice}")
         return
     kpis.show_money_in(str(monthly["reporting_currency"].iloc[0]) if len(monthly) else "USD")
     all_months = sorted(pd.to_datetime(monthly["month"]).dt.date)

@@ -120,12 +120,7 @@ def churn(scope: Scope) -> None:
     st.subheader("Share of paying spells that paid at least so many whole months (100% at the start)")
     if grouped_by in ("overall", "plan"):
         company_wide("Survival by " + words(grouped_by).lower(), scope)
-    columns = ["group_value", "months_since_start", "at_risk", "churned", "censored", "survival", "ci_low", "ci_high"]
-    chart(
-        curves[columns].sort_values(["group_value", "months_since_start"]),
-        "churn_survival",
-        figures.survival_curves(colours),
-    )
+    chart(figures.survival_points(curves), "churn_survival", figures.survival_curves(colours))
     sentence = logrank_sentence(mart("churn_survival_tests"), grouped_by)
     if sentence:
         st.markdown(sentence)

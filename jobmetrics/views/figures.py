@@ -83,21 +83,29 @@ FUNNEL_NOTE = (
 
 
 def funnel_steps(steps: pd.DataFrame) -> pd.DataFrame:
-    """conversion_funnel's rows summed per step, in step order."""
-    return steps.groupby(["step_order", "step"], as_index=False).agg(users=("users", "sum"))[["step", "users"]]
+    """conversion_funnel's rows summed per step, in step order, with each step's share of the step before and of
+    signups (of the sums: the shares of the chosen channels and segments together)."""
+    summed = steps.groupby(["step_order", "step"], as_index=False).agg(users=("users", "sum"))[["step", "users"]]
+    first = summed["users"].iloc[0] if len(summed) else 0
+    return summed.assign(
+        pct_of_previous_step=summed["users"]
+        / summed["users"].shift(1).fillna(summed["users"]).replace(0, float("nan")),
+        pct_of_signups=summed["users"] / first if first else float("nan"),
+    )
 
 
 def funnel(steps: pd.DataFrame) -> go.Figure:
     """The funnel's steps in words ("Signed up"), first on top, each bar with its users and its shares of the step
     before and of signups. Bars start at the left, so the narrow last steps have the width beside them for their
     words on a phone too."""
-    shown = steps.assign(
-        step=steps["step"].map(words),
-        of_previous=steps["users"] / steps["users"].shift(1).fillna(steps["users"]),
-        of_signups=steps["users"] / steps["users"].iloc[0] if len(steps) else 0.0,
-    )
+    shown = steps.assign(step=steps["step"].map(words))
     figure = px.bar(
-        shown, x="users", y="step", orientation="h", custom_data=["of_previous", "of_signups"], text="users"
+        shown,
+        x="users",
+        y="step",
+        orientation="h",
+        custom_data=["pct_of_previous_step", "pct_of_signups"],
+        text="users",
     )
     figure.update_traces(
         texttemplate="%{x:,}<br>%{customdata[0]:.0%} of previous<br>%{customdata[1]:.0%} of signups",
@@ -111,19 +119,21 @@ def cohort_heatmap(cohorts: pd.DataFrame, measure: str) -> go.Figure:
     """cohort_retention as a grid: a row per cohort (with its size), a column per month since start, each cell's
     percentage written in it. No colour bar and short row names, so that twelve columns keep their numbers
     readable at a phone's 390 px."""
-    grid = cohorts.pivot(index="cohort_month", columns="months_since_start", values=measure) * 100
+    grid = cohorts.pivot(index="cohort_month", columns="months_since_start", values=measure)
     sizes = cohorts.groupby("cohort_month")["cohort_customers"].first()
     grid.index = [f"{month:%b %y} ({sizes[month]:,})" for month in grid.index]
     figure = px.imshow(
         grid,
-        text_auto=".0f",
         aspect="auto",
         color_continuous_scale="Blues",
         zmin=0,
-        zmax=max(100.0, float(grid.max().max())) if grid.size else 100.0,  # revenue retention may pass 100%
-        labels={"x": "Months since start", "y": "Cohort (customers)", "color": f"{words(measure)} (%)"},
+        zmax=max(1.0, float(grid.max().max())) if grid.size else 1.0,  # revenue retention may pass 100%
+        labels={"x": "Months since start", "y": "Cohort (customers)", "color": words(measure)},
     )
-    return figure.update_traces(textfont_size=11).update_layout(coloraxis_showscale=False)
+    percent = grid.map(lambda share: "" if pd.isna(share) else f"{share * 100:.0f}")
+    return figure.update_traces(text=percent.to_numpy(), texttemplate="%{text}", textfont_size=11).update_layout(
+        coloraxis_showscale=False
+    )
 
 
 def channel_cac(monthly: pd.DataFrame, colours: dict[str, str]) -> go.Figure:
@@ -139,24 +149,32 @@ def translucent(colour: str, alpha: float = 0.18) -> str:
     return f"rgba({red:.0f}, {green:.0f}, {blue:.0f}, {alpha})"
 
 
+def survival_points(curves: pd.DataFrame) -> pd.DataFrame:
+    """churn_survival's curves as they are drawn: row t (the share paying for more than t whole months) at
+    months_paid t + 1, after a start at 0 where every spell is paying (100%)."""
+    columns = ["group_value", "months_paid", "survival", "ci_low", "ci_high"]
+    starts = pd.DataFrame(
+        {"group_value": sorted(set(curves["group_value"])), "months_paid": 0, "survival": 1.0, "ci_low": 1.0}
+    ).assign(ci_high=1.0)
+    shifted = curves.assign(months_paid=curves["months_since_start"] + 1)[columns]
+    return pd.concat([starts[columns], shifted]).sort_values(["group_value", "months_paid"]).reset_index(drop=True)
+
+
 def survival_curves(colours: dict[str, str]) -> Callable[[pd.DataFrame], go.Figure]:
-    """Each group's Kaplan-Meier curve as steps from 100% at month 0, with its 95% interval as a band of the same
-    colour. churn_survival's row t is the share paying for more than t whole months, so it is drawn at month t + 1:
-    every spell is paying when it starts."""
+    """Each group's Kaplan-Meier curve (survival_points) as steps from 100% at month 0, with its 95% interval as a
+    band of the same colour."""
 
     def figure(frame: pd.DataFrame) -> go.Figure:
         drawn = go.Figure()
-        for name, rows in frame.groupby("group_value", sort=True):
+        for name, curve in frame.groupby("group_value", sort=True):
             colour = colours[str(name)]
-            start = pd.DataFrame([{"months_since_start": 0, "survival": 1.0, "ci_low": 1.0, "ci_high": 1.0}])
-            curve = pd.concat([start, rows.assign(months_since_start=rows["months_since_start"] + 1)])
-            months = curve["months_since_start"].tolist()
+            months = curve["months_paid"].tolist()
             band = curve.dropna(subset=["ci_low"])
             # the band: its upper edge, then its lower edge filled up to it, both in time order
             for edge, fill in (("ci_high", "none"), ("ci_low", "tonexty")):
                 drawn.add_trace(
                     go.Scatter(
-                        x=band["months_since_start"],
+                        x=band["months_paid"],
                         y=band[edge],
                         mode="lines",
                         fill=fill,

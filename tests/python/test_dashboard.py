@@ -293,9 +293,11 @@ def test_the_cohort_toggle_switches_to_revenue_retention(default_company: Build,
     assert cohorts["revenue_retention_rate"].tolist() == pytest.approx(expected["revenue_retention_rate"].tolist())
     heatmap = json.loads(by_name(app)["cohort_retention"].element.proto.spec)
     # every cell's percentage written in it and no colour bar beside it: twelve columns fit a phone
-    assert heatmap["data"][0]["texttemplate"] == "%{z:.0f}" and heatmap["layout"]["coloraxis"]["showscale"] is False
+    assert heatmap["data"][0]["texttemplate"] == "%{text}" and heatmap["layout"]["coloraxis"]["showscale"] is False
+    written = [cell for row in heatmap["data"][0]["text"] for cell in row if cell]
+    assert written[0] == "100" and set(written) <= {str(n) for n in range(1000)}  # whole percentages
     first = cohorts[cohorts["months_since_start"] == 0]["revenue_retention_rate"]
-    assert (first == 1).all() and heatmap["layout"]["coloraxis"]["cmax"] >= 100
+    assert (first == 1).all() and heatmap["layout"]["coloraxis"]["cmax"] >= 1
 
 
 def test_no_channels_chosen_says_there_is_no_data(default_company: Build, run_app: Any) -> None:
@@ -489,10 +491,14 @@ def test_the_churn_tab_draws_each_groups_survival_and_says_whether_they_differ(
         "select group_value, months_since_start, survival from marts.churn_survival where grouped_by = 'plan' "
         "order by group_value, months_since_start"
     )
-    assert curves[["group_value", "months_since_start"]].values.tolist() == (
-        expected[["group_value", "months_since_start"]].values.tolist()
-    )
-    assert curves["survival"].tolist() == pytest.approx(expected["survival"].tolist(), rel=1e-12)
+    # drawn and downloaded as drawn: each plan from 100% at 0 months, then row t at t + 1 months paid
+    wanted = []
+    for plan, rows in expected.groupby("group_value", sort=True):
+        wanted += [(plan, 0, 1.0)] + [
+            (plan, t + 1, s) for t, s in zip(rows.months_since_start, rows.survival, strict=True)
+        ]
+    assert [tuple(row) for row in curves[["group_value", "months_paid"]].values.tolist()] == [w[:2] for w in wanted]
+    assert curves["survival"].tolist() == pytest.approx([w[2] for w in wanted], rel=1e-12)
     p_value = default_company.query("select p_value from marts.churn_survival_tests where grouped_by = 'plan'")
     p = p_value["p_value"].iloc[0]
     sentence = f"These groups' survival differs (log-rank {'p < 0.001' if p < 0.001 else f'p = {p:.3f}'})."
@@ -502,6 +508,7 @@ def test_the_churn_tab_draws_each_groups_survival_and_says_whether_they_differ(
     # still paying after 6 months is paying for more than 5 whole months
     assert milestones.loc["Premium annual", "after_6_months"] == pytest.approx(annual[5], rel=1e-12)
     drawn = figures.survival_curves(display.colours(sorted(set(curves["group_value"]))))(curves)
+    assert (milestones.loc["Premium annual", "after_1_month"], 1.0) == (annual[0], curves["survival"].max())
     line = next(trace for trace in drawn.data if trace.name == "premium_annual")
     assert (line.x[0], line.y[0]) == (0, 1.0)  # every spell is paying when it starts
     assert line.y[6] == pytest.approx(annual[5], rel=1e-12) and line.x[6] == 6
