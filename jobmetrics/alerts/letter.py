@@ -91,6 +91,11 @@ def headline(report: Report) -> str:
     )
 
 
+def as_of(report: Report) -> str:
+    """The data's last day ("31 Dec 2025"), or that there is no daily data yet."""
+    return f"{report['as_of']:%-d %b %Y}" if report["as_of"] else "no daily data yet"
+
+
 def subject(company: str, items: list[Attention]) -> str:
     if not items:
         return f"{company}: every KPI ok"
@@ -142,7 +147,7 @@ def body_html(company: str, report: Report, items: list[Attention], link: str | 
         f'<body style="margin:0;padding:12px"><div style="max-width:600px;margin:0 auto;{FONT}">'
         f'<h1 style="font-size:20px;margin:0">{html.escape(company)}</h1>'
         f'<p style="margin:2px 0 12px;color:#6b7280">{status_word(report["status"])} as of '
-        f"{report['as_of']:%-d %b %Y}</p>"
+        f"{as_of(report)}</p>"
         f'<p style="font-size:17px;margin:0 0 12px"><b>{html.escape(headline(report))}</b></p>'
         + (f"<h2 {section}>Needs attention</h2>" + "".join(item_html(item) for item in items) if items else "")
         + button
@@ -170,7 +175,7 @@ def compose(tenant: str, report: Report, to: list[str], link: str | None) -> Ema
         needs = [f"- {item.severity.upper()}: {item.sentence}" for item in items]
         text = "\n".join(
             [
-                f"{company}, as of {report['as_of']}: {headline(report)}",
+                f"{company}, as of {as_of(report)}: {headline(report)}",
                 *(["", "Needs attention:", *needs] if needs else []),
                 "",
                 format_text(report),

@@ -245,3 +245,19 @@ def test_the_digest_reads_at_phone_width(warehouse: Path) -> None:
             SCREENSHOTS.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(SCREENSHOTS / f"digest-{width}.png"), full_page=True)
         browser.close()
+
+
+def test_a_digest_before_any_daily_data_says_so() -> None:
+    report = {
+        "as_of": None,
+        "days": 7,
+        "status": "warning",
+        "kpis": [],
+        "anomalies": [],
+        "experiments": [],
+        "mrr": None,
+    }
+    message = letter.compose("default", report, ["cfo@acme.test"], None)
+    text, html = text_and_html(message)
+    assert "no daily data yet" in text and "no daily data yet" in html and "No month of MRR yet." in html
+    assert message["Subject"] == "JobMetrics: every KPI ok"
