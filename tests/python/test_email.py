@@ -248,10 +248,10 @@ def test_the_digest_reads_at_phone_width(warehouse: Path) -> None:
 
 
 def test_a_digest_before_any_daily_data_says_so() -> None:
-    report = {
+    report: monitoring.Report = {
         "as_of": None,
         "days": 7,
-        "status": "warning",
+        "status": "ok",
         "kpis": [],
         "anomalies": [],
         "experiments": [],
