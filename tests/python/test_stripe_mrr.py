@@ -317,7 +317,7 @@ def euro_company(shared_dir: Path) -> Build:
     def make(work: Path) -> Build:
         stripe_companies.euro_reporting().write(work / "raw")
         variables = f"{{as_of_date: '{stripe_companies.AS_OF}', reporting_currency: eur}}"
-        return build_from(work / "raw", work, "--vars", variables, parsed=parsed)
+        return build_from(work / "raw", work, "--vars", variables, parsed=parsed, artifacts=True)
 
     return shared_build(shared_dir, "stripe-euro", make)
 
@@ -331,11 +331,12 @@ def test_a_company_reporting_in_euros_is_converted_into_euros(euro_company: Buil
 
 
 def test_every_surface_shows_money_in_the_reporting_currency(
-    euro_company: Build, run_app: Any, capsys: pytest.CaptureFixture[str]
+    euro_company: Build, run_app: Any, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """MRR €199.00 and ARPU €99.50 (worked out in stripe_companies.euro_reporting), never in dollars: the
     dashboard, `jobmetrics overview`, the board pack, the alerts, the digest and ask."""
     db = euro_company.db
+    monkeypatch.setenv("JOBMETRICS_MANIFEST", str(euro_company.manifest))  # ask reads the marts' descriptions
     app = run_app(db)
     assert next(metric.value for metric in app.metric if metric.label.startswith("MRR")) == "€199.00"
     assert any(caption.value.startswith("Money is in EUR.") for caption in app.caption)
