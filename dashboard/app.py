@@ -1,57 +1,69 @@
-"""JobMetrics dashboard: the marts as pages for people who do not write SQL. This file is the router: page
-config, sign-in, the tenant, the sidebar's filters and the tabs; each tab is a module of dashboard/tabs/ that reads
-marts through the jobmetrics package and draws them with the shared figures.
+"""JobMetrics dashboard: the marts as pages for people who do not write SQL. This file is the entry of a
+Streamlit multipage app (`st.navigation`): page config, sign-in, the tenant, the sidebar's filters and the row of
+page links; each page is a module of dashboard/tabs/ that reads marts through the jobmetrics package and draws them
+with the shared figures.
 
-Every view is a link: the tab, the tenant, the month range, the channels and segments and each tab's inputs
-live in the URL's query, so a copied URL opens the same view. Every view reads one tenant's own file.
+Every view is a link: the page is the URL's path (/funnel), and the tenant, the month range, the channels and
+segments and each page's inputs live in its query, so a copied URL opens the same view; a link made when the pages
+were tabs (`?tab=funnel`) opens its page. Every view reads one tenant's own file.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from datetime import datetime
 
 import pandas as pd
 import streamlit as st
+from streamlit.navigation.page import StreamlitPage
 
 from jobmetrics import kpis, marts, paths, tenants
 from jobmetrics.access.users import User
 from jobmetrics.views import display, signin
 from jobmetrics.views.display import words
 from jobmetrics.warehouse import WarehouseUnavailable
-from page_kit import READING, Scope, listed_parameter, mart, month_parameter, warehouse_file, write_listed
-from tabs import ask, churn, cohorts, experiments, funnel, overview, product, report, sql
-from tabs import channels as channels_tab
-
-# the `tab` query parameter -> the tab's label
-TABS = {
-    "overview": "Overview",
-    "funnel": "Funnel",
-    "cohorts": "Cohorts",
-    "channels": "Channels and segments",
-    "product": "Product",
-    "churn": "Churn",
-    "experiments": "Experiments",
-    "sql": "SQL",
-    "report": "Report builder",
-    "ask": "Ask",
-}
+from page_kit import (
+    FILTERS,
+    PAGES,
+    READING,
+    Filters,
+    Scope,
+    listed_parameter,
+    mart,
+    month_parameter,
+    warehouse_file,
+    write_listed,
+)
 
 
-def render(title: str, page: Callable[[], None]) -> None:
-    """One tab; its server time is kept in the session for `make benchmark`."""
+def route() -> tuple[list[StreamlitPage], StreamlitPage]:
+    """Every page (a module of dashboard/tabs/) and the one in the URL's path, settled first on every run, before
+    sign-in. At / the page is the overview, or the one a link from before the pages names (`/?tab=funnel`), with
+    all of that link's parameters."""
+    old_link = st.query_params.get("tab", "")
+    at_root = old_link if old_link in PAGES else "overview"
+    pages = [
+        st.Page(f"tabs/{path}.py", title=title, url_path=path, default=path == at_root) for path, title in PAGES.items()
+    ]
+    return pages, st.navigation(pages, position="hidden")
+
+
+def draw(shown: StreamlitPage) -> None:
+    """The page; its server time is kept in the session for `make benchmark`."""
+    st.session_state["page"] = shown.title  # the page this run draws (the benchmark and the tests read it)
     started = time.perf_counter()
     try:
-        page()
+        shown.run()
     except WarehouseUnavailable as error:
         st.error(f"The warehouse cannot be read: {error}")
-    st.session_state.setdefault("render_seconds", {})[title] = time.perf_counter() - started
+    st.session_state.setdefault("render_seconds", {})[shown.title] = time.perf_counter() - started
 
 
-def remember_tab() -> None:
-    label = st.session_state["tab"]
-    st.query_params["tab"] = next(key for key, value in TABS.items() if value == label)
+def page_links(pages: list[StreamlitPage]) -> None:
+    """Every page's link in one row that wraps on a phone instead of hiding behind a menu."""
+    with st.container(horizontal=True, gap=None):
+        for page in pages:
+            st.page_link(page)
 
 
 def choose_tenant(user: User | None) -> None:
@@ -112,18 +124,12 @@ def freshness(monthly: pd.DataFrame) -> str:
     return f"Data as of {as_of:%-d %b %Y}, built at {built:%-d %b %Y %H:%M}."
 
 
-# Every tab's name in view at any width: the tab bar wraps onto a second line on a phone instead of scrolling
-# behind an arrow.
-TABS_WRAP = (
-    "<style>[data-testid='stTabs'] [role='tablist'] { flex-wrap: wrap; overflow-x: visible; row-gap: 0.25rem; }</style>"
-)
-
-
 def main() -> None:
     st.set_page_config(page_title="JobMetrics", layout="wide")
-    st.html(TABS_WRAP)
     st.title("JobMetrics")
+    pages, shown = route()
     choose_tenant(signin.gate())
+    page_links(pages)
     try:
         monthly = mart("mrr_monthly")
         # the filters' choices come from the small per-channel and per-segment marts, not the user table
@@ -149,6 +155,7 @@ def main() -> None:
                 month_parameter("to", all_months, default_range[1]),
             ),
             format_func=lambda month: f"{month:%b %Y}",
+            key="months",
         )
         channels = st.multiselect(
             "Channels",
@@ -174,25 +181,8 @@ def main() -> None:
         f"Showing {months[0]:%b %Y} to {months[1]:%b %Y}; channels: {chosen_channels}; "
         f"segments: {chosen_segments}. {freshness(monthly)}"
     )
-    scope = Scope(channels, segments, channel_names, segment_names)
-    pages: dict[str, Callable[[], None]] = {
-        "Overview": lambda: overview.overview(months, scope),
-        "Funnel": lambda: funnel.funnel(scope, months),
-        "Cohorts": lambda: cohorts.cohorts(months, scope),
-        "Channels and segments": lambda: channels_tab.channels_and_segments(scope, months),
-        "Product": lambda: product.product(months, scope),
-        "Churn": lambda: churn.churn(scope),
-        "Experiments": experiments.experiment_view,
-        "SQL": sql.sql,
-        "Report builder": report.report_builder,
-        "Ask": ask.ask,
-    }
-    chosen = TABS.get(st.query_params.get("tab", ""), "Overview")
-    tabs = st.tabs(list(pages), default=chosen, key="tab", on_change=remember_tab)
-    for tab, (title, page) in zip(tabs, pages.items(), strict=True):
-        if tab.open:
-            with tab:
-                render(title, page)
+    st.session_state[FILTERS] = Filters(months, Scope(channels, segments, channel_names, segment_names))
+    draw(shown)
 
 
 main()

@@ -36,10 +36,43 @@ class Scope:
         return frame[frame["acquisition_channel"].isin(self.channels) & frame["segment"].isin(self.segments)]
 
 
+@dataclass(frozen=True)
+class Filters:
+    """What the sidebar chose for the page drawn in this run: the months and the channels and segments."""
+
+    months: tuple[date, date]
+    scope: Scope
+
+
+# the session key of the sidebar's choice, set by dashboard/app.py before it runs a page
+FILTERS = "filters"
+
+
+def filters() -> Filters:
+    """The sidebar's choice, for a page of the dashboard."""
+    chosen: Filters = st.session_state[FILTERS]
+    return chosen
+
+
 def company_wide(what: str, scope: Scope) -> None:
     """Say beside a figure the filters do not apply to that it is the whole company's."""
     if scope.narrowed:
         st.caption(f"{what}: the whole company; the channel and segment filters do not apply.")
+
+
+# each page's path in a link (and its `?tab=` before the pages) -> its title
+PAGES = {
+    "overview": "Overview",
+    "funnel": "Funnel",
+    "cohorts": "Cohorts",
+    "channels": "Channels and segments",
+    "product": "Product",
+    "churn": "Churn",
+    "experiments": "Experiments",
+    "sql": "SQL",
+    "report": "Report builder",
+    "ask": "Ask",
+}
 
 
 # the session key of the tenant this run reads, settled by choose_tenant before any mart is read

@@ -361,23 +361,28 @@ SQL_TAB_QUERY = (
 
 
 def time_dashboard_tabs(db: Path, out: Path) -> None:
-    """Each dashboard tab's server seconds when opened a second time, once the first has filled the cache (JSON to
-    `out`). Only the open tab is drawn, so each is opened in turn, as a click opens it."""
+    """Each dashboard page's server seconds when drawn a second time, once the first has filled the cache (JSON
+    to `out`). Only the open page is drawn, so each is opened in turn."""
+    from streamlit import config as streamlit_config
     from streamlit.testing.v1 import AppTest
 
     os.environ["JOBMETRICS_DB"] = str(db)
+    os.environ["JOBMETRICS_USERS"] = str(out.with_name("no-users.yaml"))  # open, as on this machine's loopback
+    streamlit_config.set_option("server.address", "127.0.0.1")
     app = AppTest.from_file(str(paths.PROJECT_ROOT / "dashboard" / "app.py"), default_timeout=600)
     # the SQL tab and the report builder answer a month-grain question
     app.query_params["q"] = SQL_TAB_QUERY
     app.query_params["metrics"] = "mrr"
     app.query_params["group_by"] = "metric_time__month"
     app.run()
-    for label in [tab.label for tab in app.tabs]:
-        app.session_state["tab"] = label
-        app.run()
+    sys.path.insert(0, str(paths.PROJECT_ROOT / "dashboard"))
+    from page_kit import PAGES
+
+    for path, title in PAGES.items():
+        app.switch_page(f"tabs/{path}.py").run()
         app.run()
         if app.exception:
-            raise RuntimeError(f"the dashboard's {label} tab failed: {app.exception[0].message}")
+            raise RuntimeError(f"the dashboard's {title} page failed: {app.exception[0].message}")
     out.write_text(json.dumps(dict(app.session_state["render_seconds"])))
 
 

@@ -1,1 +1,1 @@
-"""The dashboard's tabs, one module each; dashboard/app.py routes to them."""
+"""The dashboard's pages, one module each: dashboard/app.py's navigation runs it as the page."""

@@ -39,3 +39,7 @@ def ask() -> None:
             st.caption("Queries run")
         for number, query in enumerate(answer.queries, start=1):
             st.code(f"-- Q{number}\n{query.sql}", language="sql")
+
+
+if __name__ == "__main__":  # the page, as dashboard/app.py's navigation runs it
+    ask()

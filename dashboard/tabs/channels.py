@@ -11,6 +11,7 @@ from page_kit import (
     Scope,
     channel_colours,
     chart,
+    filters,
     in_months,
     mart,
     table,
@@ -52,3 +53,8 @@ def channels_and_segments(scope: Scope, months: tuple[date, date]) -> None:
         ],
         "segment_performance",
     )
+
+
+if __name__ == "__main__":  # the page, as dashboard/app.py's navigation runs it
+    chosen = filters()
+    channels_and_segments(chosen.scope, chosen.months)

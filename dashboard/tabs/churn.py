@@ -14,6 +14,7 @@ from page_kit import (
     channel_colours,
     chart,
     company_wide,
+    filters,
     mart,
     records,
     segment_colours,
@@ -204,3 +205,7 @@ def churn_risk(channels: list[str], segments: list[str]) -> None:
         "moves the score from the average customer's, in log-odds. Channels and segments filter the list; "
         "the month range does not apply. Definitions: docs/metrics.md, Churn risk."
     )
+
+
+if __name__ == "__main__":  # the page, as dashboard/app.py's navigation runs it
+    churn(filters().scope)

@@ -11,6 +11,7 @@ from page_kit import (
     Scope,
     chart,
     company_wide,
+    filters,
     in_months,
     mart,
 )
@@ -31,3 +32,8 @@ def cohorts(months: tuple[date, date], scope: Scope) -> None:
     )
     company_wide("Cohort retention", scope)
     chart(cohort_table, "cohort_retention", lambda frame: figures.cohort_heatmap(frame, measure))
+
+
+if __name__ == "__main__":  # the page, as dashboard/app.py's navigation runs it
+    chosen = filters()
+    cohorts(chosen.months, chosen.scope)

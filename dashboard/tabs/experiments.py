@@ -70,3 +70,7 @@ def experiment_view() -> None:
         "you look. CUPED: scans per user adjusted for each user's scans before the test, a narrower interval. "
         "Definitions: docs/metrics.md, Experiments."
     )
+
+
+if __name__ == "__main__":  # the page, as dashboard/app.py's navigation runs it
+    experiment_view()

@@ -17,6 +17,7 @@ from page_kit import (
     channel_colours,
     chart,
     company_wide,
+    filters,
     in_months,
     mart,
     rows_if_any,
@@ -82,3 +83,8 @@ def funnel(scope: Scope, months: tuple[date, date]) -> None:
             frame, x="signup_month", y="conversion_rate", color="window", symbol="has_full_90_day_window"
         ).update_yaxes(tickformat=".0%"),
     )
+
+
+if __name__ == "__main__":  # the page, as dashboard/app.py's navigation runs it
+    chosen = filters()
+    funnel(chosen.scope, chosen.months)

@@ -15,6 +15,7 @@ from page_kit import (
     Scope,
     chart,
     company_wide,
+    filters,
     in_months,
     mart,
     records,
@@ -126,3 +127,8 @@ def overview(months: tuple[date, date], scope: Scope) -> None:
         "metric_anomalies",
         units={"value": "number", "expected": "number"},
     )
+
+
+if __name__ == "__main__":  # the page, as dashboard/app.py's navigation runs it
+    chosen = filters()
+    overview(chosen.months, chosen.scope)

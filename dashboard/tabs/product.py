@@ -14,6 +14,7 @@ from page_kit import (
     Scope,
     chart,
     company_wide,
+    filters,
     in_months,
     mart,
     records,
@@ -54,3 +55,8 @@ def product(months: tuple[date, date], scope: Scope) -> None:
         "match_rate_by_iteration",
         lambda frame: px.bar(frame, x="iteration", y="avg_match_rate", hover_data=["scans"]),
     )
+
+
+if __name__ == "__main__":  # the page, as dashboard/app.py's navigation runs it
+    chosen = filters()
+    product(chosen.months, chosen.scope)

@@ -139,3 +139,7 @@ def report_filters(manifest: Path, metrics: list[str]) -> list[semantic.Filter]:
     else:
         st.query_params.pop("filter", None)
     return filters
+
+
+if __name__ == "__main__":  # the page, as dashboard/app.py's navigation runs it
+    report_builder()

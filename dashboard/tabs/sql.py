@@ -43,3 +43,7 @@ def sql() -> None:
         if truncated:
             st.caption("Only the first 200 rows are shown.")
         table(result, "sql_result")
+
+
+if __name__ == "__main__":  # the page, as dashboard/app.py's navigation runs it
+    sql()

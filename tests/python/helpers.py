@@ -58,7 +58,7 @@ def pdf_text(path: Path) -> str:
     return done.stdout
 
 
-# each tab's label and its name in a link (`?tab=`)
+# each page's title and its path in a link (`/funnel`, or `?tab=funnel` as links were before the pages)
 TAB_IDS = {"Overview": "overview", "Funnel": "funnel", "Cohorts": "cohorts", "Channels and segments": "channels"}
 TAB_IDS |= {"Product": "product", "Churn": "churn", "Experiments": "experiments", "SQL": "sql"}
 TAB_IDS |= {"Report builder": "report", "Ask": "ask"}
@@ -140,8 +140,9 @@ def screenshot(page: Page, name: str) -> None:
     page.screenshot(path=str(SCREENSHOTS / f"dashboard-{name}.png"), full_page=True)
 
 
-def visible_tab(page: Page) -> Locator:
-    return page.locator('[role="tabpanel"]:visible')
+def shown_page(page: Page) -> Locator:
+    """The dashboard's main column: the title, the page links and the page shown (the sidebar apart)."""
+    return page.locator('[data-testid="stMain"]')
 
 
 Json = dict[str, Any]

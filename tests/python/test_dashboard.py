@@ -95,9 +95,9 @@ def by_name(app: AppTest) -> dict[str, Shown]:
 
 
 def open_tab(app: AppTest, label: str) -> AppTest:
-    """The tab chosen, as a click chooses it, and the rerun that draws it: only the open tab is drawn."""
-    app.session_state["tab"] = label
-    app.run()
+    """The page chosen, as its link chooses it, and the run that draws it: only the open page is drawn."""
+    app.switch_page(f"tabs/{TAB_IDS[label]}.py").run()
+    assert app.session_state["page"] == label
     assert not app.exception, app.exception
     return app
 
@@ -139,7 +139,7 @@ def test_kpi_cards_show_kpi_summary_and_mrr_monthly(default_company: Build, run_
 
 def test_every_chart_and_table_downloads_exactly_what_it_shows(default_company: Build, run_app: Any) -> None:
     app = run_app(default_company.db)
-    assert [tab.label for tab in app.tabs] == list(TAB_IDS)
+    assert [link.proto.label for link in app.get("page_link")] == list(TAB_IDS)
     pairs = shown_in_every_tab(app)
     assert len(pairs) >= 13
     for shown in pairs:
@@ -350,7 +350,7 @@ def test_a_link_opens_the_view_and_the_view_writes_its_link(default_company: Bui
     app = run_app(
         default_company.db, tab="channels", **{"from": "2025-03", "to": "2025-05"}, channels=["paid_search", "referral"]
     )
-    assert app.session_state["tab"] == "Channels and segments"
+    assert app.session_state["page"] == "Channels and segments"
     assert app.select_slider[0].value == (date(2025, 3, 1), date(2025, 5, 1))
     assert app.multiselect(key="channels").value == ["paid_search", "referral"]
     channels = by_name(app)["channel_performance"].download
@@ -362,12 +362,12 @@ def test_a_link_opens_the_view_and_the_view_writes_its_link(default_company: Bui
     app.select_slider[0].set_value((date(2025, 6, 1), date(2025, 8, 1))).run()
     assert app.query_params["segments"] in ("career_changer", ["career_changer"])
     assert (app.query_params["from"], app.query_params["to"]) == ("2025-06", "2025-08")
-    assert app.query_params["tab"] == "channels" or app.session_state["tab"] == "Channels and segments"
+    assert app.session_state["page"] == "Channels and segments"
 
 
 def test_the_sql_tab_answers_a_select_from_its_link(default_company: Build, run_app: Any) -> None:
     app = run_app(default_company.db, tab="sql", q="select 42 as answer")
-    assert app.session_state["tab"] == "SQL"
+    assert app.session_state["page"] == "SQL"
     results = by_name(app)["sql_result"]
     assert results.download["answer"].tolist() == [42]
     mrr = run_app(default_company.db, tab="sql", q="select month, mrr from marts.mrr_monthly order by month")
@@ -423,7 +423,7 @@ def test_the_report_builder_link_shows_mrr_by_month(
 ) -> None:
     monkeypatch.setenv("JOBMETRICS_MANIFEST", str(default_company.manifest))
     app = run_app(default_company.db, tab="report", metrics="mrr", group_by="metric_time__month")
-    assert app.session_state["tab"] == "Report builder"
+    assert app.session_state["page"] == "Report builder"
     report = by_name(app)["report"].download
     monthly = default_company.query("select month, mrr from marts.mrr_monthly order by month")
     assert pd.to_datetime(report["metric_time__month"]).tolist() == pd.to_datetime(monthly["month"]).tolist()
@@ -464,7 +464,7 @@ def test_the_experiments_tab_reads_each_experiment_and_warns_of_a_broken_one(
     verdicts = default_company.query("select experiment_id, verdict from marts.experiment_summary")
     verdict = dict(zip(verdicts["experiment_id"], verdicts["verdict"], strict=True))
     app = run_app(default_company.db, tab="experiments")
-    assert app.session_state["tab"] == "Experiments"
+    assert app.session_state["page"] == "Experiments"
     assert app.selectbox[0].value == "onboarding_checklist"
     assert app.success[0].value == f"Verdict: {verdict['onboarding_checklist']}."
     assert not app.error
@@ -484,7 +484,7 @@ def test_the_churn_tab_draws_each_groups_survival_and_says_whether_they_differ(
     default_company: Build, run_app: Any
 ) -> None:
     app = run_app(default_company.db, tab="churn", survival_by="plan")
-    assert app.session_state["tab"] == "Churn"
+    assert app.session_state["page"] == "Churn"
     assert app.radio(key="survival_by").value == "plan"
     curves = by_name(app)["churn_survival"].download
     expected = default_company.query(

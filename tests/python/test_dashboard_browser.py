@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from builds import PROJECT_ROOT, Build
-from helpers import CHROMIUM_FLAGS, TAB_IDS, assert_no_error, chromium, pdf_text, screenshot, serving, visible_tab
+from helpers import CHROMIUM_FLAGS, TAB_IDS, assert_no_error, chromium, pdf_text, screenshot, serving, shown_page
 from playwright.sync_api import Page, expect, sync_playwright
 from reference import records
 
@@ -43,11 +43,10 @@ def page(dashboard_url: str) -> Iterator[Page]:
 
 
 def open_tab(page: Page, name: str) -> None:
-    """Click a tab and wait for the rerun a switch starts (it writes the tab into the URL) to finish."""
-    tab = page.get_by_role("tab", name=name, exact=True)
-    if tab.get_attribute("aria-selected") != "true":
-        tab.click()
-        expect(page).to_have_url(re.compile(rf"[?&]tab={TAB_IDS[name]}(&|$)"), timeout=60_000)
+    """Click a page's link and wait for the page, its path in the URL (the overview's is /), to finish drawing."""
+    page.get_by_role("link", name=name, exact=True).click()
+    path = "" if name == "Overview" else TAB_IDS[name]
+    expect(page).to_have_url(re.compile(rf"/{path}(\?|$)"), timeout=60_000)
     expect(page.locator('[data-testid="stStatusWidget"]')).to_have_count(0, timeout=60_000)
 
 
@@ -56,9 +55,9 @@ def test_overview_shows_mrr_and_kpis(page: Page, default_company: Build) -> None
     latest = default_company.query(
         "select mrr from marts.mrr_monthly where is_complete_month order by month desc limit 1"
     ).iloc[0]
-    expect(visible_tab(page).get_by_text(format_value(latest.mrr, "money"), exact=True)).to_be_visible()
+    expect(shown_page(page).get_by_text(format_value(latest.mrr, "money"), exact=True)).to_be_visible()
     churn = default_company.query("select value from marts.kpi_summary where kpi = 'customer_churn_rate'").iloc[0]
-    expect(visible_tab(page).get_by_text(format_value(churn.value, "rate"), exact=True).first).to_be_visible()
+    expect(shown_page(page).get_by_text(format_value(churn.value, "rate"), exact=True).first).to_be_visible()
     assert_no_error(page)
     screenshot(page, "overview")
 
@@ -67,15 +66,15 @@ def test_funnel_shows_signups(page: Page, default_company: Build) -> None:
     open_tab(page, "Funnel")
     steps = default_company.query("select step, sum(users) as users from marts.conversion_funnel group by step")
     for step in records(steps):
-        expect(visible_tab(page).locator("svg text").filter(has_text=f"{int(step['users']):,}").first).to_be_visible()
+        expect(shown_page(page).locator("svg text").filter(has_text=f"{int(step['users']):,}").first).to_be_visible()
     assert_no_error(page)
     screenshot(page, "funnel")
 
 
 def test_cohorts_show_the_heatmap(page: Page) -> None:
     open_tab(page, "Cohorts")
-    expect(visible_tab(page).locator(".heatmaplayer").first).to_be_visible()
-    expect(visible_tab(page).locator("svg text").filter(has_text="100").first).to_be_visible()
+    expect(shown_page(page).locator(".heatmaplayer").first).to_be_visible()
+    expect(shown_page(page).locator("svg text").filter(has_text="100").first).to_be_visible()
     assert_no_error(page)
     screenshot(page, "cohorts")
 
@@ -85,7 +84,7 @@ def test_channels_and_segments_show_monthly_cac(page: Page, default_company: Bui
     channels = default_company.query(
         "select acquisition_channel, is_paid from marts.channel_performance where acquisition_channel <> 'all'"
     )
-    legend = visible_tab(page).locator(".legend")
+    legend = shown_page(page).locator(".legend")
     expect(legend).to_be_visible()
     for channel in records(channels):
         # The legend names channels as people write them: `paid_search` is "Paid search".
@@ -100,7 +99,7 @@ def test_product_shows_lift_and_target_share(page: Page, default_company: Build)
     open_tab(page, "Product")
     iterations = default_company.query("select * from marts.match_rate_by_iteration limit 1").iloc[0]
     share = format_value(iterations.share_of_jobs_reaching_target, "rate")
-    expect(visible_tab(page).get_by_text(share, exact=True)).to_be_visible()
+    expect(shown_page(page).get_by_text(share, exact=True)).to_be_visible()
     assert_no_error(page)
     screenshot(page, "product")
 
@@ -110,8 +109,8 @@ def test_experiments_show_the_verdict_and_the_lifts(page: Page, dashboard_url: s
     verdict = default_company.query(
         "select verdict from marts.experiment_summary where experiment_id = 'onboarding_checklist'"
     ).iloc[0]
-    expect(visible_tab(page).get_by_text(f"Verdict: {verdict.verdict}.")).to_be_visible(timeout=60_000)
-    expect(visible_tab(page).locator(".js-plotly-plot")).to_have_count(1)
+    expect(shown_page(page).get_by_text(f"Verdict: {verdict.verdict}.")).to_be_visible(timeout=60_000)
+    expect(shown_page(page).locator(".js-plotly-plot")).to_have_count(1, timeout=60_000)
     assert_no_error(page)
     screenshot(page, "experiments")
     browser = page.context.browser
@@ -131,14 +130,14 @@ def test_churn_shows_survival_curves_with_their_test_and_who_may_leave(
     page: Page, dashboard_url: str, default_company: Build
 ) -> None:
     page.goto(f"{dashboard_url}/?tab=churn&survival_by=plan")
-    expect(visible_tab(page).get_by_text("These groups' survival differs")).to_be_visible(timeout=60_000)
-    expect(visible_tab(page).locator(".js-plotly-plot")).to_have_count(2)
-    expect(visible_tab(page).locator(".legend").get_by_text("Premium annual")).to_be_visible()
+    expect(shown_page(page).get_by_text("These groups' survival differs")).to_be_visible(timeout=60_000)
+    expect(shown_page(page).locator(".js-plotly-plot")).to_have_count(2, timeout=60_000)
+    expect(shown_page(page).locator(".legend").get_by_text("Premium annual")).to_be_visible()
     at_risk = default_company.query("select sum(expected_mrr_at_risk) as usd, sum(mrr) as mrr from marts.churn_risk")
     sentence = f"{format_value(at_risk['usd'].iloc[0], 'money')} of {format_value(at_risk['mrr'].iloc[0], 'money')} MRR"
-    expect(visible_tab(page).get_by_text(sentence)).to_be_visible()
-    expect(visible_tab(page).locator(".legend").get_by_text("Churn-risk model")).to_be_visible()
-    expect(visible_tab(page).locator(".legend").get_by_text("Segment and plan rate")).to_be_visible()
+    expect(shown_page(page).get_by_text(sentence)).to_be_visible()
+    expect(shown_page(page).locator(".legend").get_by_text("Churn-risk model")).to_be_visible()
+    expect(shown_page(page).locator(".legend").get_by_text("Segment and plan rate")).to_be_visible()
     assert_no_error(page)
     # the tab scrolls inside Streamlit's own container: a window as tall as the tab shows all of it
     page.set_viewport_size({"width": 1400, "height": 3000})
@@ -153,31 +152,31 @@ def test_churn_shows_survival_curves_with_their_test_and_who_may_leave(
         phone.goto(f"{dashboard_url}/?tab=churn&survival_by=segment")
         expect(phone.get_by_text("Paid at least 1, 3, 6 and 12 whole months")).to_be_visible(timeout=60_000)
         expect(phone.locator('[data-testid="stStatusWidget"]')).to_have_count(0, timeout=60_000)
-        expect(visible_tab(phone).locator(".js-plotly-plot")).to_have_count(2)
+        expect(shown_page(phone).locator(".js-plotly-plot")).to_have_count(2, timeout=60_000)
         assert phone.evaluate("document.documentElement.scrollWidth") <= 390, "the page is wider than the phone"
-        tabs = phone.get_by_role("tab").all()
-        assert len(tabs) == len(TAB_IDS)
-        for tab in tabs:  # every tab in view, none behind a scroll arrow
-            box = tab.bounding_box()
-            assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390, (tab.inner_text(), box)
+        links = phone.locator('[data-testid="stMain"] [data-testid="stPageLink"]').all()
+        assert len(links) == len(TAB_IDS)
+        for link in links:  # every page's link in view, none behind a menu or a scroll arrow
+            box = link.bounding_box()
+            assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390, (link.inner_text(), box)
         screenshot(phone, "churn-phone")
     finally:
         phone.close()
 
 
 def test_sql_tab_runs_the_query_of_its_link(page: Page, dashboard_url: str) -> None:
-    page.goto(f"{dashboard_url}/?tab=sql&q=select%20month,%20mrr%20from%20marts.mrr_monthly%20order%20by%20month")
-    expect(visible_tab(page).get_by_text("Download CSV")).to_be_visible(timeout=60_000)
-    expect(visible_tab(page).locator('[data-testid="stDataFrame"]')).to_be_visible()
-    assert "tab=sql" in page.url
+    page.goto(f"{dashboard_url}/sql?q=select%20month,%20mrr%20from%20marts.mrr_monthly%20order%20by%20month")
+    expect(shown_page(page).get_by_text("Download CSV")).to_be_visible(timeout=60_000)
+    expect(shown_page(page).locator('[data-testid="stDataFrame"]')).to_be_visible()
+    assert "q=select" in page.url
     assert_no_error(page)
     screenshot(page, "sql")
 
 
 def test_report_builder_draws_the_metrics_of_its_link(page: Page, dashboard_url: str) -> None:
-    page.goto(f"{dashboard_url}/?tab=report&metrics=mrr&metrics=new_mrr&group_by=metric_time__month")
-    expect(visible_tab(page).locator(".legend").get_by_text("New MRR")).to_be_visible(timeout=60_000)
-    expect(visible_tab(page).locator('[data-testid="stDataFrame"]')).to_be_visible()
+    page.goto(f"{dashboard_url}/report?metrics=mrr&metrics=new_mrr&group_by=metric_time__month")
+    expect(shown_page(page).locator(".legend").get_by_text("New MRR")).to_be_visible(timeout=60_000)
+    expect(shown_page(page).locator('[data-testid="stDataFrame"]')).to_be_visible()
     assert_no_error(page)
     screenshot(page, "report")
 
@@ -202,12 +201,12 @@ def test_the_overview_fits_a_phone(page: Page, dashboard_url: str, default_compa
 def test_ask_answers_offline(page: Page, dashboard_url: str) -> None:
     # opened by its link: a tab switch reruns the app, which could land while the question is being typed
     page.goto(f"{dashboard_url}/?tab=ask")
-    question = visible_tab(page).get_by_role("textbox")
+    question = shown_page(page).get_by_role("textbox")
     expect(question).to_be_visible(timeout=60_000)
     expect(page.locator('[data-testid="stStatusWidget"]')).to_have_count(0, timeout=60_000)
     question.fill("What's our churn rate?")
     question.press("Enter")
-    expect(visible_tab(page).get_by_text("churned_customers / previous month's active_customers")).to_be_visible(
+    expect(shown_page(page).get_by_text("churned_customers / previous month's active_customers")).to_be_visible(
         timeout=60_000
     )
     assert_no_error(page)
