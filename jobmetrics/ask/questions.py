@@ -65,7 +65,7 @@ def parse(question: str) -> Question:
             break
     months = None
     if counted := MONTHS.search(text):
-        months = int(NUMBERS.get(counted.group(1), counted.group(1)))
+        months = max(int(NUMBERS.get(counted.group(1), counted.group(1))), 1)  # "last 0 months" is the latest
     elif YEAR.search(text):
         months = 12
     elif QUARTER.search(text):

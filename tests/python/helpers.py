@@ -1,8 +1,11 @@
 """Helpers the test modules share (the fixtures are in conftest.py): comparisons with the reference, the board
-pack's text, the dashboard in a browser, AppTest's kept downloads and a stub of the Messages API."""
+pack's text, the dashboard in a browser and in AppTest (each chart or table with its download), and a stub of
+the Messages API."""
 
 from __future__ import annotations
 
+import base64
+import io
 import json
 import os
 import shutil
@@ -14,10 +17,13 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import numpy as np
+import pandas as pd
 import pytest
 from builds import PROJECT_ROOT, Build
 from playwright.sync_api import Locator, Page
@@ -25,6 +31,9 @@ from reference import Reference
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 
 from jobmetrics.views import browser
+
+if TYPE_CHECKING:
+    from streamlit.testing.v1 import AppTest
 
 
 def compare_monthly(build: Build, reference: Reference) -> None:
@@ -204,3 +213,89 @@ def tool_results(request: Json) -> list[Json]:
         for block in message["content"]
         if block.get("type") == "tool_result"
     ]
+
+
+# The dashboard in AppTest: what each page shows, beside the download of it.
+SHOWN = {"plotly_chart", "dataframe"}
+# columns a chart shows as text in its labels rather than as plotted values
+IN_LABELS = {"cohort_retention": ["cohort_customers"]}
+
+
+def leaves(node: Any) -> Iterator[Any]:
+    children = getattr(node, "children", None)
+    if children is None:
+        yield node
+        return
+    for child in children.values():
+        yield from leaves(child)
+
+
+@dataclass
+class Shown:
+    name: str
+    kind: str
+    download: pd.DataFrame
+    element: Any
+
+
+def shown_with_downloads(app: AppTest) -> list[Shown]:
+    """Every chart and table of the page with the download button placed just before it."""
+    pairs, pending = [], None
+    for leaf in leaves(app.main):
+        if leaf.type == "download_button" and leaf.proto.id.endswith("board_pack"):
+            continue  # the PDF of the page, printed when clicked (test_dashboard_browser.py downloads it)
+        if leaf.type == "download_button":
+            content = KeptMediaFiles.latest.get_file(leaf.proto.url.rsplit("/", 1)[1]).content
+            name = leaf.proto.id.rsplit("download_", 1)[1]
+            pending = (name, pd.read_csv(io.BytesIO(content)))
+        elif leaf.type in SHOWN:
+            assert pending is not None, f"a {leaf.type} has no download button"
+            pairs.append(Shown(pending[0], leaf.type, pending[1], leaf))
+            pending = None
+    return pairs
+
+
+def decoded(values: Any) -> np.ndarray:
+    """A Plotly data array, plain or in its base64 typed-array encoding."""
+    if isinstance(values, dict):
+        array = np.frombuffer(base64.b64decode(values["bdata"]), dtype=values["dtype"])
+        shape = [int(size) for size in str(values.get("shape", len(array))).split(",")]
+        return array.reshape(shape)
+    return np.asarray(values, dtype=object)
+
+
+def plotted_numbers(spec: str) -> list[float]:
+    numbers: list[float] = []
+    for trace in json.loads(spec)["data"]:
+        for axis in ("x", "y", "z", "customdata"):
+            if axis in trace:
+                numbers += [float(v) for v in decoded(trace[axis]).ravel() if isinstance(v, int | float | np.number)]
+    return [n for n in numbers if not np.isnan(n)]
+
+
+def by_name(app: AppTest) -> dict[str, Shown]:
+    return {shown.name: shown for shown in shown_with_downloads(app)}
+
+
+def open_tab(app: AppTest, label: str) -> AppTest:
+    """The page chosen, as its link chooses it, and the run that draws it: only the open page is drawn."""
+    app.switch_page(f"tabs/{TAB_IDS[label]}.py").run()
+    assert app.session_state["page"] == label
+    assert not app.exception, app.exception
+    return app
+
+
+def shown_in_every_tab(app: AppTest) -> list[Shown]:
+    """Every chart and table of every tab, opened in turn with the filters as they are."""
+    return [shown for label in TAB_IDS for shown in shown_with_downloads(open_tab(app, label))]
+
+
+def every_tab_by_name(app: AppTest) -> dict[str, Shown]:
+    return {shown.name: shown for shown in shown_in_every_tab(app)}
+
+
+def funnel_totals(build: Build, where: str = "true") -> pd.DataFrame:
+    return build.query(
+        f"select step_order, step, sum(users) as users from marts.conversion_funnel where {where} "
+        "group by all order by step_order"
+    )

@@ -137,6 +137,7 @@ QUESTIONS: list[tuple[str, Expected]] = [
     ("What was MRR over the last 6 months?", last_months("mrr", "money", 6)),
     ("Customer churn over the past ten months", last_months("customer_churn_rate", "rate", 10)),
     ("How has ARPU moved over the last two months?", last_months("arpu", "money", 2)),
+    ("MRR over the last 0 months", last_months("mrr", "money", 1)),
     ("NRR last quarter", last_months("net_mrr_retention", "rate", 3)),
     ("What's driving our churn?", rates("segment_performance", "customer_churn_rate")),
     ("Why did MRR drop last month?", movements),
