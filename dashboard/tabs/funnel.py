@@ -11,7 +11,7 @@ import plotly.express as px
 import plotly.graph_objects as go
 import streamlit as st
 
-from jobmetrics.views import figures
+from jobmetrics.views import display, figures
 from page_kit import (
     Scope,
     channel_colours,
@@ -27,7 +27,13 @@ from page_kit import (
 
 
 def grouped_bars(by: str, colours: dict[str, str]) -> Callable[[pd.DataFrame], go.Figure]:
-    return lambda frame: px.bar(frame, x="step", y="users", color=by, barmode="group", color_discrete_map=colours)
+    """Each step's users per channel or segment, the steps named in words as on the funnel above."""
+
+    def draw(frame: pd.DataFrame) -> go.Figure:
+        figure = px.bar(frame, x="step", y="users", color=by, barmode="group", color_discrete_map=colours)
+        return figure.update_xaxes(labelalias={step: display.words(step) for step in frame["step"].unique()})
+
+    return draw
 
 
 def trials(months: tuple[date, date]) -> None:

@@ -157,6 +157,9 @@ def test_the_funnel_and_mrr_charts_are_the_marts(default_company: Build, run_app
     assert funnel["users"].tolist() == funnel_totals(default_company)["users"].tolist()
     drawn = json.loads(funnel_chart.element.proto.spec)["data"][0]["y"]  # the steps in words, not column values
     assert list(drawn) == [display.words(step) for step in funnel["step"]] and "Signed up" in drawn
+    for by in ("segment", "acquisition_channel"):  # the steps of the grouped bars in the same words
+        grouped = json.loads(by_name(app)[f"conversion_funnel_by_{by}"].element.proto.spec)["layout"]["xaxis"]
+        assert grouped["labelalias"] == {step: display.words(step) for step in funnel["step"]}, by
     last_12 = default_company.query("select month, mrr from marts.mrr_monthly order by month desc limit 12")
     assert mrr["mrr"].tolist() == last_12.sort_values("month")["mrr"].tolist()
 
