@@ -91,8 +91,8 @@ def currency_symbol() -> str:
 
 def format_value(value: Any, unit: str) -> str:
     """A KPI value as people read it: rate as %, multiple as x, money in the reporting currency ("$67,112.80",
-    "€1,250.00", "¥1,200": the currency's own decimals), months, points, count, p-value; an undefined one (None,
-    NaN) as a dash."""
+    "€1,250.00", "¥1,200": the currency's own decimals), months, points, a difference of two rates in percentage
+    points (rate_points: 0.092 is "9.2 pts"), count, p-value; an undefined one (None, NaN) as a dash."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return MISSING
     number = float(value)
@@ -105,6 +105,7 @@ def format_value(value: Any, unit: str) -> str:
         "multiple": f"{number:.2f}x",
         "months": f"{number:.1f} mo",
         "points": f"{number:.1f}",
+        "rate_points": f"{number * 100:.1f} pts",
         "count": f"{number:,.0f}",
         "number": f"{number:,.1f}",
         "p_value": f"{number:.3f}",

@@ -175,15 +175,18 @@ NAMES = {
     "converted": "Became a paying customer",
     "retained": "Still paying a month later",
 }
-# An experiment's tables hold one metric each: the unit of its value and lift columns (a change of a rate
-# reads as a rate), and p-values as p-values.
+# An experiment's tables hold one metric each: the unit of its values, and p-values as p-values.
 EXPERIMENT_UNITS = {"conversion": "rate", "scans_per_user": "number", "match_rate": "points"}
 
 
 def experiment_units(metric: str, columns: list[str]) -> dict[str, str]:
-    """The units of an experiment table's columns for one metric."""
+    """The units of an experiment table's columns for one metric: a lift of a rate, and its interval, in
+    percentage points ("9.2 pts", as the verdict says), never as a percentage."""
+    unit = EXPERIMENT_UNITS[metric]
     return {
-        column: "p_value" if column.endswith("p_value") else EXPERIMENT_UNITS[metric]
+        column: "p_value"
+        if column.endswith("p_value")
+        else ("rate_points" if unit == "rate" and not column.endswith("value") else unit)
         for column in columns
         if column.endswith(("value", "lift", "_low", "_high"))
     }

@@ -255,10 +255,15 @@ def forest(frame: pd.DataFrame) -> go.Figure:
         custom_data=["ci_low", "ci_high"],
         labels={"absolute_lift": "Lift over the control (95% interval)", "variant": "", "metric": ""},
     )
-    # one trace per panel, in the order the metrics first appear; a rate's lift reads in % on its panel
+    # one trace per panel, in the order the metrics first appear; a rate's lift reads in % on its panel, and
+    # every panel is centred on zero, so the zero lines stand one above the other and each lift's side reads
+    # at a glance
     for trace, metric in zip(figure.data, frame["metric"].unique(), strict=True):
+        axis = figure.layout["xaxis" + trace.xaxis.removeprefix("x")]
+        reach = frame.loc[frame["metric"] == metric, LIFT_COLUMNS].abs().max().max()
+        axis.range = [-1.1 * reach, 1.1 * reach] if reach > 0 else [-1, 1]
         if display.EXPERIMENT_UNITS[metric] == "rate":
-            figure.layout["xaxis" + trace.xaxis.removeprefix("x")].tickformat = ".0%"
+            axis.tickformat = ".0%"
     figure.update_traces(hovertemplate="%{y}: %{x:.3g} (95%% CI %{customdata[0]:.3g} to %{customdata[1]:.3g})")
     figure.add_vline(x=0, line_dash="dot", line_color="gray")
     figure.update_xaxes(matches=None, showticklabels=True)

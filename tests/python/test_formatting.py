@@ -6,10 +6,12 @@ from __future__ import annotations
 import math
 
 import duckdb
+import pandas as pd
 import pytest
 
 from jobmetrics.kpis import MISSING, currency_symbol, format_value, money_in, p_words, read_reporting_currency, signed
 from jobmetrics.stats import experiments
+from jobmetrics.views import display, figures
 from jobmetrics.warehouse import WarehouseUnavailable
 
 
@@ -75,3 +77,30 @@ def test_a_warehouse_built_before_the_reporting_currency_says_to_rebuild() -> No
 @pytest.mark.parametrize(("p_value", "shown"), [(7.6e-12, "p < 0.001"), (0.0042, "p = 0.004"), (0.5, "p = 0.500")])
 def test_a_p_value_reads_in_words_the_same_in_the_dashboard_and_the_marts(p_value: float, shown: str) -> None:
     assert p_words(p_value) == shown == experiments.p_words(p_value)
+
+
+def test_the_forest_plot_centres_every_panel_on_zero() -> None:
+    """Panels of different scales, each symmetric around zero, so the zero lines align and every interval fits."""
+    lifts = pd.DataFrame(
+        {
+            "metric": ["conversion", "conversion", "scans_per_user"],
+            "variant": ["treatment", "treatment_b", "treatment"],
+            "absolute_lift": [0.02, -0.01, 1.5],
+            "ci_low": [-0.01, -0.05, 0.5],
+            "ci_high": [0.05, 0.03, 2.5],
+        }
+    )
+    figure = figures.forest(lifts)
+    ranges = {trace.xaxis: figure.layout["xaxis" + trace.xaxis.removeprefix("x")].range for trace in figure.data}
+    assert sorted(tuple(r) for r in ranges.values()) == [
+        pytest.approx((-2.75, 2.75)),
+        pytest.approx((-0.055, 0.055)),
+    ]
+
+
+def test_a_lift_of_a_rate_reads_in_points_and_its_value_as_a_rate() -> None:
+    columns = ["value", "absolute_lift", "ci_low", "ci_high", "p_value"]
+    units = display.experiment_units("conversion", columns)
+    assert [format_value(0.233, units["value"]), format_value(0.092, units["absolute_lift"])] == ["23.3%", "9.2 pts"]
+    assert (units["ci_low"], units["ci_high"], units["p_value"]) == ("rate_points", "rate_points", "p_value")
+    assert set(display.experiment_units("scans_per_user", columns).values()) == {"number", "p_value"}
