@@ -12,6 +12,7 @@ from typing import Any
 
 import duckdb
 
+from jobmetrics.columns import UNITS
 from jobmetrics.warehouse import connect_read_only, fetch_dicts
 
 FORMATS = ("parquet", "csv")
@@ -24,17 +25,33 @@ def mart_names(con: duckdb.DuckDBPyConnection) -> list[str]:
     return [row["table_name"] for row in rows]
 
 
+def to_cents(relation: duckdb.DuckDBPyRelation) -> duckdb.DuckDBPyRelation:
+    """The mart with its money columns rounded to the cent, as a finance reader expects a CSV to hold them (a sum
+    of doubles reads 67112.79999999808 otherwise); the Parquet file keeps the warehouse's own values."""
+    numeric = ("DOUBLE", "FLOAT", "DECIMAL")
+    money = {
+        name
+        for name, kind in zip(relation.columns, relation.types, strict=True)
+        if UNITS.get(name) == "money" and str(kind).startswith(numeric)
+    }
+    if not money:
+        return relation
+    return relation.project(
+        ", ".join(f'round("{name}", 2) as "{name}"' if name in money else f'"{name}"' for name in relation.columns)
+    )
+
+
 def write_atomically(relation: duckdb.DuckDBPyRelation, path: Path, file_format: str) -> None:
     staged = path.with_name(f".{path.name}.partial")
     if file_format == "parquet":
         relation.write_parquet(str(staged))
     else:
-        relation.write_csv(str(staged), header=True)
+        to_cents(relation).write_csv(str(staged), header=True)
     staged.replace(path)
 
 
 def export(db: Path, out: Path) -> dict[str, Any]:
-    """Write out/<mart>.parquet, out/<mart>.csv and out/manifest.json; return the manifest."""
+    """Write out/<mart>.parquet, out/<mart>.csv (money to the cent) and out/manifest.json; return the manifest."""
     out.mkdir(parents=True, exist_ok=True)
     tables: dict[str, Any] = {}
     with connect_read_only(db) as con:

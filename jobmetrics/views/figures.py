@@ -12,6 +12,7 @@ import plotly.express as px
 import plotly.graph_objects as go
 
 from jobmetrics import kpis
+from jobmetrics.columns import UNITS
 from jobmetrics.views import display
 from jobmetrics.views.display import words
 
@@ -287,7 +288,7 @@ def report_chart(
     grain, else grouped bars; coloured by the first other dimension in the colours every tab uses for it. Metrics
     of different units (money, rates, counts) get a panel each, never a shared axis."""
     metrics = list(dict.fromkeys(long["metric"]))
-    unit_of = {metric: display.UNITS.get(metric, "number") for metric in metrics}
+    unit_of = {metric: UNITS.get(metric, "number") for metric in metrics}
     panels = len(set(unit_of.values())) > 1
     colour = others[0] if others else "metric"
     options: dict[str, Any] = {

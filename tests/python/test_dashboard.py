@@ -35,6 +35,7 @@ from helpers import (
 from reference import records
 
 from jobmetrics import guarded
+from jobmetrics.columns import UNITS
 from jobmetrics.kpis import format_value, signed
 from jobmetrics.views import display, figures
 
@@ -92,7 +93,7 @@ def assert_table_is_its_download(shown: Shown) -> None:
         if column in display.NAMED:
             assert screen[column].tolist() == [display.words(str(v)) for v in download[column]], (shown.name, column)
         elif pd.api.types.is_string_dtype(screen[column]) and pd.api.types.is_numeric_dtype(download[column]):
-            units = display.UNITS
+            units = UNITS
             if shown.name.startswith("experiment_") and shown.name != "experiment_lifts":
                 units = display.experiment_units(shown.name.removeprefix("experiment_"), list(download.columns))
             expected = [format_value(None if pd.isna(v) else v, units[column]) for v in download[column]]
