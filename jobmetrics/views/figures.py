@@ -3,6 +3,7 @@ rather than column names."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -72,8 +73,31 @@ def mrr_bridge(monthly: pd.DataFrame) -> pd.DataFrame:
 
 
 def mrr_movements(bridge: pd.DataFrame) -> go.Figure:
+    """The bridge's bars stacked above and below zero, the axis in money with the sign first ("-$5k")."""
     figure = px.bar(bridge, x="month", y="mrr_change", color="movement", color_discrete_map=MOVEMENT_COLOURS)
-    return figure.update_yaxes(tickprefix=kpis.currency_symbol())
+    by_month = bridge.groupby("month")["mrr_change"]
+    low = float(by_month.agg(lambda change: change[change < 0].sum()).min()) if len(bridge) else 0.0
+    high = float(by_month.agg(lambda change: change[change > 0].sum()).max()) if len(bridge) else 0.0
+    return figure.update_yaxes(**money_ticks(low, high))
+
+
+def money_ticks(low: float, high: float) -> dict[str, list[Any]]:
+    """Ticks for a money axis from low to high at a round step, labelled with the sign before the currency
+    ("-$5k", "$0", "$10k"): Plotly's tickprefix would print "$-5k"."""
+    reach = max(high - low, 1.0)
+    magnitude = 10 ** math.floor(math.log10(reach / 4))
+    step = next(size * magnitude for size in (1, 2, 2.5, 5, 10) if reach / (size * magnitude) <= 5)
+    values = [step * k for k in range(math.floor(low / step), math.ceil(high / step) + 1)]
+    return {"tickvals": values, "ticktext": [compact_money(value) for value in values]}
+
+
+def compact_money(value: float) -> str:
+    size = abs(value)
+    number = next(
+        (f"{size / scale:g}{suffix}" for scale, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")) if size >= scale),
+        f"{size:g}",
+    )
+    return ("-" if value < 0 else "") + kpis.currency_symbol() + number
 
 
 # the funnel's converted step and the free-to-paid conversion KPI measure different things: said beside the funnel

@@ -104,3 +104,17 @@ def test_a_lift_of_a_rate_reads_in_points_and_its_value_as_a_rate() -> None:
     assert [format_value(0.233, units["value"]), format_value(0.092, units["absolute_lift"])] == ["23.3%", "9.2 pts"]
     assert (units["ci_low"], units["ci_high"], units["p_value"]) == ("rate_points", "rate_points", "p_value")
     assert set(display.experiment_units("scans_per_user", columns).values()) == {"number", "p_value"}
+
+
+def test_a_money_axis_below_zero_puts_the_sign_before_the_currency() -> None:
+    """Plotly's tickprefix prints "$-5k"; the bridge's ticks read "-$5k", and cover every bar."""
+    ticks = figures.money_ticks(-6_500, 12_100)
+    assert ticks["ticktext"] == ["-$10k", "-$5k", "$0", "$5k", "$10k", "$15k"]
+    assert min(ticks["tickvals"]) <= -6_500 and max(ticks["tickvals"]) >= 12_100
+    with money_in("EUR"):
+        assert figures.money_ticks(-1_200_000, 3_400_000)["ticktext"][:3] == ["-€2M", "-€1M", "€0"]
+    bridge = pd.DataFrame(
+        {"month": ["2025-01", "2025-01", "2025-02", "2025-02"], "movement": ["new_mrr", "churned_mrr"] * 2}
+    ).assign(mrr_change=[900.0, -300.0, 1_100.0, -700.0])
+    axis = figures.mrr_movements(bridge).layout.yaxis
+    assert axis.tickprefix is None and min(axis.tickvals) <= -700 and max(axis.tickvals) >= 1_100
