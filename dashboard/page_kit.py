@@ -125,7 +125,7 @@ def chart(frame: pd.DataFrame, name: str, figure: Callable[[pd.DataFrame], go.Fi
     """A Plotly chart drawn from `frame` alone (money to the cent), with a "Download CSV" of that same frame."""
     frame = display.to_cents(frame)
     if offer_download(frame, name):
-        st.plotly_chart(figures.in_words(figure(frame)), width="stretch")
+        st.plotly_chart(figures.legend_below(figures.in_words(figure(frame))), width="stretch")
 
 
 ROW_PIXELS = 35  # Streamlit's data grid: one row, and the header row, this tall

@@ -23,6 +23,15 @@
 {%- endmacro %}
 
 
+{#- A sum of amounts in minor units (whole numbers, exact in any order of summing) in major units, to 6 places. -#}
+{% macro in_major_units(minor_sum, currency) -%}
+    {{ jobmetrics.round_to(
+        'cast(' ~ minor_sum ~ ' as ' ~ jobmetrics.type_double() ~ ') / ' ~ jobmetrics.minor_units_per_major(currency),
+        6
+    ) }}
+{%- endmacro %}
+
+
 {#- Months in one billing period of a Stripe price (rule 5): month 1, year 12, week 12/52, day 12/365. -#}
 {% macro price_interval_months(interval, interval_count) -%}
     {#- in doubles: a decimal 12.0 / 52 keeps six places on Spark, and a weekly price would be off by 3 in a million -#}

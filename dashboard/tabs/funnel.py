@@ -27,13 +27,44 @@ from page_kit import (
 
 
 def grouped_bars(by: str, colours: dict[str, str]) -> Callable[[pd.DataFrame], go.Figure]:
-    """Each step's users per channel or segment, the steps named in words as on the funnel above."""
+    """Each step's users per channel or segment, the steps named in words and lying first on top as on the funnel
+    above (lying, their words need no turning at half a page's or a phone's width)."""
 
     def draw(frame: pd.DataFrame) -> go.Figure:
-        figure = px.bar(frame, x="step", y="users", color=by, barmode="group", color_discrete_map=colours)
-        return figure.update_xaxes(labelalias={step: display.words(step) for step in frame["step"].unique()})
+        figure = px.bar(
+            frame, x="users", y="step", color=by, barmode="group", orientation="h", color_discrete_map=colours
+        )
+        figure.update_yaxes(
+            labelalias={step: display.words(step) for step in frame["step"].unique()},
+            autorange="reversed",
+            title_text="",
+        )
+        return figure.update_layout(height=520)
 
     return draw
+
+
+WINDOWS = {
+    "conversion_rate_7d": "Within 7 days",
+    "conversion_rate_30d": "Within 30 days",
+    "conversion_rate_90d": "Within 90 days",
+}
+
+
+def conversion_lines(frame: pd.DataFrame) -> go.Figure:
+    """One line per window through every month, a month whose 90-day window is still open hollow."""
+    figure = px.line(
+        frame,
+        x="signup_month",
+        y="conversion_rate",
+        color="window",
+        markers=True,
+        category_orders={"window": list(WINDOWS.values())},
+    )
+    for trace in figure.data:
+        still_open = ~frame.loc[frame["window"] == trace.name, "has_full_90_day_window"].astype(bool)
+        trace.marker.symbol = ["circle-open" if hollow else "circle" for hollow in still_open]
+    return figure.update_yaxes(tickformat=".0%").update_traces(marker_size=8)
 
 
 def trials(months: tuple[date, date]) -> None:
@@ -60,11 +91,12 @@ def funnel(scope: Scope, months: tuple[date, date]) -> None:
     st.caption(figures.FUNNEL_NOTE)
     chart(figures.funnel_steps(steps), "conversion_funnel", figures.funnel)
     left, right = st.columns(2)
-    for column, by, colours in (
-        (left, "segment", segment_colours()),
-        (right, "acquisition_channel", channel_colours()),
+    for column, by, colours, title in (
+        (left, "segment", segment_colours(), "Each step by segment"),
+        (right, "acquisition_channel", channel_colours(), "Each step by channel"),
     ):
         with column:
+            st.markdown(f"**{title}**")
             chart(
                 steps.groupby([by, "step_order", "step"], as_index=False).agg(users=("users", "sum"))[
                     [by, "step", "users"]
@@ -74,21 +106,16 @@ def funnel(scope: Scope, months: tuple[date, date]) -> None:
             )
     trials(months)
     by_month = in_months(mart("conversion_by_signup_month"), "signup_month", months)
-    st.subheader("Conversion by signup month (7, 30 and 90 days; open 90-day windows are marked)")
+    st.subheader("Conversion by signup month within 7, 30 and 90 days")
+    st.caption("A hollow marker: the month's 90-day window is still open, so its 90-day rate can still rise.")
     company_wide("Conversion by signup month", scope)
     rates = by_month.melt(
         id_vars=["signup_month", "has_full_90_day_window"],
-        value_vars=["conversion_rate_7d", "conversion_rate_30d", "conversion_rate_90d"],
+        value_vars=list(WINDOWS),
         var_name="window",
         value_name="conversion_rate",
     ).sort_values(["window", "signup_month"])
-    chart(
-        rates,
-        "conversion_by_signup_month",
-        lambda frame: px.line(
-            frame, x="signup_month", y="conversion_rate", color="window", symbol="has_full_90_day_window"
-        ).update_yaxes(tickformat=".0%"),
-    )
+    chart(rates.assign(window=rates["window"].map(WINDOWS)), "conversion_by_signup_month", conversion_lines)
 
 
 if __name__ == "__main__":  # the page, as dashboard/app.py's navigation runs it

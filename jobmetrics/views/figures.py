@@ -57,6 +57,14 @@ def in_words(figure: go.Figure) -> go.Figure:
     return figure
 
 
+def legend_below(figure: go.Figure) -> go.Figure:
+    """The legend in a row under the plot, so that on a phone the plot keeps the whole width; a figure that placed
+    its own row (panels of different heights) keeps it."""
+    if figure.layout.legend.orientation == "h":
+        return figure
+    return figure.update_layout(legend={"title_text": "", "orientation": "h", "yanchor": "top", "y": -0.22})
+
+
 def mrr_trend(monthly: pd.DataFrame) -> go.Figure:
     """MRR by month (mrr_monthly's month and mrr)."""
     return px.line(monthly, x="month", y="mrr", markers=True).update_yaxes(tickprefix=kpis.currency_symbol())
@@ -262,7 +270,7 @@ def calibration_chart(frame: pd.DataFrame) -> go.Figure:
     )
     drawn.update_xaxes(title_text="Predicted chance of leaving in 30 days (decile average)", tickformat=".0%")
     drawn.update_yaxes(title_text="Share that left", tickformat=".0%")
-    return drawn.update_layout(legend={"title_text": "", "orientation": "h", "yanchor": "top", "y": -0.22})
+    return legend_below(drawn)
 
 
 LIFT_COLUMNS = ["absolute_lift", "ci_low", "ci_high"]

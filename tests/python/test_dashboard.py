@@ -130,17 +130,21 @@ def test_tables_show_money_rates_and_undefined_values_as_people_read_them(defaul
             assert not re.search(r"\b(None|nan|NaN)\b", text), shown.name
 
 
-def test_every_line_runs_in_time_order_and_unpaid_channels_have_no_cac_line(
+def test_every_line_runs_in_time_order_legends_sit_under_charts_and_unpaid_channels_have_no_cac_line(
     default_company: Build, run_app: Any
 ) -> None:
     charts = every_tab_by_name(run_app(default_company.db))
     for shown in charts.values():
         if shown.kind != "plotly_chart":
             continue
-        for trace in json.loads(shown.element.proto.spec)["data"]:
+        spec = json.loads(shown.element.proto.spec)
+        for trace in spec["data"]:
             if trace.get("type") == "scatter" and "lines" in trace.get("mode", "lines"):
                 xs = list(decoded(trace["x"]))
                 assert xs == sorted(xs), (shown.name, trace.get("name"))
+        legend = spec["layout"].get("legend", {})  # under the plot, so a phone's 390 px go to the plot
+        if sum(trace.get("showlegend", True) for trace in spec["data"]) > 1:
+            assert legend.get("orientation") == "h" and legend.get("y", 1) < 0, shown.name
     cac = json.loads(charts["channel_monthly"].element.proto.spec)
     paid = default_company.query("select acquisition_channel from marts.channel_performance where spend_usd > 0")
     expected = {display.words(name) for name in paid["acquisition_channel"] if name != "all"}
@@ -159,10 +163,26 @@ def test_the_funnel_and_mrr_charts_are_the_marts(default_company: Build, run_app
     drawn = json.loads(funnel_chart.element.proto.spec)["data"][0]["y"]  # the steps in words, not column values
     assert list(drawn) == [display.words(step) for step in funnel["step"]] and "Signed up" in drawn
     for by in ("segment", "acquisition_channel"):  # the steps of the grouped bars in the same words
-        grouped = json.loads(by_name(app)[f"conversion_funnel_by_{by}"].element.proto.spec)["layout"]["xaxis"]
+        grouped = json.loads(by_name(app)[f"conversion_funnel_by_{by}"].element.proto.spec)["layout"]["yaxis"]
         assert grouped["labelalias"] == {step: display.words(step) for step in funnel["step"]}, by
     last_12 = default_company.query("select month, mrr from marts.mrr_monthly order by month desc limit 12")
     assert mrr["mrr"].tolist() == last_12.sort_values("month")["mrr"].tolist()
+
+
+def test_conversion_by_signup_month_draws_one_line_per_window_hollow_where_90_days_are_open(
+    default_company: Build, run_app: Any
+) -> None:
+    app = open_tab(run_app(default_company.db), "Funnel")
+    spec = json.loads(by_name(app)["conversion_by_signup_month"].element.proto.spec)
+    months = default_company.query(
+        "select signup_month, has_full_90_day_window from marts.conversion_by_signup_month order by signup_month"
+    )
+    expected = ["circle" if full else "circle-open" for full in months["has_full_90_day_window"]]
+    assert not all(months["has_full_90_day_window"]) and any(months["has_full_90_day_window"])  # both kinds drawn
+    lines = {trace["name"]: trace for trace in spec["data"]}
+    assert list(lines) == ["Within 7 days", "Within 30 days", "Within 90 days"]
+    for trace in lines.values():  # unbroken: every month on the window's one line
+        assert len(list(decoded(trace["x"]))) == len(months) and list(trace["marker"]["symbol"]) == expected
 
 
 def test_a_missing_warehouse_says_to_build(tmp_path: Path, run_app: Any) -> None:
