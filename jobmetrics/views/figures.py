@@ -42,6 +42,7 @@ MOVEMENT_COLOURS = {
 }
 # a metric drawn on its own (the report builder) keeps its movement's colour; MRR itself is dark blue
 METRIC_COLOURS = {**MOVEMENT_COLOURS, "mrr": "#08306b", "churned_mrr": MOVEMENT_COLOURS["churned_mrr_voluntary"]}
+FUNNEL_COLOUR = "#0068c9"  # the dashboard's blue, drawn the same in the board pack
 LOSSES = ["contraction_mrr", "churned_mrr_voluntary", "churned_mrr_involuntary"]
 SOMETIMES = ["churned_mrr_involuntary", "fx_mrr"]
 
@@ -67,7 +68,9 @@ def legend_below(figure: go.Figure) -> go.Figure:
 
 def mrr_trend(monthly: pd.DataFrame) -> go.Figure:
     """MRR by month (mrr_monthly's month and mrr)."""
-    return px.line(monthly, x="month", y="mrr", markers=True).update_yaxes(tickprefix=kpis.currency_symbol())
+    return px.line(
+        monthly, x="month", y="mrr", markers=True, color_discrete_sequence=[METRIC_COLOURS["mrr"]]
+    ).update_yaxes(tickprefix=kpis.currency_symbol())
 
 
 def mrr_bridge(monthly: pd.DataFrame) -> pd.DataFrame:
@@ -139,6 +142,7 @@ def funnel(steps: pd.DataFrame) -> go.Figure:
         orientation="h",
         custom_data=["pct_of_previous_step", "pct_of_signups"],
         text="users",
+        color_discrete_sequence=[FUNNEL_COLOUR],
     )
     figure.update_traces(
         texttemplate="%{x:,}<br>%{customdata[0]:.0%} of previous<br>%{customdata[1]:.0%} of signups",

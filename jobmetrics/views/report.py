@@ -32,6 +32,7 @@ th, td { border-bottom: 1px solid #ddd; padding: 3pt 5pt; text-align: left; }
 td.number, th.number { text-align: right; white-space: nowrap; }
 .status-ok { color: #1b7f3b; } .status-warning { color: #b36b00; } .status-critical { color: #c0392b; }
 .chart { page-break-inside: avoid; }
+section { break-inside: avoid; }  /* a heading on the page of its table or chart (a taller section still breaks) */
 @page { size: A4; margin: 14mm; }
 """
 
@@ -116,7 +117,7 @@ def kpi_section(statuses: list[Row], headline: list[tuple[str, str]]) -> Section
 def revenue_sections(db: Path, month: date) -> list[Section]:
     monthly = marts.read(db, "mrr_monthly")
     monthly = monthly[pd.to_datetime(monthly["month"]).dt.date <= month].sort_values("month").tail(MONTHS_SHOWN)
-    trend = chart(figures.mrr_trend(monthly[["month", "mrr"]]), first=True)
+    trend = chart(figures.mrr_trend(monthly[["month", "mrr"]]), first=True, height=260)
     movements = chart(figures.mrr_movements(figures.mrr_bridge(monthly)), first=False)
     cohorts = marts.read(db, "cohort_retention")
     cohort_months = pd.to_datetime(cohorts["cohort_month"]).dt.date
@@ -273,7 +274,7 @@ def page(db: Path, tenant: str, month: date, overview: Row, statuses: list[Row],
     ]
     extra = (churn_risk_section(db) if latest else None, experiment_section(db))
     sections += [section for section in extra if section is not None]
-    body = "".join(f"<h2>{html.escape(section.title)}</h2>{section.body}" for section in sections)
+    body = "".join(f"<section><h2>{html.escape(section.title)}</h2>{section.body}</section>" for section in sections)
     # one company (its raw files in one folder) is not named: "default" is no company's name
     title = (
         f"JobMetrics board pack, {month:%B %Y}"

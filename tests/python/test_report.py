@@ -44,6 +44,18 @@ def overview_values(printed: str) -> list[str]:
     return values
 
 
+SECTIONS = (
+    "Key metrics",
+    "MRR movements",
+    "Logo retention by cohort",
+    "Free-to-paid funnel",
+    "Channel economics",
+    "Anomalies this month",
+    "Who may leave in the next 30 days",
+    "Experiments",
+)
+
+
 def test_the_board_pack_holds_the_kpis_as_the_overview_prints_them(default_company: Build, tmp_path: Path) -> None:
     out = tmp_path / "board.pdf"
     done = jobmetrics("report", "--db", str(default_company.db), "--out", str(out))
@@ -59,17 +71,13 @@ def test_the_board_pack_holds_the_kpis_as_the_overview_prints_them(default_compa
     month = pd.Timestamp(default_company.query("select max(month) as month from marts.kpi_summary")["month"].iloc[0])
     assert f"JobMetrics board pack, {month:%B %Y}" in flat  # one company: not called "default"
     assert " ".join(figures.FUNNEL_NOTE.split()) in flat  # the funnel's converted step is not the conversion KPI
-    for section in (
-        "Key metrics",
-        "MRR movements",
-        "Logo retention by cohort",
-        "Free-to-paid funnel",
-        "Channel economics",
-        "Anomalies this month",
-        "Who may leave in the next 30 days",
-        "Experiments",
-    ):
+    for section in SECTIONS:
         assert section in flat, section
+    for page in text.split("\f"):  # a heading on the page of what it heads: three lines of it at least under it
+        lines = [line.strip() for line in page.splitlines() if line.strip()]
+        for at, line in enumerate(lines):
+            if any(line.startswith(section) for section in SECTIONS):
+                assert len(lines) - at > 3, f"{line!r} ends its page: {lines[at:]}"
     riskiest = default_company.query(
         "select user_id, expected_mrr_at_risk from marts.churn_risk order by expected_mrr_at_risk desc limit 1"
     )
