@@ -39,7 +39,9 @@
     {%- elif name in ('accepted_values', 'one_of') -%}values outside {{ kwargs['values'] | join(', ') }}
     {%- elif name in ('relationships', 'relationships_within_tenant', 'in_reference_list') -%}values with no match in {{ jobmetrics.relation_words(kwargs['to']) }}.{{ kwargs['field'] }}
     {%- elif name == 'matches_pattern' -%}values that are not {{ kwargs.get('words') or kwargs['pattern'] }}
-    {%- elif name == 'accepted_range' -%}values outside [{{ kwargs.get('min_value', '-inf') }}, {{ kwargs.get('max_value', 'inf') }}]
+    {%- elif name == 'accepted_range' -%}
+        {%- set inclusive = kwargs.get('inclusive', true) -%}
+        values outside {{ '[' if inclusive else '(' }}{{ kwargs.get('min_value', '-inf') }}, {{ kwargs.get('max_value', 'inf') }}{{ ']' if inclusive else ')' }}
     {%- elif name == 'finite' -%}values that are not finite numbers (NaN or infinity)
     {%- elif name == 'plausible_timestamp' -%}dates before {{ var('earliest_plausible_date') }} or more than {{ kwargs.get('future_days', var('future_tolerance_days')) }} days after the build
     {%- elif name == 'expression_is_true' -%}rows breaking "{{ kwargs['expression'] }}"

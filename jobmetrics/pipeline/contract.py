@@ -1,10 +1,11 @@
-"""The raw-data gate: the five raw files checked against the data contract before anything is built.
+"""The raw-data gate: a company's raw files checked against the data contract before anything is built.
 
-DuckDB reads each file once and reduces it to its distinct check outcomes with row counts (a few
-hundred rows, whatever the file's size). Great Expectations validates those small frames with the
-contract's expectations and writes Data Docs; DuckDB then fetches a few offending values for each
-failure. Column types come from models/staging/_sources.yml; the channel and segment lists from the
-reference files in seeds/.
+DuckDB reads each file once into a table of its values cast to the contract's types, beside whether each
+value's text read as its type. Great Expectations validates those format outcomes, reduced to their
+distinct combinations with row counts, and writes Data Docs. Every test declared in
+models/staging/_sources.yml then runs as the SQL dbt runs for it (jobmetrics.pipeline.dbt_tests) over
+that table, and its failing rows become the report. Column types come from _sources.yml; the channel and
+segment lists from the reference files in seeds/ or the tenant's own.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import collections
 import contextlib
 import csv
+import decimal
 import shutil
 import warnings
 from collections.abc import Callable
@@ -36,15 +38,16 @@ from jobmetrics.pipeline.contract_rules import (  # noqa: E402
     ContractUnknown,
     RawFileUnreadable,
     Rule,
-    ValueList,
     column_rules,
-    declared_list,
-    declared_rule,
     quoted,
     raw_name,
+    reference_file,
+    reference_name,
+    reference_values,
     typed_view,
 )
-from jobmetrics.pipeline.raw import SOURCES_YML, RawFile, as_contract_type, contract, declared_tests  # noqa: E402
+from jobmetrics.pipeline.dbt_tests import Renderer, UnknownTest  # noqa: E402
+from jobmetrics.pipeline.raw import SOURCES_YML, DeclaredTest, RawFile, as_contract_type, contract, declared_tests  # noqa: E402
 
 __all__ = ["ContractUnknown", "Failure", "RawFileUnreadable", "validate", "validate_tenants"]
 from jobmetrics.tenants import DEFAULT_TENANT  # noqa: E402
@@ -60,7 +63,7 @@ class Failure:
 
     def __str__(self) -> str:
         shown = ", ".join(self.examples[:5]) + (" ..." if self.count and self.count > 5 else "")
-        counted = f" ({self.count:,} row{'' if self.count == 1 else 's'})" if self.count is not None else ""
+        counted = f" ({self.count:,} found)" if self.count is not None else ""
         return f"{self.file}: {self.column}: {self.problem}" + (f": {shown}" if shown else "") + counted
 
 
@@ -70,16 +73,10 @@ class TableChecks:
     columns: dict[str, str]
     present: list[str]
     rules: list[Rule] = field(default_factory=list)
-    lists: list[ValueList] = field(default_factory=list)
+    tests: list[DeclaredTest] = field(default_factory=list)
 
 
-def checks_for(
-    con: duckdb.DuckDBPyConnection,
-    raw_file: RawFile,
-    files: dict[str, RawFile],
-    reference_dir: Path,
-    dates: raw.PlausibleDates,
-) -> TableChecks:
+def checks_for(con: duckdb.DuckDBPyConnection, raw_file: RawFile) -> TableChecks:
     table, columns = raw_file.table, contract()[raw_file.table]
     header = [name.lower() for name in con.table(table).columns]
     checks = TableChecks(raw_file, columns, [c for c in columns if c in header])
@@ -87,20 +84,8 @@ def checks_for(
     for column in checks.present:
         checks.rules += column_rules(table, column, columns[column], is_text)
     for test in declared_tests()[table]:
-        if not set(test.columns) <= set(checks.present):
-            continue  # reported as a missing column
-        values = declared_list(test, files, reference_dir)
-        if values is not None:
-            checks.lists.append(values)
-            continue
-        rule = declared_rule(test, {name: found.name for name, found in files.items()}, columns, dates)
-
-        if rule is None:
-            raise ContractUnknown(
-                f"{SOURCES_YML.name}: {table}: the gate does not know the test {test.name!r}; "
-                "use one it knows (see jobmetrics/pipeline/contract.py) so both doors apply it"
-            )
-        checks.rules.append(rule)
+        if set(test.columns) <= set(checks.present):  # else reported as a missing column
+            checks.tests.append(test)
     return checks
 
 
@@ -126,58 +111,127 @@ def type_failures(con: duckdb.DuckDBPyConnection, checks: TableChecks) -> list[F
     return failures
 
 
-def reduce(con: duckdb.DuckDBPyConnection, checks: TableChecks) -> pd.DataFrame:
-    """The file as its distinct check outcomes and listed values, each with its number of rows."""
+def tested(table: str) -> str:
+    """The relation the declared tests read: the tenant, then each contract column as its type."""
+    return f"tested_{table}"
+
+
+def materialize(con: duckdb.DuckDBPyConnection, checks: TableChecks) -> None:
+    """The file read once into a table of its typed values and format outcomes, which every check then reads."""
+    table = checks.raw_file.table
     # a rule that cannot say (null) has not been kept: GX would pass a null
     outcomes = [f"coalesce(({rule.ok}), false) as {quoted(rule.flag)}" for rule in checks.rules]
-    outcomes += [f"{values.value} as {quoted(values.outcome)}" for values in checks.lists]
+    typed = [quoted(column) for column in checks.present]
     con.execute(
-        f"create or replace temp view checked_{checks.raw_file.table} as "
-        f"select *, {', '.join(outcomes) or 'true as nothing_to_check'} from {typed_view(checks.raw_file.table)}"
+        f"create temp table checked_{table} as select {', '.join(['tenant_id', *typed, *outcomes])} "
+        f"from {typed_view(table)}"
     )
-    names = [quoted(rule.flag) for rule in checks.rules] + [quoted(values.outcome) for values in checks.lists]
-    grouped = ", ".join(names) or "nothing_to_check"
-    return con.execute(
-        f"select {grouped}, count(*) as n_rows from checked_{checks.raw_file.table} group by {grouped}"
-    ).df()
+    con.execute(f"create temp view {tested(table)} as select {', '.join(['tenant_id', *typed])} from checked_{table}")
+
+
+def reduce(con: duckdb.DuckDBPyConnection, checks: TableChecks) -> pd.DataFrame:
+    """The file's distinct format outcomes, each with its number of rows."""
+    grouped = ", ".join(quoted(rule.flag) for rule in checks.rules) or "true as nothing_to_check"
+    by = "group by all" if checks.rules else ""
+    return con.execute(f"select {grouped}, count(*) as n_rows from checked_{checks.raw_file.table} {by}").df()
 
 
 def expectations(checks: TableChecks) -> list[Any]:
-    suite: list[Any] = [gxe.ExpectColumnValuesToBeInSet(column=rule.flag, value_set=[True]) for rule in checks.rules]
-    suite += [
-        gxe.ExpectColumnValuesToBeInSet(column=values.outcome, value_set=values.allowed) for values in checks.lists
-    ]
-    return suite
+    return [gxe.ExpectColumnValuesToBeInSet(column=rule.flag, value_set=[True]) for rule in checks.rules]
 
 
 def describe(con: duckdb.DuckDBPyConnection, checks: TableChecks, frame: pd.DataFrame, column: str) -> list[Failure]:
-    """The failures behind one failed expectation, with row counts and offending values."""
-    file, table = checks.raw_file.name, checks.raw_file.table
-    rule = next((r for r in checks.rules if r.flag == column), None)
-    if rule is not None:
-        count = int(frame.loc[frame[column] != True, "n_rows"].sum())  # noqa: E712 (a pandas mask)
-        rows = con.execute(
-            f"select distinct {rule.shown} as shown from checked_{table} "
-            f"where not coalesce({quoted(rule.flag)}, false) limit 5"
-        ).fetchall()
-        return [Failure(file, rule.column, rule.problem, [str(row[0]) for row in rows], count)]
-    values = next(v for v in checks.lists if v.outcome == column)
-    outside = frame[frame[column].notna() & ~frame[column].isin(values.allowed)]
-    per_value = outside.groupby(column)["n_rows"].sum().sort_values(ascending=False)
-    if values.reference is None:
-        return [
-            Failure(
-                file,
-                values.column,
-                f"values outside {values.allowed}",
-                [repr(v) for v in per_value.index],
-                int(per_value.sum()),
-            )
-        ]
-    return [
-        Failure(file, values.column, f"{value!r} is not in {values.reference}; add it there to use it", [], int(rows))
-        for value, rows in per_value.items()
-    ]
+    """The failures behind one failed format expectation, with row counts and offending text."""
+    rule = next(r for r in checks.rules if r.flag == column)
+    count = int(frame.loc[frame[column] != True, "n_rows"].sum())  # noqa: E712 (a pandas mask)
+    rows = con.execute(
+        f"select distinct {rule.shown} as shown from {typed_view(checks.raw_file.table)} "
+        f"where not coalesce(({rule.ok}), false) limit 5"
+    ).fetchall()
+    return [Failure(checks.raw_file.name, rule.column, rule.problem, [str(row[0]) for row in rows], count)]
+
+
+def shown(value: Any) -> str:
+    """An offending value as the report writes it: a number as it is, anything else in quotes."""
+    if value is None:
+        return "(empty)"
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, int | decimal.Decimal):
+        return str(value)
+    return f"'{value}'"
+
+
+def examples(names: list[str], rows: list[tuple[Any, ...]], test: DeclaredTest) -> list[str]:
+    """What dbt's report shows of a test's failing rows (macros/raw_contract.sql sample_failures): the tested
+    value where the test returns it, else the row's first column and those an expression reads."""
+    expression = str(test.arguments.get("expression", ""))
+    tested_value = [] if expression else [test.column]
+    value = next((name for name in [*tested_value, "unique_field", "value_field", "from_field"] if name in names), None)
+    if value is not None:
+        return [shown(row[names.index(value)]) for row in rows]
+    kept = [name for name in names if name != "tenant_id"]
+    read = [names.index(name) for name in kept if not expression or name == kept[0] or name in expression]
+    return ["(" + " ".join(f"{names[i]}={row[i]}" for i in read) + ")" for row in rows]
+
+
+def reference_table(
+    con: duckdb.DuckDBPyConnection, test: DeclaredTest, files: dict[str, RawFile], reference_dir: Path
+) -> tuple[str, str]:
+    """A reference list (a seed or the tenant's own copy) as a table of its listed values, and the file's name."""
+    seed, field = reference_name(test.arguments["to"]), test.arguments["field"]
+    path, name = reference_file(seed, files, reference_dir)
+    listed = reference_values(path, field)
+    listing = f"create or replace temp table reference_{seed} as select unnest(?::varchar[]) as {quoted(field)}"
+    con.execute(listing, [listed])
+    return f"reference_{seed}", name
+
+
+def declared_failures(
+    con: duckdb.DuckDBPyConnection,
+    checks: TableChecks,
+    renderer: Renderer,
+    files: dict[str, RawFile],
+    reference_dir: Path,
+) -> list[Failure]:
+    """Each declared test run as dbt's SQL over the file's typed table; a test that returns rows failed."""
+    failures = []
+    for test in checks.tests:
+        arguments, listed_in = dict(test.arguments), None
+        if test.name == "in_reference_list":
+            arguments["to"], listed_in = reference_table(con, test, files, reference_dir)
+        elif "to" in arguments:
+            arguments["to"] = tested(reference_name(arguments["to"]))
+        try:
+            sql = renderer.test_sql(test.name, tested(checks.raw_file.table), test.column, arguments)
+        except UnknownTest as error:
+            raise ContractUnknown(
+                f"{SOURCES_YML.name}: {checks.raw_file.table}: {error}; the gate runs a test's own SQL, so it "
+                "must be a generic test of tests/generic/ or dbt's"
+            ) from error
+        if listed_in is not None:
+            per_value = con.execute(
+                f"select lower(trim(cast(value_field as varchar))) as value, count(*) as n from ({sql}) "
+                "group by all order by n desc, value"
+            ).fetchall()
+            unlisted = [f"'{value}' is not in {listed_in}; add it there to use it" for value, _ in per_value]
+            failures += [
+                Failure(checks.raw_file.name, test.column, words, [], n)
+                for words, (_, n) in zip(unlisted, per_value, strict=True)
+            ]
+            continue
+        try:
+            result = con.execute(f"select count(*) over (), * from ({sql}) limit 5")
+        except duckdb.Error as error:
+            where = f"{checks.raw_file.path}: the rule {test.name} on {test.column}"
+            raise RawFileUnreadable(f"{where} could not run ({error}); check the file's columns") from error
+        rows = result.fetchall()
+        if rows:
+            names = [str(column[0]) for column in result.description or []]
+            words = renderer.words(test.name, test.arguments)
+            offending = examples(names[1:], [row[1:] for row in rows], test)
+            failures.append(Failure(checks.raw_file.name, test.column, words, offending, rows[0][0]))
+    return failures
 
 
 def open_context(docs_dir: Path | None) -> Any:
@@ -235,7 +289,9 @@ def register(con: duckdb.DuckDBPyConnection, files: dict[str, RawFile]) -> None:
             for column, kind in contract()[table].items()
             if column in header
         ]
-        con.execute(f"create view {typed_view(table)} as select {', '.join(columns) or '1 as nothing'} from {table}")
+        # one tenant's files at a time: a test "within tenant" reads this constant
+        selected = ", ".join(["'default' as tenant_id", *columns])
+        con.execute(f"create view {typed_view(table)} as select {selected} from {table}")
 
 
 def validate(
@@ -264,8 +320,7 @@ class Reduced:
 
     def signature(self) -> tuple[Any, ...]:
         """What GX checks: files with the same signature are validated together."""
-        lists = tuple((values.outcome, tuple(values.allowed)) for values in self.checks.lists)
-        return (self.checks.raw_file.table, tuple(rule.flag for rule in self.checks.rules), lists)
+        return (self.checks.raw_file.table, tuple(rule.flag for rule in self.checks.rules))
 
 
 # The files whose `currency` column says what a tenant bills or spends in, each converted by fx_rates.
@@ -293,6 +348,14 @@ def unrated_currencies(con: duckdb.DuckDBPyConnection, files: dict[str, RawFile]
     return failures
 
 
+def create_absent_tables(con: duckdb.DuckDBPyConnection, files: dict[str, RawFile]) -> None:
+    """A contract table the company did not bring, empty, as dbt's door creates it: a test pointing at it fails."""
+    for table, columns in contract().items():
+        if table not in files:
+            typed = [f"{quoted(column)} {kind}" for column, kind in columns.items()]
+            con.execute(f"create temp table {tested(table)} ({', '.join(['tenant_id varchar', *typed])})")
+
+
 def reduce_tenant(
     con: duckdb.DuckDBPyConnection,
     tenant: str,
@@ -300,13 +363,14 @@ def reduce_tenant(
     reference_dir: Path,
     prefix: str,
     dates: raw.PlausibleDates,
+    renderer: Renderer,
 ) -> tuple[list[Reduced], list[Failure]]:
-    """A tenant's files registered in `con` and reduced, and the failures found before GX (missing columns,
-    Parquet types)."""
+    """A tenant's files read into `con` and reduced for GX, and the failures found without GX: missing columns,
+    Parquet types, the declared tests, currencies without a rate."""
     register(con, files)
     reduced, failures = [], []
     for table, raw_file in files.items():
-        checks = checks_for(con, raw_file, files, reference_dir, dates)
+        checks = checks_for(con, raw_file)
         missing = [c for c in checks.columns if c not in checks.present and c not in raw.defaults()[table]]
         if missing:
             header = ", ".join(con.table(table).columns)
@@ -314,13 +378,16 @@ def reduce_tenant(
             failures.append(Failure(prefix + raw_file.name, ", ".join(missing), problem, [], None))
         wrong_types = type_failures(con, checks)
         failures += [Failure(prefix + f.file, f.column, f.problem, f.examples, f.count) for f in wrong_types]
-        if wrong_types:
-            continue
         try:
-            frame = reduce(con, checks)
+            materialize(con, checks)
+            if not wrong_types:
+                reduced.append(Reduced(tenant, con, checks, reduce(con, checks)))
         except duckdb.Error as error:
             raise RawFileUnreadable(diagnose.unreadable(raw_file.path, error, list(checks.columns))) from error
-        reduced.append(Reduced(tenant, con, checks, frame))
+    create_absent_tables(con, files)
+    for member in reduced:
+        found = declared_failures(con, member.checks, renderer, files, reference_dir)
+        failures += [Failure(prefix + f.file, f.column, f.problem, f.examples, f.count) for f in found]
     unrated = unrated_currencies(con, files, dates.reporting_currency)
     failures += [Failure(prefix + f.file, f.column, f.problem, f.examples, f.count) for f in unrated]
     return reduced, failures
@@ -335,12 +402,13 @@ def validate_tenants(
     """Every tenant's files checked against the contract, in one GX project whose Data Docs are written once;
     with several tenants each failure names its tenant's folder.
 
-    The tenants' files of one table that are held to the same rules and lists are validated together, as one
-    frame of their check outcomes: GX's cost is per validation, not per row, and ten tenants would otherwise
+    The tenants' files of one table that are held to the same format rules are validated together, as one
+    frame of their outcomes: GX's cost is per validation, not per row, and ten tenants would otherwise
     pay it ten times.
     """
     several = list(tenants) != [DEFAULT_TENANT]
     window = dates or raw.PlausibleDates.from_vars()
+    renderer = Renderer(window.as_vars())
     context = open_context(docs_dir)
     source = context.data_sources.add_pandas("raw_files")
     failures: list[Failure] = []
@@ -348,7 +416,8 @@ def validate_tenants(
     with contextlib.ExitStack() as stack:
         for tenant, files in tenants.items():
             con = stack.enter_context(duckdb.connect(config=paths.duckdb_settings()))
-            reduced, found = reduce_tenant(con, tenant, files, reference_dir, f"{tenant}/" if several else "", window)
+            prefix = f"{tenant}/" if several else ""
+            reduced, found = reduce_tenant(con, tenant, files, reference_dir, prefix, window, renderer)
             failures += found
             for member in reduced:
                 groups.setdefault(member.signature(), []).append(member)

@@ -165,6 +165,15 @@ class PlausibleDates:
     stripe_user_id_key: str = "user_id"
     reporting_currency: str = "USD"
 
+    def as_vars(self) -> dict[str, Any]:
+        """The dbt vars these come from, as a macro reads them."""
+        return {
+            "earliest_plausible_date": self.earliest,
+            "future_tolerance_days": self.future_days,
+            "stripe_user_id_key": self.stripe_user_id_key,
+            "reporting_currency": self.reporting_currency,
+        }
+
     @classmethod
     def from_vars(cls, dbt_args: list[str] | None = None) -> PlausibleDates:
         """The project's vars (dbt_project.yml), with any `--vars` among the dbt arguments over them."""

@@ -75,7 +75,7 @@ def test_nan_or_infinity_in_a_parquet_number_is_refused_by_name(
     code, err = build_here(folder, published, capsys)
     assert code == build.EXIT_RAW_BROKEN, err
     assert "raw_marketing_spend.parquet: spend_usd: values that are not finite numbers (NaN or infinity)" in err
-    assert shown in err and "(1 row)" in err
+    assert shown in err and "(1 found)" in err
     assert digest(published) == before
 
 

@@ -42,13 +42,13 @@ DEFECTS: dict[str, list[Edit]] = {
     "raw_plans.csv": [lambda t: t.replace("basic,Basic,1,30.00", "basic,Basic,1,-5")],
 }
 EXPECTED = [  # {ext} is the file format
-    "raw_users.{ext}: user_id: duplicate values: 3 (2 rows)",
-    "raw_subscriptions.{ext}: user_id: values not found in raw_users.{ext} user_id: 999 (1 row)",
-    "raw_subscriptions.{ext}: plan_id: values not found in raw_plans.{ext} plan_id: 'platinum' (1 row)",
+    "raw_users.{ext}: user_id: duplicate values: 3 (1 found)",
+    "raw_subscriptions.{ext}: user_id: values with no match in raw_users.user_id: 999 (1 found)",
+    "raw_subscriptions.{ext}: plan_id: values with no match in raw_plans.plan_id: 'platinum' (1 found)",
     "raw_scans.{ext}: match_rate: values outside [0, 100]: 140",
     'raw_subscriptions.{ext}: ended_at: rows breaking "ended_at is null or ended_at >= started_at": '
-    "subscription_id=92 started_at=2025-03-05 10:00:00 ended_at=2025-03-01 10:00:00 (1 row)",
-    "raw_marketing_spend.{ext}: channel: 'tv' is not in seeds/acquisition_channels.csv; add it there to use it (1 row)",
+    "(subscription_id=92 started_at=2025-03-05 10:00:00 ended_at=2025-03-01 10:00:00) (1 found)",
+    "raw_marketing_spend.{ext}: channel: 'tv' is not in seeds/acquisition_channels.csv; add it there to use it (1 found)",
     "raw_plans.{ext}: price_usd: values outside (0, inf): -5",
 ]
 CSV_ONLY = {  # text that cannot be a Parquet value
@@ -56,7 +56,7 @@ CSV_ONLY = {  # text that cannot be a Parquet value
     "raw_users.csv": drop_column(3),  # segment
 }
 CSV_ONLY_EXPECTED = [
-    "raw_scans.csv: scanned_at: values that are not timestamps as YYYY-MM-DD HH:MM:SS: '2025-02-30 14:30:00' (1 row)",
+    "raw_scans.csv: scanned_at: values that are not timestamps as YYYY-MM-DD HH:MM:SS: '2025-02-30 14:30:00' (1 found)",
     "raw_users.csv: segment: missing column(s); the header has user_id, signup_at, acquisition_channel, country",
 ]
 
