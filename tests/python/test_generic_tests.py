@@ -86,3 +86,22 @@ def test_a_test_neither_the_project_nor_dbt_defines_is_refused_by_name() -> None
         RENDERER.test_sql("at_least_one", "checked", "x", {})
     with pytest.raises(UnknownVariable, match="stripe_user_id_key"):
         RENDERER.test_sql("json_key_in_within_tenant", "checked", "metadata", {"to": "users", "field": "user_id"})
+
+
+def test_accepted_columns_names_each_column_leaving_its_range_or_list_with_its_rows() -> None:
+    arguments = {
+        "ranges": {"rate": {"min_value": 0, "max_value": 1}, "share": {"min_value": 0, "inclusive": False}},
+        "values": {"movement": ["new", "churn"], "months": [1, 3]},
+    }
+    sql = RENDERER.test_sql("accepted_columns", "marts", None, arguments)
+    with duckdb.connect() as con:
+        con.execute("create table marts (rate double, share double, movement varchar, months integer)")
+        con.execute("insert into marts values (0, 0.5, 'new', 1), (1, 2, 'churn', 3), (null, null, null, null)")
+        assert con.execute(sql).fetchall() == []  # the bounds of an inclusive range are inside; null passes
+        con.execute("insert into marts values (1.5, 0, 'New', 2), (-0.1, 1, 'new', 12), ('nan', 1, 'new', 1)")
+        assert sorted(con.execute(sql).fetchall()) == [
+            ("months", "not one of 1, 3", 2),
+            ("movement", "not one of new, churn", 1),  # compared as written: 'New' is not 'new'
+            ("rate", "outside [0, 1]", 3),  # 1.5, -0.1 and NaN
+            ("share", "outside (0, inf)", 1),
+        ]
