@@ -48,7 +48,8 @@ EXPECTED = [  # {ext} is the file format
     "raw_scans.{ext}: match_rate: values outside [0, 100]: 140",
     'raw_subscriptions.{ext}: ended_at: rows breaking "ended_at is null or ended_at >= started_at": '
     "(subscription_id=92 started_at=2025-03-05 10:00:00 ended_at=2025-03-01 10:00:00) (1 found)",
-    "raw_marketing_spend.{ext}: channel: 'tv' is not in seeds/acquisition_channels.csv; add it there to use it (1 found)",
+    "raw_marketing_spend.{ext}: channel: 'tv' is not in seeds/acquisition_channels.csv; add it there to use it "
+    "(1 found)",
     "raw_plans.{ext}: price_usd: values outside (0, inf): -5",
 ]
 CSV_ONLY = {  # text that cannot be a Parquet value
