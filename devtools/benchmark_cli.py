@@ -1,7 +1,8 @@
 """`jobmetrics benchmark` (`make benchmark`): the pipeline's stages at 10k, 100k and 1M users (10M with
 --with-10m), with peak memory, each dashboard tab's server time, the build on each engine (DuckDB,
 PostgreSQL, Spark) at 10k and 100k, the churn-risk models alone, ten tenants against one company, an
-experiment on every user, and one company billed through Stripe against the same in the project's own format.
+experiment on every user, one company billed through Stripe against the same in the project's own format, and
+this version's build against the previous release's on the same files (at 10k, 100k and 1M users).
 
 Writes the table to docs/benchmarks.md with the machine described. Not part of `make test`.
 """
@@ -11,11 +12,25 @@ from __future__ import annotations
 import argparse
 import shutil
 import tempfile
+from collections.abc import Callable
 from datetime import date
+from functools import partial
 from pathlib import Path
+from typing import TypeVar
 
-from devtools import benchmark, benchmark_stripe
+from devtools import benchmark, benchmark_guard, benchmark_stripe
 from jobmetrics import paths
+
+Measured = TypeVar("Measured")
+
+
+def in_scratch(name: str, measure: Callable[[Path], Measured]) -> Measured:
+    """A measurement in a temporary folder of its own, removed after it whatever happens."""
+    workdir = Path(tempfile.mkdtemp(prefix=f"jobmetrics-benchmark-{name}-"))
+    try:
+        return measure(workdir)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -32,6 +47,11 @@ def main(argv: list[str] | None = None) -> int:
         help="measure only the Stripe section (own format against Stripe billing at 1M users) and print it",
     )
     parser.add_argument(
+        "--only-guard",
+        action="store_true",
+        help="measure only the guard (this version against the previous release at --sizes) and print it",
+    )
+    parser.add_argument(
         "--write",
         type=Path,
         default=paths.PROJECT_ROOT / "docs" / "benchmarks.md",
@@ -39,42 +59,22 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     if args.only_stripe:
-        workdir = Path(tempfile.mkdtemp(prefix="jobmetrics-benchmark-stripe-"))
-        try:
-            print(benchmark_stripe.table(benchmark_stripe.measure(workdir)))
-        finally:
-            shutil.rmtree(workdir, ignore_errors=True)
+        print(benchmark_stripe.table(in_scratch("stripe", benchmark_stripe.measure)))
         return 0
     sizes = [int(n) for n in args.sizes.split(",")] + ([10_000_000] if args.with_10m else [])
-    results = []
-    for users in sizes:
-        workdir = Path(tempfile.mkdtemp(prefix=f"jobmetrics-benchmark-{users}-"))
-        try:
-            results.append(benchmark.measure(users, workdir))
-        finally:
-            shutil.rmtree(workdir, ignore_errors=True)
-    engines = {}
-    for users in benchmark.ENGINE_SIZES:
-        workdir = Path(tempfile.mkdtemp(prefix=f"jobmetrics-benchmark-engines-{users}-"))
-        try:
-            engines[users] = benchmark.measure_engines(users, workdir)
-        finally:
-            shutil.rmtree(workdir, ignore_errors=True)
-    workdir = Path(tempfile.mkdtemp(prefix="jobmetrics-benchmark-tenants-"))
-    try:
-        tenants = benchmark.measure_tenants(workdir)
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
-    workdir = Path(tempfile.mkdtemp(prefix="jobmetrics-benchmark-experiments-"))
-    try:
-        experiments = benchmark.measure_experiments(workdir)
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
-    workdir = Path(tempfile.mkdtemp(prefix="jobmetrics-benchmark-stripe-"))
-    try:
-        stripe = benchmark_stripe.measure(workdir)
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
+    if args.only_guard:
+        print(benchmark_guard.table(in_scratch("guard", partial(benchmark_guard.measure, sizes))))
+        return 0
+    results = [in_scratch(str(users), partial(benchmark.measure, users)) for users in sizes]
+    engines = {
+        users: in_scratch(f"engines-{users}", partial(benchmark.measure_engines, users))
+        for users in benchmark.ENGINE_SIZES
+    }
+    tenants = in_scratch("tenants", benchmark.measure_tenants)
+    experiments = in_scratch("experiments", benchmark.measure_experiments)
+    stripe = in_scratch("stripe", benchmark_stripe.measure)
+    guarded = [size for size in sizes if size <= benchmark_guard.GUARD_MAX_USERS]
+    guard = in_scratch("guard", partial(benchmark_guard.measure, guarded))
     text = (
         f"# Benchmarks\n\n`make benchmark` on {date.today():%Y-%m-%d}: {benchmark.machine()}.\n\n"
         "Each stage runs in its own process; peak memory is that process's maximum resident set.\n\n"
@@ -92,6 +92,8 @@ def main(argv: list[str] | None = None) -> int:
         + benchmark.experiments_table(experiments)
         + "\n\n## Billing from Stripe\n\n"
         + benchmark_stripe.table(stripe)
+        + "\n\n## Against the previous release\n\n"
+        + benchmark_guard.table(guard)
         + "\n"
     )
     print(text)
