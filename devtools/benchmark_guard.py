@@ -32,12 +32,18 @@ class Build:
 def worktree(workdir: Path) -> Path:
     """The previous release checked out beside the benchmark's files."""
     where = workdir / "previous-release"
-    subprocess.run(
+    added = subprocess.run(
         ["git", "worktree", "add", "--detach", str(where), PREVIOUS_RELEASE],
         cwd=paths.PROJECT_ROOT,
-        check=True,
+        check=False,
         capture_output=True,
+        text=True,
     )
+    if added.returncode != 0:
+        raise RuntimeError(
+            f"cannot check out the previous release {PREVIOUS_RELEASE} ({added.stderr.strip()}); "
+            "fetch the tags (git fetch --tags) or set PREVIOUS_RELEASE in devtools/benchmark_guard.py"
+        )
     imported = subprocess.run(
         [*RELEASE, "import jobmetrics; print(jobmetrics.__file__)"],
         cwd=paths.PROJECT_ROOT,
