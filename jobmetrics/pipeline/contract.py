@@ -2,7 +2,8 @@
 
 DuckDB reads each file once into a table of its values cast to the contract's types, beside whether each
 value's text read as its type. Great Expectations validates those format outcomes, reduced to their
-distinct combinations with row counts, and writes Data Docs. Every test declared in
+distinct combinations with row counts, and writes Data Docs (jobmetrics.pipeline.format_expectations,
+imported while DuckDB reads the files). Every test declared in
 models/staging/_sources.yml then runs as the SQL dbt runs for it (jobmetrics.pipeline.dbt_tests) over
 that table, and its failing rows become the report. Column types come from _sources.yml; the channel and
 segment lists from the reference files in seeds/ or the tenant's own.
@@ -14,9 +15,8 @@ import collections
 import contextlib
 import csv
 import decimal
-import shutil
-import warnings
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,16 +24,9 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-# GX probes for pyspark (installed for the Spark target), whose import warns about pandas 3; the gate
-# gives GX pandas frames only, so the warning says nothing about this run.
-warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas", category=FutureWarning)
-import great_expectations as gx  # noqa: E402
-from great_expectations import expectations as gxe  # noqa: E402
-from great_expectations.data_context.types.base import ProgressBarsConfig  # noqa: E402
-
-from jobmetrics import paths  # noqa: E402
-from jobmetrics.pipeline import diagnose, raw  # noqa: E402
-from jobmetrics.pipeline.contract_rules import (  # noqa: E402
+from jobmetrics import paths
+from jobmetrics.pipeline import diagnose, format_expectations, raw
+from jobmetrics.pipeline.contract_rules import (
     PARQUET_TYPES,
     ContractUnknown,
     RawFileUnreadable,
@@ -46,11 +39,11 @@ from jobmetrics.pipeline.contract_rules import (  # noqa: E402
     reference_values,
     typed_view,
 )
-from jobmetrics.pipeline.dbt_tests import Renderer, UnknownTest  # noqa: E402
-from jobmetrics.pipeline.raw import SOURCES_YML, DeclaredTest, RawFile, as_contract_type, contract, declared_tests  # noqa: E402
+from jobmetrics.pipeline.dbt_tests import Renderer, UnknownTest
+from jobmetrics.pipeline.raw import SOURCES_YML, DeclaredTest, RawFile, as_contract_type, contract, declared_tests
+from jobmetrics.tenants import DEFAULT_TENANT
 
 __all__ = ["ContractUnknown", "Failure", "RawFileUnreadable", "validate", "validate_tenants"]
-from jobmetrics.tenants import DEFAULT_TENANT  # noqa: E402
 
 
 @dataclass
@@ -134,10 +127,6 @@ def reduce(con: duckdb.DuckDBPyConnection, checks: TableChecks) -> pd.DataFrame:
     grouped = ", ".join(quoted(rule.flag) for rule in checks.rules) or "true as nothing_to_check"
     by = "group by all" if checks.rules else ""
     return con.execute(f"select {grouped}, count(*) as n_rows from checked_{checks.raw_file.table} {by}").df()
-
-
-def expectations(checks: TableChecks) -> list[Any]:
-    return [gxe.ExpectColumnValuesToBeInSet(column=rule.flag, value_set=[True]) for rule in checks.rules]
 
 
 def describe(con: duckdb.DuckDBPyConnection, checks: TableChecks, frame: pd.DataFrame, column: str) -> list[Failure]:
@@ -232,16 +221,6 @@ def declared_failures(
             offending = examples(names[1:], [row[1:] for row in rows], test)
             failures.append(Failure(checks.raw_file.name, test.column, words, offending, rows[0][0]))
     return failures
-
-
-def open_context(docs_dir: Path | None) -> Any:
-    if docs_dir is None:
-        context = gx.get_context(mode="ephemeral")
-    else:
-        shutil.rmtree(docs_dir / "gx", ignore_errors=True)  # GX's own folder only: last run's docs
-        context = gx.get_context(mode="file", project_root_dir=str(docs_dir))
-    context.variables.progress_bars = ProgressBarsConfig(globally=False)  # they would drown the report
-    return context
 
 
 def header(raw_file: RawFile) -> list[str]:
@@ -409,11 +388,11 @@ def validate_tenants(
     several = list(tenants) != [DEFAULT_TENANT]
     window = dates or raw.PlausibleDates.from_vars()
     renderer = Renderer(window.as_vars())
-    context = open_context(docs_dir)
-    source = context.data_sources.add_pandas("raw_files")
     failures: list[Failure] = []
     groups: dict[tuple[Any, ...], list[Reduced]] = {}
     with contextlib.ExitStack() as stack:
+        pool = stack.enter_context(ThreadPoolExecutor(max_workers=1))
+        opening = pool.submit(format_expectations.open_project, docs_dir)  # while DuckDB reads the files
         for tenant, files in tenants.items():
             con = stack.enter_context(duckdb.connect(config=paths.duckdb_settings()))
             prefix = f"{tenant}/" if several else ""
@@ -421,20 +400,15 @@ def validate_tenants(
             failures += found
             for member in reduced:
                 groups.setdefault(member.signature(), []).append(member)
+        context = opening.result()
         names: collections.Counter[str] = collections.Counter()
         for members in groups.values():
             table = members[0].checks.raw_file.table
             names[table] += 1
             name = table if names[table] == 1 else f"{table} ({', '.join(member.tenant for member in members)})"
             frame = pd.concat([member.frame for member in members], ignore_index=True)
-            batch = source.add_dataframe_asset(name).add_batch_definition_whole_dataframe("check_outcomes")
-            suite = context.suites.add(gx.ExpectationSuite(name=name, expectations=expectations(members[0].checks)))
-            definition = context.validation_definitions.add(gx.ValidationDefinition(name=name, data=batch, suite=suite))
-            outcome = definition.run(batch_parameters={"dataframe": frame}, result_format="SUMMARY")
-            for result in outcome.results:
-                if result.success:
-                    continue
-                column = result.expectation_config.kwargs["column"]
+            flags = [rule.flag for rule in members[0].checks.rules]
+            for column in format_expectations.failed_flags(context, name, frame, flags):
                 for member in members:
                     for failure in describe(member.con, member.checks, member.frame, column):
                         if failure.count != 0:

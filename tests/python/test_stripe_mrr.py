@@ -159,14 +159,19 @@ def test_the_gate_refuses_a_currency_without_any_rate(tmp_path: Path) -> None:
     ]
 
 
-def refused(shared_dir: Path, name: str, change: Callable[[stripe_companies.StripeCompany], None]) -> Build:
+def refused(
+    shared_dir: Path, name: str, change: Callable[[stripe_companies.StripeCompany], None], refusing_node: str
+) -> Build:
+    """The hand-worked companies changed, built as far as the node that must refuse them: it and everything it
+    reads, with their tests (the rest of the project cannot change whether that node refuses)."""
     parsed = project_parse(shared_dir)
 
     def make(work: Path) -> Build:
         company = stripe_companies.hand_worked()
         change(company)
         company.write(work / "raw")
-        return build_from(work / "raw", work, "--vars", f"{{as_of_date: '{stripe_companies.AS_OF}'}}", parsed=parsed)
+        as_of = f"{{as_of_date: '{stripe_companies.AS_OF}'}}"
+        return build_from(work / "raw", work, "--vars", as_of, "--select", f"+{refusing_node}", parsed=parsed)
 
     return shared_build(shared_dir, name, make, must_pass=False)
 
@@ -177,7 +182,7 @@ def test_dbt_refuses_a_day_without_a_rate_naming_currency_and_day(shared_dir: Pa
     def rates_from_june(company: stripe_companies.StripeCompany) -> None:
         company.fx_rates = [("2025-01-01", "jpy", 0.0067), ("2025-06-01", "eur", 1.2)]
 
-    build = refused(shared_dir, "stripe-late-rate", rates_from_june)
+    build = refused(shared_dir, "stripe-late-rate", rates_from_june, "every_billed_currency_has_a_rate")
     assert build.returncode != 0
     assert "No exchange rate into the reporting currency" in build.output
     assert "(currency=EUR first_day=2025-01-31)" in build.output, build.output[-3000:]
@@ -191,7 +196,7 @@ def test_dbt_refuses_a_user_billed_in_two_currencies(shared_dir: Path) -> None:
         subscription = company.subscription("cus_1_eu", "2025-02-01")
         company.monthly("cus_1_eu", subscription, "price_euro", 10000, ["2025-02-01", "2025-03-01"])
 
-    build = refused(shared_dir, "stripe-two-currencies", second_customer_in_euros)
+    build = refused(shared_dir, "stripe-two-currencies", second_customer_in_euros, "int_billing_lines")
     assert build.returncode != 0
     assert "A user is billed in more than one currency" in build.output, build.output[-3000:]
     assert "bill each user in one: (user_id=1 value_field=eur, jpy)" in build.output.lower()
