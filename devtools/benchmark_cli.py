@@ -2,14 +2,17 @@
 --with-10m), with peak memory, each dashboard tab's server time, the build on each engine (DuckDB,
 PostgreSQL, Spark) at 10k and 100k, the churn-risk models alone, ten tenants against one company, an
 experiment on every user, one company billed through Stripe against the same in the project's own format, and
-this version's build against the previous release's on the same files (at 10k, 100k and 1M users).
+this version's build against the previous release's on the same files (at 10k, 100k and 1M users), and the
+sample's build against its floor (the fixed costs of Great Expectations and of dbt's nodes).
 
-Writes the table to docs/benchmarks.md with the machine described. Not part of `make test`.
+Writes the tables to docs/benchmarks.md with the machine described, keeping the sections written there by hand.
+Not part of `make test`.
 """
 
 from __future__ import annotations
 
 import argparse
+import re
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -18,7 +21,7 @@ from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
-from devtools import benchmark, benchmark_guard, benchmark_stripe
+from devtools import benchmark, benchmark_floor, benchmark_guard, benchmark_stripe
 from jobmetrics import paths
 
 Measured = TypeVar("Measured")
@@ -31,6 +34,15 @@ def in_scratch(name: str, measure: Callable[[Path], Measured]) -> Measured:
         return measure(workdir)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def with_hand_sections(generated: str, previous: str) -> str:
+    """The generated text, then every section of the previous file (from its `## ` heading to the next) that the
+    generated text has no heading for: the ones measured by hand stay until someone removes them."""
+    headings = {line for line in generated.splitlines() if line.startswith("## ")}
+    sections = re.split(r"^(?=## )", previous, flags=re.MULTILINE)[1:]
+    kept = [section.rstrip() + "\n" for section in sections if section.splitlines()[0] not in headings]
+    return "\n".join([generated.rstrip() + "\n", *kept])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -52,6 +64,11 @@ def main(argv: list[str] | None = None) -> int:
         help="measure only the guard (this version against the previous release at --sizes) and print it",
     )
     parser.add_argument(
+        "--only-floor",
+        action="store_true",
+        help="measure only the sample's build against its floor (dbt's and GX's fixed costs) and print it",
+    )
+    parser.add_argument(
         "--write",
         type=Path,
         default=paths.PROJECT_ROOT / "docs" / "benchmarks.md",
@@ -60,6 +77,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.only_stripe:
         print(benchmark_stripe.table(in_scratch("stripe", benchmark_stripe.measure)))
+        return 0
+    if args.only_floor:
+        print(benchmark_floor.table(in_scratch("floor", benchmark_floor.measure)))
         return 0
     sizes = [int(n) for n in args.sizes.split(",")] + ([10_000_000] if args.with_10m else [])
     if args.only_guard:
@@ -75,6 +95,7 @@ def main(argv: list[str] | None = None) -> int:
     stripe = in_scratch("stripe", benchmark_stripe.measure)
     guarded = [size for size in sizes if size <= benchmark_guard.GUARD_MAX_USERS]
     guard = in_scratch("guard", partial(benchmark_guard.measure, guarded))
+    floor = in_scratch("floor", benchmark_floor.measure)
     text = (
         f"# Benchmarks\n\n`make benchmark` on {date.today():%Y-%m-%d}: {benchmark.machine()}.\n\n"
         "Each stage runs in its own process; peak memory is that process's maximum resident set.\n\n"
@@ -94,11 +115,14 @@ def main(argv: list[str] | None = None) -> int:
         + benchmark_stripe.table(stripe)
         + "\n\n## Against the previous release\n\n"
         + benchmark_guard.table(guard)
+        + "\n\n## The sample against its floor\n\n"
+        + benchmark_floor.table(floor)
         + "\n"
     )
     print(text)
     if str(args.write) != "-":
-        args.write.write_text(text)
+        previous = args.write.read_text() if args.write.exists() else ""
+        args.write.write_text(with_hand_sections(text, previous))
     return 0
 
 
