@@ -30,6 +30,8 @@ ENDED = "Your session has ended; sign in again."
 UNTIL = "jobmetrics_signed_in_until"
 # the user's record as it was at sign-in: any change to it (password, role, tenants, removed and added) ends the session
 RECORD = "jobmetrics_signed_in_record"
+# set when a session ends by itself, so the reason stays on the form through the reruns that follow until a sign-in
+SESSION_ENDED = "jobmetrics_session_ended"
 
 
 def session_hours() -> float:
@@ -162,6 +164,8 @@ def gate() -> users.User | None:
     changed = was_signed_in and (current is None or current.changed_at != recorded)
     if ended or changed:
         sign_out(path, authenticator, known.cookie_key)
+        st.session_state[SESSION_ENDED] = True
+    if st.session_state.get(SESSION_ENDED):
         st.info(ENDED)
     # when this run may sign in from the cookie, the time that cookie ends
     cookie_ends = None if was_signed_in or st.session_state.get("logout") else cookie_expiry(known.cookie_key)
@@ -169,6 +173,7 @@ def gate() -> users.User | None:
     if user is None:
         st.stop()
         raise AssertionError  # st.stop() does not return
+    st.session_state.pop(SESSION_ENDED, None)
     if UNTIL not in st.session_state:
         # a session from the cookie ends with it; a password starts a full one (the cookie the browser sent
         # when the page connected may be an older, signed-out one)
