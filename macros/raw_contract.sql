@@ -35,7 +35,7 @@
     {%- set name = test_node.test_metadata.name -%}
     {%- set kwargs = test_node.test_metadata.kwargs.get('arguments', test_node.test_metadata.kwargs) -%}
     {%- if name in ('unique', 'unique_within_tenant') -%}duplicate values
-    {%- elif name == 'not_null' -%}empty values
+    {%- elif name in ('not_null', 'not_null_columns') -%}empty values
     {%- elif name in ('accepted_values', 'one_of') -%}values outside {{ kwargs['values'] | join(', ') }}
     {%- elif name in ('relationships', 'relationships_within_tenant', 'in_reference_list') -%}values with no match in {{ jobmetrics.relation_words(kwargs['to']) }}.{{ kwargs['field'] }}
     {%- elif name == 'matches_pattern' -%}values that are not {{ kwargs.get('words') or kwargs['pattern'] }}
@@ -128,7 +128,16 @@
         {%- endfor -%}
         {%- set column = test_node.column_name or test_node.config.meta.get('column') -%}
         {%- set where = raw_tables | join(', ') ~ (('.' ~ column) if column else '') -%}
-        {%- if result.status == 'fail' and test_node.relation_name -%}
+        {%- if result.status == 'fail' and test_node.relation_name
+            and test_node.test_metadata.name == 'not_null_columns' -%}
+            {#- one row per column holding empty values: one line each -#}
+            {%- for row in run_query('select null_column, null_rows from ' ~ test_node.relation_name) -%}
+                {{ log("Raw data contract broken: " ~ where ~ "." ~ row[0] ~ " has "
+                    ~ jobmetrics.describe_contract_rule(test_node) ~ " (" ~ row[1] ~ " found). Fix "
+                    ~ raw_tables | join(', ') ~ " (the raw file, or the table in your raw schema) and run again.",
+                    info=true) }}
+            {%- endfor -%}
+        {%- elif result.status == 'fail' and test_node.relation_name -%}
             {%- set offending = jobmetrics.sample_failures(test_node) -%}
             {{ log("Raw data contract broken: " ~ where ~ " has " ~ jobmetrics.describe_contract_rule(test_node)
                 ~ ": " ~ offending ~ (" ..." if result.failures > 5 else "") ~ " (" ~ result.failures ~ " found)."

@@ -40,7 +40,15 @@ from jobmetrics.pipeline.contract_rules import (
     typed_view,
 )
 from jobmetrics.pipeline.dbt_tests import Renderer, UnknownTest
-from jobmetrics.pipeline.raw import SOURCES_YML, DeclaredTest, RawFile, as_contract_type, contract, declared_tests
+from jobmetrics.pipeline.raw import (
+    COLUMN_LIST_TEST,
+    SOURCES_YML,
+    DeclaredTest,
+    RawFile,
+    as_contract_type,
+    contract,
+    declared_tests,
+)
 from jobmetrics.tenants import DEFAULT_TENANT
 
 __all__ = ["ContractUnknown", "Failure", "RawFileUnreadable", "validate", "validate_tenants"]
@@ -77,8 +85,9 @@ def checks_for(con: duckdb.DuckDBPyConnection, raw_file: RawFile) -> TableChecks
     for column in checks.present:
         checks.rules += column_rules(table, column, columns[column], is_text)
     for test in declared_tests()[table]:
-        if set(test.columns) <= set(checks.present):  # else reported as a missing column
-            checks.tests.append(test)
+        runnable = test.narrowed_to(checks.present)
+        if runnable is not None:
+            checks.tests.append(runnable)
     return checks
 
 
@@ -208,6 +217,11 @@ def declared_failures(
                 Failure(checks.raw_file.name, test.column, words, [], n)
                 for words, (_, n) in zip(unlisted, per_value, strict=True)
             ]
+            continue
+        if test.name == COLUMN_LIST_TEST:
+            words = renderer.words(test.name, test.arguments)
+            per_column = con.execute(f"select null_column, null_rows from ({sql})").fetchall()
+            failures += [Failure(checks.raw_file.name, column, words, [], rows) for column, rows in per_column]
             continue
         try:
             result = con.execute(f"select count(*) over (), * from ({sql}) limit 5")

@@ -224,6 +224,11 @@ def column_or_default(table: str, column: str, kind: str, present: set[str], exp
     return f"cast('{value}' as {kind})"
 
 
+# The contract's one test over a list of columns: each table's non-empty columns are one dbt node, whose failing
+# rows each name a column (null_column) and count its empty values (null_rows).
+COLUMN_LIST_TEST = "not_null_columns"
+
+
 @dataclass(frozen=True)
 class DeclaredTest:
     """One rule of the contract: a dbt data test declared on a raw source table or column."""
@@ -237,6 +242,20 @@ class DeclaredTest:
     @property
     def flag(self) -> str:
         return f"{self.column}__{self.name}"
+
+    def per_column(self) -> list[DeclaredTest]:
+        """The rules the test holds: a test over a list of columns (one node for dbt) holds one per column."""
+        if self.name != COLUMN_LIST_TEST:
+            return [self]
+        return [DeclaredTest(self.table, self.name, name, {"columns": [name]}, (name,)) for name in self.columns]
+
+    def narrowed_to(self, present: list[str]) -> DeclaredTest | None:
+        """The test over the columns a file has (a missing column is reported as missing); None when it reads one
+        the file lacks and cannot leave it out."""
+        if self.name == COLUMN_LIST_TEST:
+            kept = [name for name in self.columns if name in present]
+            return DeclaredTest(self.table, self.name, self.column, {"columns": kept}, tuple(kept)) if kept else None
+        return self if set(self.columns) <= set(present) else None
 
 
 def parse_test(table: str, column: str | None, entry: str | dict[str, Any], names: list[str]) -> DeclaredTest:

@@ -31,7 +31,10 @@ def drop_column(index: int) -> Edit:
 
 # Every defect at once: the gate reports them all in one run, one line each.
 DEFECTS: dict[str, list[Edit]] = {
-    "raw_users.csv": [lambda t: t + "3,2025-02-11 10:00:00,referral,career_changer,US\n"],
+    "raw_users.csv": [
+        lambda t: t + "3,2025-02-11 10:00:00,referral,career_changer,US\n",
+        lambda t: t + "9001,2025-02-11 10:00:00,referral,career_changer,\n",
+    ],
     "raw_subscriptions.csv": [
         lambda t: t + "90,999,basic,2025-03-01 10:00:00,,\n",
         lambda t: t + "91,7,platinum,2025-03-01 10:00:00,,\n",
@@ -43,6 +46,8 @@ DEFECTS: dict[str, list[Edit]] = {
 }
 EXPECTED = [  # {ext} is the file format
     "raw_users.{ext}: user_id: duplicate values: 3 (1 found)",
+    # reported with the CSV's missing segment column too: the table's one not-null test runs on the columns it has
+    "raw_users.{ext}: country: empty values (1 found)",
     "raw_subscriptions.{ext}: user_id: values with no match in raw_users.user_id: 999 (1 found)",
     "raw_subscriptions.{ext}: plan_id: values with no match in raw_plans.plan_id: 'platinum' (1 found)",
     "raw_scans.{ext}: match_rate: values outside [0, 100]: 140",
