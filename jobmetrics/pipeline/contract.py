@@ -16,7 +16,7 @@ import contextlib
 import csv
 import decimal
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -51,7 +51,7 @@ from jobmetrics.pipeline.raw import (
 )
 from jobmetrics.tenants import DEFAULT_TENANT
 
-__all__ = ["ContractUnknown", "Failure", "RawFileUnreadable", "validate", "validate_tenants"]
+__all__ = ["ContractUnknown", "Examined", "Failure", "RawFileUnreadable", "examine", "validate", "validate_tenants"]
 
 
 @dataclass
@@ -138,14 +138,21 @@ def reduce(con: duckdb.DuckDBPyConnection, checks: TableChecks) -> pd.DataFrame:
     return con.execute(f"select {grouped}, count(*) as n_rows from checked_{checks.raw_file.table} {by}").df()
 
 
-def describe(con: duckdb.DuckDBPyConnection, checks: TableChecks, frame: pd.DataFrame, column: str) -> list[Failure]:
-    """The failures behind one failed format expectation, with row counts and offending text."""
+def describe(
+    con: duckdb.DuckDBPyConnection | None, checks: TableChecks, frame: pd.DataFrame, column: str
+) -> list[Failure]:
+    """The failures behind one failed format expectation, with row counts and offending text (none once the
+    file's table is gone)."""
     rule = next(r for r in checks.rules if r.flag == column)
     count = int(frame.loc[frame[column] != True, "n_rows"].sum())  # noqa: E712 (a pandas mask)
-    rows = con.execute(
-        f"select distinct {rule.shown} as shown from {typed_view(checks.raw_file.table)} "
-        f"where not coalesce(({rule.ok}), false) limit 5"
-    ).fetchall()
+    rows = (
+        con.execute(
+            f"select distinct {rule.shown} as shown from {typed_view(checks.raw_file.table)} "
+            f"where not coalesce(({rule.ok}), false) limit 5"
+        ).fetchall()
+        if con is not None
+        else []
+    )
     return [Failure(checks.raw_file.name, rule.column, rule.problem, [str(row[0]) for row in rows], count)]
 
 
@@ -304,16 +311,20 @@ def validate(
 
 @dataclass
 class Reduced:
-    """One tenant's file of one table, reduced to its check outcomes, with the connection that can say more."""
+    """One tenant's file of one table, reduced to its check outcomes, with the connection that can say more
+    (None once released)."""
 
     tenant: str
-    con: duckdb.DuckDBPyConnection
+    con: duckdb.DuckDBPyConnection | None
     checks: TableChecks
     frame: pd.DataFrame
 
     def signature(self) -> tuple[Any, ...]:
         """What GX checks: files with the same signature are validated together."""
         return (self.checks.raw_file.table, tuple(rule.flag for rule in self.checks.rules))
+
+    def formats_read(self) -> bool:
+        return all(bool(self.frame[rule.flag].eq(True).all()) for rule in self.checks.rules)
 
 
 # The files whose `currency` column says what a tenant bills or spends in, each converted by fx_rates.
@@ -393,44 +404,87 @@ def validate_tenants(
     dates: raw.PlausibleDates | None = None,
 ) -> list[Failure]:
     """Every tenant's files checked against the contract, in one GX project whose Data Docs are written once;
-    with several tenants each failure names its tenant's folder.
+    with several tenants each failure names its tenant's folder."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return examine(tenants, docs_dir, pool, reference_dir, dates).judged()
 
-    The tenants' files of one table that are held to the same format rules are validated together, as one
-    frame of their outcomes: GX's cost is per validation, not per row, and ten tenants would otherwise
-    pay it ten times.
-    """
+
+@dataclass
+class Examined:
+    """The files read and checked by DuckDB (`failures`, and each file's format outcomes), waiting for GX's verdict
+    on those outcomes. GX's project opens in a thread of `pool` meanwhile (it takes seconds to import)."""
+
+    tenants: list[str]
+    failures: list[Failure]
+    groups: dict[tuple[Any, ...], list[Reduced]]
+    opening: Future[Any]
+    docs_dir: Path | None
+    connections: contextlib.ExitStack
+
+    @property
+    def several(self) -> bool:
+        return self.tenants != [DEFAULT_TENANT]
+
+    def formats_read(self) -> bool:
+        """Whether every value's text read as its column's type, by DuckDB's outcomes: what GX will confirm."""
+        return all(member.formats_read() for members in self.groups.values() for member in members)
+
+    def release(self) -> None:
+        """Close DuckDB's tables of the files (a failure GX then finds has no offending text)."""
+        for members in self.groups.values():
+            for member in members:
+                member.con = None
+        self.connections.close()
+
+    def judged(self) -> list[Failure]:
+        """Every failure: DuckDB's, then GX's verdict on the format outcomes (files of one table held to the same
+        rules validated together, as one frame: GX's cost is per validation, not per row); Data Docs written."""
+        try:
+            context = self.opening.result()
+            failures = list(self.failures)
+            names: collections.Counter[str] = collections.Counter()
+            for members in self.groups.values():
+                table = members[0].checks.raw_file.table
+                names[table] += 1
+                name = table if names[table] == 1 else f"{table} ({', '.join(member.tenant for member in members)})"
+                frame = pd.concat([member.frame for member in members], ignore_index=True)
+                flags = [rule.flag for rule in members[0].checks.rules]
+                for column in format_expectations.failed_flags(context, name, frame, flags):
+                    for member in members:
+                        for failure in describe(member.con, member.checks, member.frame, column):
+                            if failure.count != 0:
+                                failure.file = (f"{member.tenant}/" if self.several else "") + failure.file
+                                failures.append(failure)
+            if self.docs_dir is not None:
+                context.build_data_docs()
+        finally:
+            self.release()
+        return sorted(failures, key=file_order(self.tenants if self.several else [""]))
+
+
+def examine(
+    tenants: dict[str, dict[str, RawFile]],
+    docs_dir: Path | None,
+    pool: ThreadPoolExecutor,
+    reference_dir: Path = paths.SEEDS_DIR,
+    dates: raw.PlausibleDates | None = None,
+) -> Examined:
+    """DuckDB's part of the gate on every tenant's files, with GX's project opening in `pool` meanwhile."""
     several = list(tenants) != [DEFAULT_TENANT]
     window = dates or raw.PlausibleDates.from_vars()
     renderer = Renderer(window.as_vars())
     failures: list[Failure] = []
     groups: dict[tuple[Any, ...], list[Reduced]] = {}
-    with contextlib.ExitStack() as stack:
-        pool = stack.enter_context(ThreadPoolExecutor(max_workers=1))
-        opening = pool.submit(format_expectations.open_project, docs_dir)  # while DuckDB reads the files
+    opening = pool.submit(format_expectations.open_project, docs_dir)  # while DuckDB reads the files
+    with contextlib.ExitStack() as connections:
         for tenant, files in tenants.items():
-            con = stack.enter_context(duckdb.connect(config=paths.duckdb_settings()))
+            con = connections.enter_context(duckdb.connect(config=paths.duckdb_settings()))
             prefix = f"{tenant}/" if several else ""
             reduced, found = reduce_tenant(con, tenant, files, reference_dir, prefix, window, renderer)
             failures += found
             for member in reduced:
                 groups.setdefault(member.signature(), []).append(member)
-        context = opening.result()
-        names: collections.Counter[str] = collections.Counter()
-        for members in groups.values():
-            table = members[0].checks.raw_file.table
-            names[table] += 1
-            name = table if names[table] == 1 else f"{table} ({', '.join(member.tenant for member in members)})"
-            frame = pd.concat([member.frame for member in members], ignore_index=True)
-            flags = [rule.flag for rule in members[0].checks.rules]
-            for column in format_expectations.failed_flags(context, name, frame, flags):
-                for member in members:
-                    for failure in describe(member.con, member.checks, member.frame, column):
-                        if failure.count != 0:
-                            failure.file = (f"{member.tenant}/" if several else "") + failure.file
-                            failures.append(failure)
-    if docs_dir is not None:
-        context.build_data_docs()
-    return sorted(failures, key=file_order(list(tenants) if several else [""]))
+        return Examined(list(tenants), failures, groups, opening, docs_dir, connections.pop_all())
 
 
 def file_order(tenants: list[str]) -> Callable[[Failure], tuple[int, int]]:

@@ -3,7 +3,9 @@ the format outcomes DuckDB computed, and the Data Docs of that validation.
 
 Importing GX takes 4 to 5 seconds (scipy, SQLAlchemy, Altair and pyspark come with it), longer than the gate's
 own work on a small company. The gate imports it and opens the project in a thread while DuckDB reads
-the files, which releases Python's lock while it works; the gate takes the project when it needs it.
+the files, which releases Python's lock while it works; the gate takes the project when it needs it. In a
+build whose files DuckDB found readable, the validation and Data Docs stay in that thread while the files load and
+dbt builds (jobmetrics.pipeline.build.check_raw_beside).
 """
 
 from __future__ import annotations

@@ -101,6 +101,52 @@ def test_an_impossible_date_is_refused_by_name(
     assert digest(published) == before
 
 
+def test_a_value_of_the_wrong_type_stops_the_build_before_anything_is_loaded(
+    tmp_path: Path, published: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A format failure is judged whole (GX's verdict and the offending text) before the load, not beside it."""
+    folder = company(tmp_path)
+    scans = folder / "raw_scans.csv"
+    lines = scans.read_text().splitlines()
+    scans.write_text("\n".join([*lines, "9001,1,2025-02-30 14:30:00,201,50"]) + "\n")
+
+    def load_raw(*args: object) -> None:
+        raise AssertionError("the build loaded files the gate had refused")
+
+    monkeypatch.setattr(build, "load_raw", load_raw)
+    before = digest(published)
+    code, err = build_here(folder, published, capsys)
+    assert code == build.EXIT_RAW_BROKEN, err
+    expected = "raw_scans.csv: scanned_at: values that are not timestamps as YYYY-MM-DD HH:MM:SS: '2025-02-30 14:30:00'"
+    assert expected in err, err
+    assert digest(published) == before
+
+
+@pytest.mark.usefixtures("saved_parse")
+def test_great_expectations_run_beside_dbt_still_decides_what_is_published(
+    tmp_path: Path, published: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When DuckDB finds every value readable, GX validates the outcomes and writes its Data Docs while the build
+    goes on; the build publishes only after it has, and nothing when it fails."""
+    from jobmetrics.pipeline import format_expectations
+
+    code, err = build_here(EDGE, published, capsys, *ONE_MODEL)
+    assert code == 0, err
+    assert (
+        tmp_path / "target" / "validate_raw" / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
+    ).exists()
+
+    def broken(*args: object) -> list[str]:
+        raise RuntimeError("GX could not validate")
+
+    monkeypatch.setattr(format_expectations, "failed_flags", broken)
+    before = digest(published)
+    with pytest.raises(RuntimeError, match="GX could not validate"):
+        build_here(EDGE, published, capsys, *ONE_MODEL)
+    assert digest(published) == before
+    assert not published.with_name(published.name + ".building").exists()
+
+
 @pytest.mark.usefixtures("saved_parse")
 def test_a_company_with_no_scans_builds_with_empty_product_marts(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]

@@ -42,7 +42,7 @@ def die(*args, **kwargs):
 
 phase = sys.argv[1]
 if phase == "gate":
-    contract.validate_tenants = die
+    contract.examine = die
 elif phase == "load":
     build.load_raw = die
 elif phase == "dbt":
