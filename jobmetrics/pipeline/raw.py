@@ -250,8 +250,9 @@ class DeclaredTest:
         return [DeclaredTest(self.table, self.name, name, {"columns": [name]}, (name,)) for name in self.columns]
 
     def narrowed_to(self, present: list[str]) -> DeclaredTest | None:
-        """The test over the columns a file has (a missing column is reported as missing); None when it reads one
-        the file lacks and cannot leave it out."""
+        """The test as it can run on a file with the `present` columns (a missing one is reported as missing): a
+        test over a list of columns keeps those the file has; another test runs only when it has all it reads.
+        None when nothing is left to run."""
         if self.name == COLUMN_LIST_TEST:
             kept = [name for name in self.columns if name in present]
             return DeclaredTest(self.table, self.name, self.column, {"columns": kept}, tuple(kept)) if kept else None
