@@ -1,4 +1,5 @@
-"""`make build`: gate, load, `dbt build` with every test, publish atomically, then print the KPI overview.
+"""`make build`: gate (the contract's tests, on the files), load, `dbt build` with every other test, publish
+atomically, then print the KPI overview.
 
 Exit codes: 0 published; 1 the raw data breaks the contract; 2 a raw file is missing or unreadable;
 3 a model or test failed; 4 another build is running, or another program holds the warehouse for
@@ -24,8 +25,9 @@ EXIT_INTERRUPTED = 130
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="jobmetrics build",
-        description="Build the warehouse from the raw files: check them (Great Expectations), load them, run "
-        "dbt build with every test in a scratch copy, and only then replace the published warehouse. "
+        description="Build the warehouse from the raw files: check them against the contract (its tests' SQL and "
+        "Great Expectations), load them, run dbt build with every other test in a scratch copy, and only then "
+        "replace the published warehouse. "
         "Arguments after -- go to dbt build (e.g. -- --vars '{as_of_date: 2025-06-30}').",
         epilog=(__doc__ or "").split("\n\n", 1)[1],
     )
