@@ -248,11 +248,11 @@ week_offsets as (
 ),
 
 scan_windows as (
-    -- each week of scans counted for the eight observation dates it falls within 56 days before
+    -- each observation's eight weeks of scans: the four up to its date are recent, the four before them earlier
     select
-        scan_weeks.tenant_id,
-        scan_weeks.user_id,
-        7 * (scan_weeks.weeks_before_as_of - week_offsets.weeks_before_observation) as days_before_as_of,
+        paying.tenant_id,
+        paying.user_id,
+        paying.days_before_as_of,
         sum(case when week_offsets.weeks_before_observation < 4 then scan_weeks.scans else 0 end) as recent_scans,
         sum(case when week_offsets.weeks_before_observation >= 4 then scan_weeks.scans else 0 end) as earlier_scans,
         sum(
@@ -262,13 +262,15 @@ scan_windows as (
             case when week_offsets.weeks_before_observation >= 4 then scan_weeks.match_rate_sum else 0 end
         ) as earlier_match_rate_sum,
         max(scan_weeks.last_scan_date) as last_scan_date
-    from scan_weeks
+    from paying
     cross join week_offsets
-    where scan_weeks.weeks_before_as_of >= week_offsets.weeks_before_observation
-    group by
-        scan_weeks.tenant_id,
-        scan_weeks.user_id,
-        7 * (scan_weeks.weeks_before_as_of - week_offsets.weeks_before_observation)
+    inner join scan_weeks
+        on
+            paying.tenant_id = scan_weeks.tenant_id
+            and paying.user_id = scan_weeks.user_id
+            and cast(floor(paying.days_before_as_of / 7) as integer) + week_offsets.weeks_before_observation
+            = scan_weeks.weeks_before_as_of
+    group by paying.tenant_id, paying.user_id, paying.days_before_as_of
 ),
 
 labels as (
