@@ -112,15 +112,23 @@ class Fitted:
     def contributions(self, rows: pd.DataFrame) -> pd.DataFrame:
         """Each row's log-odds against the average training row, split by feature (they add up to the
         difference in the score's log-odds)."""
+        return self.explained(rows)[1]
+
+    def explained(self, rows: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame]:
+        """The probabilities and the contributions, from one pass of the transformers (at a million customers
+        the transformers cost more than the rest of the scoring)."""
         if self.model is None or self.average_row is None:
-            return pd.DataFrame(0.0, index=rows.index, columns=FEATURES)
+            return self.probabilities(rows), pd.DataFrame(0.0, index=rows.index, columns=FEATURES)
         transformer: ColumnTransformer = self.model.named_steps["features"]
-        weights = self.model.named_steps["logistic"].coef_[0]
-        weighted = (transformer.transform(rows[FEATURES]) - self.average_row) * weights
-        return pd.DataFrame(
+        logistic: LogisticRegression = self.model.named_steps["logistic"]
+        transformed = transformer.transform(rows[FEATURES])
+        probabilities: np.ndarray = logistic.predict_proba(transformed)[:, 1]
+        weighted = (transformed - self.average_row) * logistic.coef_[0]
+        contributions = pd.DataFrame(
             {name: weighted[:, transformer.output_indices_[name]].sum(axis=1) for name in FEATURES},
             index=rows.index,
         )
+        return probabilities, contributions
 
 
 def fit(training: pd.DataFrame) -> Fitted:
@@ -199,13 +207,20 @@ def drivers(rows: pd.DataFrame, contributions: pd.DataFrame) -> pd.DataFrame:
     """The three features with the largest contributions (either sign) per row, in words, strongest first."""
     weights = contributions[FEATURES].to_numpy(dtype=float)
     strongest = np.argsort(-np.abs(weights), axis=1, kind="stable")[:, :3]
-    words = np.column_stack([DRIVER_WORDS[feature](rows).to_numpy(dtype=object) for feature in FEATURES])
+    words = np.empty(strongest.shape, dtype=object)
+    for position, feature in enumerate(FEATURES):  # each feature in words only for the rows it drives
+        picked = strongest == position
+        driven = np.flatnonzero(picked.any(axis=1))
+        if len(driven):
+            said = DRIVER_WORDS[feature](rows.iloc[driven]).to_numpy(dtype=object)
+            ranks = picked[driven]
+            for rank in range(3):
+                words[driven[ranks[:, rank]], rank] = said[ranks[:, rank]]
     every = np.arange(len(rows))
     columns: dict[str, object] = {}
     for rank in (1, 2, 3):
-        chosen = strongest[:, rank - 1]
-        contribution = weights[every, chosen]
-        columns[f"driver_{rank}"] = pd.Series(words[every, chosen], index=rows.index).where(contribution != 0)
+        contribution = weights[every, strongest[:, rank - 1]]
+        columns[f"driver_{rank}"] = pd.Series(words[:, rank - 1], index=rows.index).where(contribution != 0)
         columns[f"driver_{rank}_contribution"] = np.where(contribution != 0, contribution, np.nan)
     return pd.DataFrame(columns, index=rows.index)
 
@@ -226,12 +241,12 @@ def scores(observations: pd.DataFrame) -> pd.DataFrame:
         if training.empty:
             frames.append(today[["tenant_id", "user_id"]].assign(churn_probability_30d=np.nan))
             continue
-        fitted = fit(training)
+        probabilities, contributions = fit(training).explained(today)
         frames.append(
             pd.concat(
                 [
-                    today[["tenant_id", "user_id"]].assign(churn_probability_30d=fitted.probabilities(today)),
-                    drivers(today, fitted.contributions(today)),
+                    today[["tenant_id", "user_id"]].assign(churn_probability_30d=probabilities),
+                    drivers(today, contributions),
                 ],
                 axis=1,
             )
