@@ -29,10 +29,12 @@ def test_a_100k_user_company(tmp_path: Path, edge_company: Build) -> None:
 
 
 def test_a_build_larger_than_its_memory_spills_to_disk(tmp_path: Path, default_company: Build) -> None:
-    """With 40 MB DuckDB must spill to disk; a spilled build once failed on its next connection."""
+    """With 48 MB DuckDB must spill to disk; a spilled build once failed on its next connection."""
     load_raw_files(SAMPLE, tmp_path)
+    # int_churn_observations alone needs about 53 MB without a spill directory and passes in 45 MB with one
+    # (measured on 2026-12-07): at 48 MB the build passes only by spilling.
     limits = {
-        "JOBMETRICS_MEMORY_LIMIT": "40MB",
+        "JOBMETRICS_MEMORY_LIMIT": "48MB",
         "JOBMETRICS_THREADS": "1",
         "JOBMETRICS_TEMP_DIR": str(tmp_path / "spill"),
     }
