@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -151,16 +152,47 @@ def published_parse(shared_dir: Path) -> Build:
 
 
 def shared_build(shared_dir: Path, name: str, make: Callable[[Path], Build], must_pass: bool = True) -> Build:
-    """The named build, made by whichever worker asks first while the others wait for it."""
+    """The named build, made by whichever worker asks first while the others wait for it.
+
+    Made once, failed or not: a test that asks for a build that failed gets the same failure, where making it
+    again in the half-written folder would fail for another reason and hide the first.
+    """
     with FileLock(shared_dir / f"{name}.lock"):
-        record = shared_dir / name / "build.json"
+        work = shared_dir / name
+        record = work / "build.json"
         if record.exists():
-            return Build.load(record)
-        build = make(shared_dir / name)
+            build = Build.load(record)
+        else:
+            try:
+                build = make(work)
+            except Exception as error:
+                work.mkdir(parents=True, exist_ok=True)
+                Build(work, -1, f"making the build raised {error!r}").save(record)
+                raise
+            build.save(record)
         if must_pass:
-            assert build.returncode == 0, build.output[-3000:]
-        build.save(record)
+            assert build.returncode == 0, f"the shared build {name} failed:\n{what_failed(build.output)}"
         return build
+
+
+# A dbt error line, a JVM log's error, or a Python or Java exception
+ERROR_LINE = re.compile(r"\bERROR\b|Error\b|Exception\b|Failure in ")
+
+
+def what_failed(output: str, first_errors: int = 3, lines_after: int = 12) -> str:
+    """A failed build's output cut to what says why: the first few errors, each with the lines that follow it,
+    then the output's end. The end alone can hide the cause: Spark logs its shutdown after the error that
+    caused it, and dbt's own summary is followed by the JVM's log on stderr."""
+    lines = output.splitlines()
+    shown: list[str] = []
+    next_free = 0
+    for number, line in enumerate(lines):
+        if len(shown) // (lines_after + 1) >= first_errors:
+            break
+        if number >= next_free and ERROR_LINE.search(line):
+            shown += [text[:300] for text in lines[number : number + lines_after + 1]]
+            next_free = number + lines_after + 1
+    return "\n".join([*shown, "[...] the output ends:", output[-1500:]])
 
 
 # The edge company under names of its own: its channels and segments renamed, with its own lists of them.
