@@ -3,17 +3,19 @@ tools, versions that agree, and `make test`'s provisioning that never skips a sy
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import tomllib
 from pathlib import Path
 
+import jinja2
 import pytest
 import yaml
 from builds import PROJECT_ROOT
 
 from devtools import provision
-from jobmetrics import cli
+from jobmetrics import cli, paths
 
 JOBMETRICS = str(Path(sys.executable).with_name("jobmetrics"))
 DEV_TOOLS = {"playwright", "mypy", "ruff", "pytest", "pytest-xdist", "sqlfluff", "filelock"}
@@ -135,3 +137,16 @@ def test_relationships_between_tenant_tables_are_tested_within_the_tenant() -> N
                         if model["name"] in has_tenant and parent in has_tenant:
                             plain.append(f"{model['name']}.{column['name']} -> {parent}")
     assert plain == []
+
+
+def test_dbt_and_the_gate_give_duckdb_the_same_resources_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    """profiles.yml's DuckDB settings (dbt's models and tests) and jobmetrics.paths' (the gate's and the loader's)
+    have the same defaults: one build, one set of resources to tune."""
+    for name in ("JOBMETRICS_THREADS", "JOBMETRICS_MEMORY_LIMIT", "JOBMETRICS_TEMP_DIR"):
+        monkeypatch.delenv(name, raising=False)
+    profile = yaml.safe_load((PROJECT_ROOT / "profiles.yml").read_text())
+    options = profile["jobmetrics"]["outputs"]["dev"]["config_options"]
+    rendered = {key: jinja2.Template(value).render(env_var=os.environ.get) for key, value in options.items()}
+    settings = paths.duckdb_settings()
+    assert (rendered["threads"], rendered["memory_limit"]) == (settings["threads"], settings["memory_limit"])
+    assert paths.from_root(rendered["temp_directory"]) == Path(str(settings["temp_directory"]))
