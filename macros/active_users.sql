@@ -23,7 +23,7 @@
                     else 0
                 end
             ) over (
-                partition by tenant_id, user_id order by scan_date rows between unbounded preceding and current row
+                partition by user_id, tenant_id order by scan_date rows between unbounded preceding and current row
             )
                 as stretch
         from {{ user_days }}

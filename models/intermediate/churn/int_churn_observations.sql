@@ -122,7 +122,7 @@ current_subscriptions as (
         subscriptions.start_date,
         subscriptions.mrr,
         row_number() over (
-            partition by paying.tenant_id, paying.observation_date, paying.user_id
+            partition by paying.user_id, paying.observation_date, paying.tenant_id
             order by subscriptions.started_at desc, subscriptions.plan_id desc
         ) as recency
     from paying

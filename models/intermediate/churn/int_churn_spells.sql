@@ -30,7 +30,7 @@ opening_plans as (
         spans.span_number,
         subscriptions.plan_id,
         row_number() over (
-            partition by spans.tenant_id, spans.user_id, spans.span_number
+            partition by spans.user_id, spans.span_number, spans.tenant_id
             order by subscriptions.started_at, subscriptions.plan_id
         ) as opening_order
     from spans

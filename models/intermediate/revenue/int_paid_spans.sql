@@ -18,7 +18,7 @@ ordered as (
         end_date,
         -- how far the user's earlier subscriptions already reach (an open one reaches forever)
         max(coalesce(end_date, cast('9999-12-31' as date))) over (
-            partition by tenant_id, user_id order by start_date, end_date
+            partition by user_id, tenant_id order by start_date, end_date
             rows between unbounded preceding and 1 preceding
         ) as covered_until
     from subscriptions
@@ -31,7 +31,7 @@ numbered as (
         start_date,
         end_date,
         sum(case when covered_until is null or start_date > covered_until then 1 else 0 end) over (
-            partition by tenant_id, user_id order by start_date, end_date
+            partition by user_id, tenant_id order by start_date, end_date
             rows between unbounded preceding and current row
         ) as span_number
     from ordered

@@ -99,7 +99,7 @@ in_period as (
         paired.*,
         months.snapshot_date,
         min(case when paired.own_mrr > 0 then paired.month end) over (
-            partition by paired.tenant_id, paired.user_id
+            partition by paired.user_id, paired.tenant_id
         ) as first_paid_month
     from paired
     inner join months

@@ -48,7 +48,7 @@ with_previous as (
         tenant_id,
         user_id,
         scan_date,
-        lag(scan_date) over (partition by tenant_id, user_id order by scan_date) as previous_scan_date
+        lag(scan_date) over (partition by user_id, tenant_id order by scan_date) as previous_scan_date
     from user_days
 ),
 

@@ -50,7 +50,8 @@ earlier_scans as (
 ),
 
 numbered as (
-    -- numbered before the joins, so the window sorts the seven columns of a scan, not the twelve of the mart
+    -- numbered before the joins, so the window sorts the seven columns of a scan, not the twelve of the mart;
+    -- partitioned by user and job before tenant, so the sort compares numbers before a name every row shares
     select
         scans.tenant_id,
         scans.scan_id,
@@ -61,7 +62,7 @@ numbered as (
         scans.match_rate,
         coalesce(earlier_scans.scans, 0)
         + row_number() over (
-            partition by scans.tenant_id, scans.user_id, scans.job_id order by scans.scanned_at, scans.scan_id
+            partition by scans.user_id, scans.job_id, scans.tenant_id order by scans.scanned_at, scans.scan_id
         ) as iteration
     from scans
     left join earlier_scans
