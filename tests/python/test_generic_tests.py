@@ -105,3 +105,34 @@ def test_accepted_columns_names_each_column_leaving_its_range_or_list_with_its_r
             ("rate", "outside [0, 1]", 3),  # 1.5, -0.1 and NaN
             ("share", "outside (0, inf)", 1),
         ]
+
+
+def test_accepted_columns_names_a_repeated_key_and_each_column_holding_nulls_with_their_rows() -> None:
+    arguments = {
+        "unique": ["tenant_id", "month"],
+        "not_null": ["tenant_id", "month", "mrr"],
+        "ranges": {"mrr": {"min_value": 0}},
+    }
+    sql = RENDERER.test_sql("accepted_columns", "marts", None, arguments)
+    with duckdb.connect() as con:
+        con.execute("create table marts (tenant_id varchar, month date, mrr double)")
+        assert con.execute(sql).fetchall() == []  # an empty table breaks no rule
+        con.execute(
+            "insert into marts values ('a', date '2025-01-01', 5), ('b', date '2025-01-01', 5), "
+            "('a', date '2025-02-01', 0)"
+        )
+        assert con.execute(sql).fetchall() == []  # the month repeats, but not within a tenant
+        con.execute(
+            "insert into marts values ('a', date '2025-01-01', 7), ('a', date '2025-01-01', 8), "
+            "('b', date '2025-02-01', null), ('b', null, -1), ('b', null, 2)"
+        )
+        assert sorted(con.execute(sql).fetchall()) == [
+            ("month", "null", 2),
+            ("mrr", "null", 1),
+            ("mrr", "outside [0, inf]", 1),
+            ("tenant_id, month", "not unique", 5),  # a's January three times, b's two months without a date
+        ]
+    only_the_key = RENDERER.test_sql("accepted_columns", "marts", None, {"unique": ["scan_id"]})
+    with duckdb.connect() as con:
+        con.execute("create table marts as select * from (values (1), (2), (2), (null), (null)) as t(scan_id)")
+        assert con.execute(only_the_key).fetchall() == [("scan_id", "not unique", 4)]  # nulls repeat too
