@@ -10,6 +10,9 @@ The published file travels with its write-ahead log (`<file>.wal`): a writer tha
 read-write client still attached, leaves one behind. The build folds it into the file before copying,
 refuses when a writer still holds the file, and checks that what it published opens, putting the
 previous file back when it does not.
+
+dbt's process starts first: while the raw files are checked and loaded, it imports itself and parses the
+project, and it opens the scratch file only when the load is done (jobmetrics.pipeline.dbt_process).
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ from typing import TYPE_CHECKING
 import duckdb
 
 from jobmetrics import paths
-from jobmetrics.pipeline import diagnose, publishing, raw, tenant_files
+from jobmetrics.pipeline import dbt_process, diagnose, publishing, raw, tenant_files
 from jobmetrics.warehouse import STORAGE_COMPATIBILITY
 
 if TYPE_CHECKING:
@@ -208,10 +211,9 @@ def dbt_run(warehouse: Warehouse, command: str, dbt_args: list[str]) -> DbtRun:
     }
     if "DBT_LOG_PATH" in os.environ:
         env["DBT_LOG_PATH"] = str(paths.from_root(os.environ["DBT_LOG_PATH"]))
-    dbt = Path(sys.executable).with_name("dbt")
-    return DbtRun(
-        [str(dbt), command, "--project-dir", str(paths.PROJECT_ROOT), *dbt_args], env, warehouse.scratch.parent
-    )
+    # -P: the warehouse's folder, dbt's working directory, is not where modules are imported from
+    dbt = [sys.executable, "-P", "-m", dbt_process.__name__]
+    return DbtRun([*dbt, command, "--project-dir", str(paths.PROJECT_ROOT), *dbt_args], env, warehouse.scratch.parent)
 
 
 def without_gated_tests(dbt_args: list[str]) -> list[str]:
@@ -224,25 +226,44 @@ def without_gated_tests(dbt_args: list[str]) -> list[str]:
     return [*dbt_args, "--exclude", f"path:{raw.SOURCES_YML.relative_to(paths.PROJECT_ROOT)}"]
 
 
-def dbt_build(warehouse: Warehouse, dbt_args: list[str]) -> None:
-    """dbt build in the scratch file, its output passed through as it comes; the last lines are kept to tell
-    a full disk or an unwritable folder from a failed model or test."""
+@contextmanager
+def dbt_started(warehouse: Warehouse, dbt_args: list[str]) -> Iterator[subprocess.Popen[str]]:
+    """`dbt build` of the scratch file in a process started now, so that dbt imports itself and parses the project
+    while the raw files are checked and loaded (jobmetrics.pipeline.dbt_process): it opens the warehouse only once
+    `dbt_build` lets it. When the build stops before that, the process is killed, having touched nothing (at
+    worst a parse it was saving is lost, and the next build parses whole)."""
     run = dbt_run(warehouse, "build", dbt_args)
-    last_lines: collections.deque[str] = collections.deque(maxlen=400)
     with subprocess.Popen(
         run.command,
         cwd=run.cwd,
         env=run.env,
+        stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
         errors="replace",
     ) as process:
-        assert process.stdout is not None
-        for line in process.stdout:
-            sys.stdout.write(line)
-            last_lines.append(line)
-    if process.returncode != 0:
+        try:
+            yield process
+        finally:
+            if process.poll() is None:
+                process.kill()
+
+
+def dbt_build(dbt: subprocess.Popen[str], warehouse: Warehouse) -> None:
+    """Let the started dbt build the scratch file, its output passed through as it comes; the last lines are kept
+    to tell a full disk or an unwritable folder from a failed model or test."""
+    assert dbt.stdin is not None and dbt.stdout is not None
+    try:
+        dbt.stdin.write(dbt_process.GO + "\n")
+        dbt.stdin.close()
+    except BrokenPipeError:
+        pass  # dbt ended before its turn (its project or arguments are wrong): its output says why
+    last_lines: collections.deque[str] = collections.deque(maxlen=400)
+    for line in dbt.stdout:
+        sys.stdout.write(line)
+        last_lines.append(line)
+    if dbt.wait() != 0:
         problem = diagnose.write_problem(duckdb.IOException("".join(last_lines)), warehouse.scratch.parent)
         if problem is not None:
             raise BuildFailed(EXIT_CANNOT_WRITE, problem)
@@ -316,8 +337,11 @@ def run(warehouse: Warehouse, raw_dir: Path | None, dbt_args: list[str], say: Ca
 
 def build_locked(warehouse: Warehouse, raw_dir: Path | None, dbt_args: list[str], say: Callable[[str], None]) -> None:
     try:
-        with ThreadPoolExecutor(max_workers=1) as beside:
-            raw_files = raw.find_tenants(raw_dir) if raw_dir is not None else {}
+        raw_files = raw.find_tenants(raw_dir) if raw_dir is not None else {}
+        with (
+            ThreadPoolExecutor(max_workers=1) as beside,
+            dbt_started(warehouse, without_gated_tests(dbt_args) if raw_files else dbt_args) as dbt,
+        ):
             verdict = None
             if raw_files:
                 say(f"Checking the raw files in {raw_dir} against the contract")
@@ -326,7 +350,7 @@ def build_locked(warehouse: Warehouse, raw_dir: Path | None, dbt_args: list[str]
             if raw_files:
                 counts = load_raw(warehouse, raw_files)
                 say("Loaded " + ", ".join(f"{table} {rows:,}" for table, rows in counts.items()))
-            dbt_build(warehouse, without_gated_tests(dbt_args) if raw_files else dbt_args)
+            dbt_build(dbt, warehouse)
             if verdict is not None:
                 refuse(verdict.result())
         staged = tenant_files.stage(warehouse.scratch, warehouse.published)

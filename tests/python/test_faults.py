@@ -23,7 +23,7 @@ from builds import COMPANIES, Build, columns_in_file
 
 from jobmetrics.cli import alerts
 from jobmetrics.cli import build as build_cli
-from jobmetrics.pipeline import build, raw
+from jobmetrics.pipeline import build, dbt_process, raw
 
 pytestmark = pytest.mark.build
 
@@ -47,9 +47,9 @@ elif phase == "load":
     build.load_raw = die
 elif phase == "dbt":
     original = build.dbt_build
-    def dbt_then_die(warehouse, args):
+    def dbt_then_die(*args):
         threading.Timer(3.0, die).start()
-        original(warehouse, args)
+        original(*args)
     build.dbt_build = dbt_then_die
 elif phase == "tenant files":
     original_stage = tenant_files.stage
@@ -145,6 +145,21 @@ def test_a_build_killed_in_any_phase_leaves_a_whole_warehouse_and_the_next_build
     assert sorted(leftovers) == expected_files, leftovers
     tenant_files = sorted(path.name for path in (published.parent / "tenants").iterdir())
     assert tenant_files == ["default.duckdb", "default.manifest.json", "default.semantic_manifest.json"]
+
+
+@pytest.mark.usefixtures("saved_parse")
+def test_dbt_parses_first_and_opens_nothing_until_the_build_says_go(tmp_path: Path) -> None:
+    """dbt's process starts before the gate: it parses, then waits before its first query. A build that stops
+    there (the gate refused the files, say) tells it nothing: it ends with its own code and the warehouse was
+    never opened (DuckDB would have created the file)."""
+    warehouse = build.Warehouse(tmp_path / "jobmetrics.duckdb")
+    with build.dbt_started(warehouse, ONE_MODEL[1:]) as dbt:
+        assert dbt.stdin is not None and dbt.stdout is not None
+        dbt.stdin.close()
+        output = dbt.stdout.read()
+        assert dbt.wait() == dbt_process.EXIT_STOPPED, output
+    assert "Found " in output and "Concurrency: " in output, output
+    assert not warehouse.scratch.exists() and not warehouse.published.exists()
 
 
 @pytest.mark.usefixtures("saved_parse")

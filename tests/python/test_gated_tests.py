@@ -3,6 +3,8 @@ SQL on the values the load writes; a build from tables another tool loaded (no g
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -24,11 +26,12 @@ class DbtReached(Exception):
 def dbt_arguments(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
     given: list[list[str]] = []
 
-    def record(warehouse: build.Warehouse, dbt_args: list[str]) -> None:
+    def record(warehouse: build.Warehouse, dbt_args: list[str]) -> Iterator[None]:
         given.append(dbt_args)
         raise DbtReached
+        yield  # a generator, as the context manager it stands in for
 
-    monkeypatch.setattr(build, "dbt_build", record)
+    monkeypatch.setattr(build, "dbt_started", contextmanager(record))
     monkeypatch.delenv("JOBMETRICS_STRIPE_SCHEMA", raising=False)
     return given
 
