@@ -10,9 +10,13 @@ from __future__ import annotations
 import json
 import os
 import re
+import select
 import shutil
+import signal
 import subprocess
 import sys
+import tempfile
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +31,6 @@ from jobmetrics.pipeline import build, raw
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 COMPANIES = Path(__file__).resolve().parent / "companies"
 SAMPLE = PROJECT_ROOT / "data" / "sample"
-DBT = str(Path(sys.executable).parent / "dbt")
 PARSE_FILE = "partial_parse.msgpack"
 # The profile must read the same in every build for a saved parse to stay valid: dbt runs in the
 # build's folder and finds the warehouse there under this one relative name.
@@ -102,27 +105,66 @@ def dbt_build(
     # the saved parse is the one in its own target folder (a build that starts from it and finds nothing changed
     # writes none, so the next build given it as `parsed` still finds it there)
     run_env.pop("DBT_PARTIAL_PARSE_FILE_PATH", None)
-    done = subprocess.run(
-        [
-            DBT,
-            command,
-            "--no-use-colors",
-            "--project-dir",
-            str(project),
-            "--target-path",
-            str(workdir / "target"),
-            "--log-path",
-            str(workdir / "logs"),
-            *([] if artifacts or command not in ("build", "test") else ["--no-write-json"]),
-            *args,
-        ],
-        cwd=workdir,
-        env=run_env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-    return Build(workdir, done.returncode, done.stdout + done.stderr)
+    arguments = [
+        command,
+        "--no-use-colors",
+        "--project-dir",
+        str(project),
+        "--target-path",
+        str(workdir / "target"),
+        "--log-path",
+        str(workdir / "logs"),
+        *([] if artifacts or command not in ("build", "test") else ["--no-write-json"]),
+        *args,
+    ]
+    returncode, output = dbt_command(arguments, workdir, run_env)
+    return Build(workdir, returncode, output)
+
+
+class DbtZygote:
+    """This worker's dbt_zygote.py process (dbt imported once), started by its first command."""
+
+    process: subprocess.Popen[str] | None = None
+    lock = threading.Lock()
+
+
+def dbt_command(arguments: list[str], cwd: Path, env: dict[str, str], timeout: float = 900) -> tuple[int, str]:
+    """`dbt <arguments>` run in cwd with env, as the executable runs it but without importing dbt again: its exit
+    code and its output (stdout and stderr)."""
+    with DbtZygote.lock, tempfile.TemporaryDirectory() as scratch:
+        zygote = DbtZygote.process
+        if zygote is None or zygote.poll() is not None:
+            script = str(Path(__file__).with_name("dbt_zygote.py"))
+            zygote = subprocess.Popen(
+                [sys.executable, "-P", script],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                text=True,
+                start_new_session=True,
+            )
+            DbtZygote.process = zygote
+        assert zygote.stdin is not None and zygote.stdout is not None
+        output = Path(scratch) / "output.txt"
+        request = {"args": arguments, "cwd": str(cwd), "env": env, "output": str(output)}
+        zygote.stdin.write(json.dumps(request) + "\n")
+        zygote.stdin.flush()
+        if not select.select([zygote.stdout], [], [], timeout)[0]:
+            os.killpg(zygote.pid, signal.SIGKILL)  # the command's child with it
+            zygote.wait()
+            raise subprocess.TimeoutExpired(["dbt", *arguments], timeout)
+        reply = zygote.stdout.readline()
+        if not reply:
+            raise RuntimeError(f"dbt_zygote.py ended with code {zygote.wait()}; its errors are above")
+        return int(json.loads(reply)["returncode"]), output.read_text(errors="replace") if output.exists() else ""
+
+
+def stop_dbt_zygote() -> None:
+    """The worker's dbt process told to end (stdin closed) and waited for."""
+    with DbtZygote.lock:
+        zygote, DbtZygote.process = DbtZygote.process, None
+        if zygote is not None and zygote.stdin is not None:
+            zygote.stdin.close()
+            zygote.wait(timeout=60)
 
 
 def build_from(raw_dir: Path, workdir: Path, *args: str, parsed: Build | None = None, artifacts: bool = False) -> Build:

@@ -26,6 +26,7 @@ from builds import (
     project_parse,
     published_parse,
     shared_build,
+    stop_dbt_zygote,
 )
 from helpers import KeptMediaFiles, MessagesStub, Stub
 
@@ -44,6 +45,11 @@ SHARED_BUILDS = {
     "planted",
     "saved_parse",
 }
+
+
+def pytest_sessionfinish() -> None:
+    """The worker's dbt process is waited for, so that its builds' CPU is counted where the suite's is."""
+    stop_dbt_zygote()
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
