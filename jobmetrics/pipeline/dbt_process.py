@@ -2,12 +2,13 @@
 jobmetrics.pipeline.build before the raw files are checked and loaded).
 
 dbt imports itself and parses the project while the build checks and loads the raw files: the two or three
-seconds of dbt's start leave every build's critical path. Just before dbt first opens the warehouse (the event
-that prints "Concurrency: ..."), it waits for the build to write `go` on its stdin: the scratch warehouse is then
-loaded and closed. Any other line, or stdin closed, means the build stopped: the process ends without running a
-node or touching the warehouse.
+seconds of dbt's start leave the build's critical path (all of them at a million users, most on the sample).
+Just before dbt first opens the warehouse (the event that prints "Concurrency: ..."), it waits for the build to
+write `go` on its stdin: the scratch warehouse is then loaded and closed. Any other line, or stdin closed, means
+the build stopped: the process ends without running a node or touching the warehouse.
 
-The exit code is the dbt command's: 0 success, 1 a model or test failed, 2 dbt could not run.
+The exit code is the dbt command's (0 success, 1 a model or test failed, 2 dbt could not run), or 3 when the build
+stopped first.
 """
 
 from __future__ import annotations
