@@ -10,6 +10,10 @@ JOBMETRICS := $(BIN)/jobmetrics
 # on a fresh machine. pip itself stays in .venv for the user.
 UV_VERSION := 0.13.8
 UV_INSTALL := $(BIN)/uv pip install --quiet
+# From uv's cache alone when it holds everything pinned, else from the index. Asking the index first cost a fresh
+# clone about 25 s on our machines, where every page is revalidated and pyspark's 400 MB source (it ships no wheel)
+# comes back as changed and is built again; from the cache, 0.6 s. The first attempt says nothing when it fails.
+uv_install = $(UV_INSTALL) --offline $(1) 2>/dev/null || $(UV_INSTALL) $(1)
 # Python keeps the modules it compiles (under .venv and the project's folders, both ignored by git) even where the
 # environment says not to, as many containers do: uv installs no bytecode, so every process would compile every
 # module it imports again (dbt's start: 4.0 s instead of 1.9). Compiling all at install instead added 30 s to a
@@ -51,26 +55,26 @@ system-deps:
 DUCKDB1_VENV := .venv-duckdb1
 $(DUCKDB1_VENV)/.installed: requirements-duckdb1.txt | $(BIN)/uv
 	$(PYTHON) -m venv --without-pip $(DUCKDB1_VENV)
-	$(UV_INSTALL) --python $(DUCKDB1_VENV)/bin/python -r requirements-duckdb1.txt
+	$(call uv_install,--python $(DUCKDB1_VENV)/bin/python -r requirements-duckdb1.txt)
 	@touch $@
 
 # lifelines, the survival tests' reference: it wants pandas 2, so it gets a venv of its own.
 LIFELINES_VENV := .venv-lifelines
 $(LIFELINES_VENV)/.installed: requirements-lifelines.txt | $(BIN)/uv
 	$(PYTHON) -m venv --without-pip $(LIFELINES_VENV)
-	$(UV_INSTALL) --python $(LIFELINES_VENV)/bin/python -r requirements-lifelines.txt
+	$(call uv_install,--python $(LIFELINES_VENV)/bin/python -r requirements-lifelines.txt)
 	@touch $@
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "make: $(PYTHON) not found; install Python 3.11 or run make PYTHON=/path/to/python3.11" >&2; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
-	$(UV_INSTALL) --python $(BIN)/python -r requirements.txt
-	$(UV_INSTALL) --python $(BIN)/python --no-deps -e .
+	$(call uv_install,--python $(BIN)/python -r requirements.txt)
+	$(call uv_install,--python $(BIN)/python --no-deps -e .)
 	@touch $@
 
 $(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt | $(BIN)/uv
-	$(UV_INSTALL) --python $(BIN)/python -r requirements-dev.txt
+	$(call uv_install,--python $(BIN)/python -r requirements-dev.txt)
 	@touch $@
 
 # A .venv made before the Makefile used uv gets it on first need.
