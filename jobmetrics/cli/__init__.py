@@ -10,6 +10,8 @@ import argparse
 import importlib
 import sys
 
+from jobmetrics.exiting import end_process
+
 # name: (module under jobmetrics.cli, what it does in one line)
 COMMANDS = {
     "build": ("build", "check, load and build the warehouse with every test, publish it atomically, print the KPIs"),
@@ -50,5 +52,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run() -> None:
-    """The console script's entry point."""
-    sys.exit(main())
+    """The console script's entry point. A command that returns has closed what it opened, so the process ends
+    without Python's teardown (jobmetrics.exiting)."""
+    end_process(main())

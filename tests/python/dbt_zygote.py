@@ -21,6 +21,9 @@ from typing import Any
 import dbt.adapters.duckdb  # noqa: F401  (imported here once, not in every command)
 from dbt.cli.main import dbtRunner
 
+from jobmetrics.exiting import end_process
+from jobmetrics.pipeline import dbt_process
+
 
 def run(request: dict[str, Any]) -> int:
     os.chdir(request["cwd"])
@@ -29,14 +32,9 @@ def run(request: dict[str, Any]) -> int:
     output = os.open(request["output"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
     os.dup2(output, 1)
     os.dup2(output, 2)
-    result = dbtRunner().invoke(request["args"])
-    if result.success:
-        return 0
-    if result.exception is None:
-        return 1
-    if type(result.exception).__name__ == "DbtUsageException":  # the executable prints these itself
-        print(f"dbt: {result.exception}", file=sys.stderr)
-    return 2
+    code = dbt_process.exit_code(dbtRunner().invoke(request["args"]))
+    dbt_process.close_the_warehouse()
+    return code
 
 
 def main() -> None:
@@ -50,8 +48,7 @@ def main() -> None:
                 code = run(request)
             except Exception:
                 traceback.print_exc()
-            # a normal exit, as the executable's: DuckDB checkpoints the warehouse as its last connection closes
-            sys.exit(code)
+            end_process(code)  # as the build's dbt process ends: the warehouse closed, without Python's teardown
         _, status = os.waitpid(child, 0)
         replies.write(json.dumps({"returncode": os.waitstatus_to_exitcode(status)}) + "\n")
         replies.flush()
