@@ -16,6 +16,9 @@ from typing import NoReturn
 
 def end_process(code: int) -> NoReturn:
     atexit._run_exitfuncs()
-    sys.stdout.flush()
-    sys.stderr.flush()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except OSError:  # a reader that went away (`jobmetrics overview | head -1`) wanted no more
+            pass
     os._exit(code)
