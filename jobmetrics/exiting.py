@@ -9,6 +9,7 @@ close files and connections still open, so a caller closes its own first.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import os
 import sys
 from typing import NoReturn
@@ -17,8 +18,6 @@ from typing import NoReturn
 def end_process(code: int) -> NoReturn:
     atexit._run_exitfuncs()
     for stream in (sys.stdout, sys.stderr):
-        try:
+        with contextlib.suppress(OSError):  # a reader that went away (`jobmetrics overview | head -1`) wanted no more
             stream.flush()
-        except OSError:  # a reader that went away (`jobmetrics overview | head -1`) wanted no more
-            pass
     os._exit(code)
