@@ -34,8 +34,10 @@ build: $(VENV)/.installed
 
 # System packages first (Chromium, PostgreSQL, Java: installed when root with apt, else one line saying how),
 # then lint beside pytest (both cores stay busy either way; docs/development.md says where the time goes).
+# pytest, the longest, is named first: lint is two jobs, and named first they took both slots, so pytest waited
+# for the slower of them (about 40 s on a fresh clone, where mypy has no cache).
 test: system-deps $(VENV)/.installed-dev
-	$(MAKE) --no-print-directory -j2 --output-sync=target lint pytest
+	$(MAKE) --no-print-directory -j2 --output-sync=target pytest lint
 
 # The inner loop: lint and types beside the tests that need no full dbt build.
 test-fast: $(VENV)/.installed-dev
