@@ -21,6 +21,10 @@ uv_install = $(UV_INSTALL) --offline $(1) 2>/dev/null || $(UV_INSTALL) $(1)
 unexport PYTHONDONTWRITEBYTECODE
 export DBT_PROFILES_DIR := $(CURDIR)
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False
+# A DuckDB 1.x client, for the test that proves the published warehouse opens there too.
+DUCKDB1_VENV := .venv-duckdb1
+# lifelines, the survival tests' reference: it wants pandas 2, so it gets a venv of its own.
+LIFELINES_VENV := .venv-lifelines
 # The scratch warehouse the SQL linter compiles against; the real one is left alone.
 TEST_DB := target/test_warehouse.duckdb
 
@@ -34,9 +38,9 @@ build: $(VENV)/.installed
 
 # System packages first (Chromium, PostgreSQL, Java: installed when root with apt, else one line saying how),
 # then lint beside pytest (both cores stay busy either way; docs/development.md says where the time goes).
-# pytest, the longest, is named first: lint is two jobs, and named first they took both slots, so pytest waited
-# for the slower of them (about 40 s on a fresh clone, where mypy has no cache).
-test: system-deps $(VENV)/.installed-dev
+# pytest, the longest, starts first: its virtualenvs are made before, and it is named first. Otherwise lint's two
+# jobs took both slots and pytest waited for the slower of them (about 40 s on a fresh clone, where mypy has no cache).
+test: system-deps $(VENV)/.installed-dev $(DUCKDB1_VENV)/.installed $(LIFELINES_VENV)/.installed
 	$(MAKE) --no-print-directory -j2 --output-sync=target pytest lint
 
 # The inner loop: lint and types beside the tests that need no full dbt build.
@@ -53,15 +57,11 @@ system-deps:
 	@command -v $(PYTHON) >/dev/null || { echo "make: $(PYTHON) not found; install Python 3.11 or run make PYTHON=/path/to/python3.11" >&2; exit 1; }
 	@$(PYTHON) -m devtools.provision
 
-# A DuckDB 1.x client, for the test that proves the published warehouse opens there too.
-DUCKDB1_VENV := .venv-duckdb1
 $(DUCKDB1_VENV)/.installed: requirements-duckdb1.txt | $(BIN)/uv
 	$(PYTHON) -m venv --without-pip $(DUCKDB1_VENV)
 	$(call uv_install,--python $(DUCKDB1_VENV)/bin/python -r requirements-duckdb1.txt)
 	@touch $@
 
-# lifelines, the survival tests' reference: it wants pandas 2, so it gets a venv of its own.
-LIFELINES_VENV := .venv-lifelines
 $(LIFELINES_VENV)/.installed: requirements-lifelines.txt | $(BIN)/uv
 	$(PYTHON) -m venv --without-pip $(LIFELINES_VENV)
 	$(call uv_install,--python $(LIFELINES_VENV)/bin/python -r requirements-lifelines.txt)
