@@ -1,4 +1,4 @@
-"""`make build`: gate the raw files while they load, run `dbt build` with every test, and publish atomically.
+"""`make build`: gate the raw files, load them, run `dbt build` with every test, and publish atomically.
 
 Everything happens in a scratch file beside the published warehouse (a copy of it, so incremental
 models find their previous state). Only when the gate, the load, every model and every test pass is
@@ -191,24 +191,6 @@ def load_raw(warehouse: Warehouse, tenants: dict[str, dict[str, raw.RawFile]]) -
         return raw.load(con, tenants)
 
 
-def check_while_loading(
-    warehouse: Warehouse, tenants: dict[str, dict[str, raw.RawFile]], dbt_args: list[str], pool: ThreadPoolExecutor
-) -> tuple[dict[str, int], Future[list[Failure]]]:
-    """The scratch file started and the files loaded into it while DuckDB checks them (each alone leaves part of
-    the two cores idle: a million users' build is a second shorter); the loaded row counts, and GX's verdict to
-    come in `pool`. The gate speaks first: when it refuses the files, what the load did with them (perhaps failed
-    on the very value it reports) goes with the scratch file, and nothing is published."""
-
-    def start_and_load() -> dict[str, int]:
-        start_scratch(warehouse)
-        return load_raw(warehouse, tenants)
-
-    with ThreadPoolExecutor(max_workers=1) as loader:
-        loading = loader.submit(start_and_load)
-        verdict = check_raw_beside(tenants, paths.target_dir() / "validate_raw", dbt_args, pool)
-    return loading.result(), verdict
-
-
 @dataclass(frozen=True)
 class DbtRun:
     """How dbt is run on the scratch file. dbt runs in the warehouse's folder and names the file relatively, so
@@ -363,10 +345,11 @@ def build_locked(warehouse: Warehouse, raw_dir: Path | None, dbt_args: list[str]
             verdict = None
             if raw_files:
                 say(f"Checking the raw files in {raw_dir} against the contract")
-                counts, verdict = check_while_loading(warehouse, raw_files, dbt_args, beside)
+                verdict = check_raw_beside(raw_files, paths.target_dir() / "validate_raw", dbt_args, beside)
+            start_scratch(warehouse)
+            if raw_files:
+                counts = load_raw(warehouse, raw_files)
                 say("Loaded " + ", ".join(f"{table} {rows:,}" for table, rows in counts.items()))
-            else:
-                start_scratch(warehouse)
             dbt_build(dbt, warehouse)
             if verdict is not None:
                 refuse(verdict.result())
