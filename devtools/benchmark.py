@@ -278,6 +278,24 @@ def everyone_in_one_experiment(users_csv: Path, out: Path) -> None:
         ).write_csv(str(out / "raw_experiment_assignments.csv"), header=True)
 
 
+def write_experiment_folders(generated: Path, workdir: Path) -> None:
+    """workdir/raw-<n>: the generated company's files for each of EXPERIMENT_BUILDS, in its order."""
+    for number, (with_experiment, _) in enumerate(EXPERIMENT_BUILDS.values()):
+        folder = workdir / f"raw-{number}"
+        folder.mkdir()
+        for table in everything_but_experiments(generated):
+            (folder / table.name).symlink_to(table)
+        if with_experiment:
+            everyone_in_one_experiment(generated / "raw_users.csv", folder)
+
+
+def everything_but_experiments(generated: Path) -> list[Path]:
+    """The generated company's raw files (its own billing since Stripe's tables made billing a choice of two),
+    without the experiment files each of EXPERIMENT_BUILDS brings or not."""
+    experiments = {f"{table}.csv" for table in raw.GROUPS["experiments"]}
+    return sorted(path for path in generated.glob("*.csv") if path.name not in experiments)
+
+
 # dbt's selection of every experiment model and the tests on them and on the experiment sources
 WITHOUT_EXPERIMENT_MODELS = [
     "--exclude",
@@ -301,13 +319,7 @@ def measure_experiments(workdir: Path) -> dict[str, list[tuple[Stage, float]]]:
     than one build's spread from run to run, so the table compares medians as well as fastest runs."""
     generated = workdir / "generated"
     run_stage([*JOBMETRICS, "sample", "--users", str(EXPERIMENT_USERS), "--out", str(generated)])
-    for number, (with_experiment, _) in enumerate(EXPERIMENT_BUILDS.values()):
-        folder = workdir / f"raw-{number}"
-        folder.mkdir()
-        for table in raw.RAW_TABLES:
-            (folder / f"{table}.csv").symlink_to(generated / f"{table}.csv")
-        if with_experiment:
-            everyone_in_one_experiment(generated / "raw_users.csv", folder)
+    write_experiment_folders(generated, workdir)
     builds: dict[str, list[tuple[Stage, float]]] = {name: [] for name in EXPERIMENT_BUILDS}
     for run in range(EXPERIMENT_RUNS):
         for number, (name, (_, dbt_args)) in enumerate(EXPERIMENT_BUILDS.items()):

@@ -1,5 +1,6 @@
 """The benchmark's floor builds what it says: an empty dbt project with as many nodes of each kind as asked, each
-of which runs and passes; and `make benchmark` keeps the sections of docs/benchmarks.md measured by hand."""
+of which runs and passes; the experiments' benchmark gives each build a whole company; and `make benchmark` keeps
+the sections of docs/benchmarks.md measured by hand."""
 
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from devtools import benchmark_floor
+from devtools import benchmark, benchmark_floor
 from devtools.benchmark_cli import with_hand_sections
+from jobmetrics.pipeline import raw
 
 
 @pytest.mark.build
@@ -39,3 +41,20 @@ def test_sections_written_by_hand_are_kept_after_the_generated_ones() -> None:
         "# Benchmarks\n\nnew\n\n## Sizes\n\nnew sizes\n\n## Measured by hand\n\nkept\n"
     )
     assert with_hand_sections(generated, "") == generated
+
+
+def test_each_experiment_build_gets_a_whole_company_with_or_without_experiment_files(tmp_path: Path) -> None:
+    """The three builds `make benchmark` compares read the generated company's files; only the last has an experiment
+    (its billing files were missing once billing became a choice between them and Stripe's, and the build refused)."""
+    generated = tmp_path / "generated"
+    jobmetrics = str(Path(sys.executable).with_name("jobmetrics"))
+    done = subprocess.run(
+        [jobmetrics, "sample", "--users", "300", "--out", str(generated)], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    benchmark.write_experiment_folders(generated, tmp_path)
+    experiments = set(raw.GROUPS["experiments"])
+    for number, (with_experiment, _) in enumerate(benchmark.EXPERIMENT_BUILDS.values()):
+        found = set(raw.find_raw_files(tmp_path / f"raw-{number}"))
+        assert {*raw.RAW_TABLES, *raw.GROUPS["own_billing"]} <= found, number
+        assert (experiments <= found) if with_experiment else not (experiments & found), (number, found)
